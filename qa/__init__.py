@@ -1,0 +1,62 @@
+"""qa: ask questions of your documents; get the sentences that answer, with citations.
+
+The library does everything the command line does::
+
+    from qa import open_index, search
+    index, _ = open_index(["notes/"])
+    for hit in search(index, "Who led the delegation?").hits:
+        print(hit.source, hit.line, hit.text)
+
+Heavy modules (numpy, nltk, rich) are imported only when first used.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Answer",
+    "BM25Params",
+    "Chunk",
+    "CorpusError",
+    "Hit",
+    "Index",
+    "QAError",
+    "QueryError",
+    "__version__",
+    "build_index",
+    "open_index",
+    "search",
+]
+
+from qa.errors import CorpusError, QAError, QueryError
+
+if TYPE_CHECKING:
+    from qa.build import build_index
+    from qa.chunking import Chunk
+    from qa.engine import open_index
+    from qa.index import BM25Params, Index
+    from qa.search import Answer, Hit, search
+
+_LAZY = {
+    "build_index": "qa.build",
+    "Chunk": "qa.chunking",
+    "open_index": "qa.engine",
+    "BM25Params": "qa.index",
+    "Index": "qa.index",
+    "Answer": "qa.search",
+    "Hit": "qa.search",
+    "search": "qa.search",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import public names on first use (PEP 562), keeping ``import qa`` cheap."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'qa' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module), name)

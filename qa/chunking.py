@@ -1,0 +1,210 @@
+"""Sentence chunks with exact offsets, line and column.
+
+Sentences are found by nltk's Punkt, trained on the corpus being indexed and
+seeded with common English abbreviations, so no Punkt model ever needs to be
+downloaded. Blocks (paragraphs, headings) from :mod:`qa.formats` are hard
+boundaries; a line break inside a paragraph is not.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from qa.formats import Block
+
+if TYPE_CHECKING:
+    from nltk.tokenize.punkt import PunktSentenceTokenizer
+
+#: Longest chunk, in characters: longer sentences (tables, run-on lines) are
+#: cut at whitespace so that one chunk never swamps a result or the memory.
+MAX_CHUNK_CHARS = 1000
+#: Punkt sees at most this much text at once; longer blocks are pre-cut.
+MAX_WINDOW_CHARS = 100_000
+#: How much text Punkt is trained on (more adds time, not accuracy).
+TRAIN_CHARS = 2_000_000
+
+#: Abbreviations Punkt may not learn from a small corpus (lowercase, no final period).
+ABBREVIATIONS: frozenset[str] = frozenset(
+    """
+    mr mrs ms messrs mme mmes dr prof sr jr st mt ft gen col lt sgt capt cmdr adm
+    gov sen rep pres supt rev hon fr esq
+    jan feb mar apr jun jul aug sep sept oct nov dec
+    mon tue tues wed thu thur thurs fri sat sun
+    u.s u.s.a u.k u.n e.u d.c n.y l.a a.m p.m e.g i.e etc vs al cf viz approx
+    inc ltd co corp bros dept est fig figs eq eqs ed eds vol vols no nos pp ch sec
+    univ ave blvd rd
+    a b c d e f g h i j k l m n o p q r s t u v w x y z
+    """.split()
+)
+
+_SPACE = re.compile(r"\s")
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """One sentence of a document.
+
+    Attributes:
+        start: 0-based character offset in the document text.
+        end: offset one past the last character; ``text == doc[start:end]``.
+        line: 1-based line of ``start``.
+        column: 1-based column (in characters) of ``start``.
+        ordinal: 0-based position of the chunk in its document.
+        paragraph: 0-based index of the block (paragraph) holding it.
+        text: the sentence itself.
+        section: heading path (``Intro > Install``), if the format has one.
+        page: 1-based page, for paged formats.
+    """
+
+    start: int
+    end: int
+    line: int
+    column: int
+    ordinal: int
+    paragraph: int
+    text: str
+    section: str | None = None
+    page: int | None = None
+
+
+class SentenceSplitter:
+    """A Punkt sentence splitter whose parameters round-trip through JSON."""
+
+    def __init__(self, params: dict[str, Any] | None = None) -> None:
+        from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
+
+        p = PunktParameters()
+        if params:
+            p.abbrev_types = set(params.get("abbrev_types", ()))
+            p.collocations = {tuple(c) for c in params.get("collocations", ())}
+            p.sent_starters = set(params.get("sent_starters", ()))
+            p.ortho_context.update(params.get("ortho_context", {}))
+        p.abbrev_types |= ABBREVIATIONS
+        self.params = p
+        self._tokenizer: PunktSentenceTokenizer = PunktSentenceTokenizer(p)
+
+    @classmethod
+    def train(cls, texts: Iterable[str], limit: int = TRAIN_CHARS) -> SentenceSplitter:
+        """Learn abbreviations and sentence starters from (a sample of) ``texts``."""
+        from nltk.tokenize.punkt import PunktTrainer
+
+        trainer = PunktTrainer()
+        seen = 0
+        for text in texts:
+            if seen >= limit:
+                break
+            sample = text[: limit - seen]
+            trainer.train(sample, finalize=False)
+            seen += len(sample)
+        trainer.finalize_training()
+        params = trainer.get_params()
+        # Keep only what the trainer learned about abbreviations from real
+        # periods; the seeded list is added in __init__.
+        return cls(
+            {
+                "abbrev_types": sorted(params.abbrev_types),
+                "collocations": sorted(params.collocations),
+                "sent_starters": sorted(params.sent_starters),
+                "ortho_context": dict(params.ortho_context),
+            }
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """Parameters as plain JSON data (never pickle)."""
+        p = self.params
+        return {
+            "abbrev_types": sorted(p.abbrev_types - ABBREVIATIONS),
+            "collocations": sorted(list(c) for c in p.collocations),
+            "sent_starters": sorted(p.sent_starters),
+            "ortho_context": dict(p.ortho_context),
+        }
+
+    def spans(self, text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+        """Yield sentence spans (absolute offsets) inside ``text[start:end]``."""
+        for w_start, w_end in _windows(text, start, end):
+            piece = text[w_start:w_end]
+            for s, e in self._tokenizer.span_tokenize(piece):
+                yield w_start + s, w_start + e
+
+
+def _windows(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    """Cut very long blocks before Punkt sees them, at a line break or space."""
+    while end - start > MAX_WINDOW_CHARS:
+        limit = start + MAX_WINDOW_CHARS
+        cut = text.rfind("\n", start + MAX_WINDOW_CHARS // 2, limit)
+        if cut < 0:
+            cut = text.rfind(" ", start + MAX_WINDOW_CHARS // 2, limit)
+        cut = limit if cut < 0 else cut + 1
+        yield start, cut
+        start = cut
+    yield start, end
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def _cap(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    """Split a span longer than MAX_CHUNK_CHARS at whitespace, keeping exact offsets."""
+    while end - start > MAX_CHUNK_CHARS:
+        limit = start + MAX_CHUNK_CHARS
+        cut = -1
+        for m in _SPACE.finditer(text, start + MAX_CHUNK_CHARS // 2, limit):
+            cut = m.start()
+        cut = limit if cut < 0 else cut
+        s, e = _trim(text, start, cut)
+        if s < e:
+            yield s, e
+        start = cut
+    s, e = _trim(text, start, end)
+    if s < e:
+        yield s, e
+
+
+class LineIndex:
+    """Map character offsets to 1-based (line, column)."""
+
+    def __init__(self, text: str) -> None:
+        self._starts = [0]
+        find = text.find
+        pos = find("\n")
+        while pos >= 0:
+            self._starts.append(pos + 1)
+            pos = find("\n", pos + 1)
+
+    def locate(self, offset: int) -> tuple[int, int]:
+        """Return ``(line, column)`` of ``offset``, both 1-based."""
+        line = bisect.bisect_right(self._starts, offset)
+        return line, offset - self._starts[line - 1] + 1
+
+
+def chunk_text(text: str, blocks: Iterable[Block], splitter: SentenceSplitter) -> list[Chunk]:
+    """Split each block of ``text`` into sentence chunks, in document order."""
+    lines = LineIndex(text)
+    chunks: list[Chunk] = []
+    for paragraph, block in enumerate(blocks):
+        for s_start, s_end in splitter.spans(text, block.start, block.end):
+            for start, end in _cap(text, s_start, s_end):
+                line, column = lines.locate(start)
+                chunks.append(
+                    Chunk(
+                        start=start,
+                        end=end,
+                        line=line,
+                        column=column,
+                        ordinal=len(chunks),
+                        paragraph=paragraph,
+                        text=text[start:end],
+                        section=block.section,
+                        page=block.page,
+                    )
+                )
+    return chunks

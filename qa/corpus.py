@@ -1,0 +1,163 @@
+"""Find and read the documents: paths in, :class:`Document` out.
+
+Nothing here prints. Problems with single files are reported through a
+``warn`` callback and the file is skipped; only a problem with the corpus as a
+whole (a path that does not exist, no documents at all) raises.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from qa.errors import CorpusError
+from qa.formats import SUPPORTED_EXTENSIONS, Block, extract, is_supported
+
+Warn = Callable[[str], None]
+
+def _ignore(message: str) -> None:
+    """Default warning sink: drop the message."""
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    """A file to index: where it is and how to show its name."""
+
+    path: Path
+    source: str
+
+
+@dataclass(slots=True)
+class Document:
+    """A decoded document and its hard-boundary blocks."""
+
+    path: Path
+    source: str
+    text: str
+    blocks: list[Block]
+    title: str | None = None
+    size: int = 0
+    mtime_ns: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+def bundled_seeds() -> Path:
+    """The folder of seed articles shipped inside the package."""
+    here = Path(__file__).resolve().parent
+    installed = here / "seeds"
+    return installed if installed.is_dir() else here.parent / "seeds"
+
+
+def default_roots() -> list[str]:
+    """``$QA_DOCS`` (``os.pathsep``-separated) if set, else the bundled seeds."""
+    env = os.environ.get("QA_DOCS", "").strip()
+    if env:
+        return [p for p in env.split(os.pathsep) if p]
+    return [str(bundled_seeds())]
+
+
+def display_name(path: Path, cwd: Path | None = None) -> str:
+    """The path as a user would type it: relative inside cwd, ``seeds/NAME`` for seeds."""
+    seeds = bundled_seeds()
+    if path.parent == seeds:
+        return f"seeds/{path.name}"
+    cwd = cwd or Path.cwd()
+    try:
+        return str(path.relative_to(cwd))
+    except ValueError:
+        return str(path)
+
+
+def _absolute(raw: str) -> Path:
+    return Path(os.path.abspath(os.path.expanduser(raw)))
+
+
+def discover(roots: Sequence[str], warn: Warn = _ignore) -> tuple[list[SourceFile], int]:
+    """List the supported files under ``roots`` (files or folders, recursively).
+
+    Returns:
+        The files, sorted and without duplicates, and how many files were
+        skipped for an unsupported extension.
+
+    Raises:
+        CorpusError: a root does not exist.
+    """
+    found: dict[Path, SourceFile] = {}
+    skipped = 0
+    cwd = Path.cwd()
+    for raw in roots:
+        root = _absolute(raw)
+        if not root.exists():
+            raise CorpusError(f"no such file or folder: {raw}")
+        for path in _walk(root, warn) if root.is_dir() else iter([root]):
+            if not is_supported(path):
+                skipped += 1
+            elif path not in found:
+                found[path] = SourceFile(path, display_name(path, cwd))
+    return sorted(found.values(), key=lambda f: str(f.path)), skipped
+
+
+def _walk(root: Path, warn: Warn) -> Iterator[Path]:
+    """Yield files under ``root``, following symlinks once, skipping hidden names."""
+    seen: set[tuple[int, int]] = set()
+    stack = [root]
+    while stack:
+        folder = stack.pop()
+        try:
+            st = folder.stat()
+            key = (st.st_dev, st.st_ino)
+            if key in seen:
+                continue  # a symlink loop or a second link to the same folder
+            seen.add(key)
+            entries = sorted(os.scandir(folder), key=lambda e: e.name, reverse=True)
+        except OSError as exc:
+            warn(f"cannot read folder {folder}: {exc.strerror or exc}")
+            continue
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            try:
+                if entry.is_dir():
+                    stack.append(Path(entry.path))
+                elif entry.is_file():
+                    yield Path(entry.path)
+                elif entry.is_symlink():
+                    warn(f"skipping broken link {entry.path}")
+            except OSError as exc:
+                warn(f"cannot read {entry.path}: {exc.strerror or exc}")
+
+
+def read_document(file: SourceFile, warn: Warn = _ignore) -> Document | None:
+    """Read and parse one file; None (with a warning) if it cannot be used."""
+    try:
+        with open(file.path, "rb") as handle:
+            st = os.fstat(handle.fileno())
+            if not stat.S_ISREG(st.st_mode):
+                warn(f"skipping {file.source}: not a regular file")
+                return None
+            data = handle.read()
+    except OSError as exc:
+        warn(f"cannot read {file.source}: {exc.strerror or exc}")
+        return None
+    extracted = extract(file.path, data, file.source, warn)
+    if extracted is None:
+        return None
+    return Document(
+        path=file.path,
+        source=file.source,
+        text=extracted.text,
+        blocks=extracted.blocks,
+        title=extracted.title,
+        size=st.st_size,
+        mtime_ns=st.st_mtime_ns,
+    )
+
+
+def no_documents_message(roots: Sequence[str]) -> str:
+    """The error for a corpus with nothing to index."""
+    exts = ", ".join(sorted(SUPPORTED_EXTENSIONS))
+    where = ", ".join(roots)
+    return f"no documents found in {where} (looked for {exts})"

@@ -1,0 +1,133 @@
+"""Turn one file's bytes into searchable text and its hard-boundary blocks.
+
+Every extractor returns an :class:`Extracted` whose ``text`` keeps the
+character offsets (and so the lines) of the decoded file wherever it can:
+markup is blanked with spaces rather than removed, so a citation's
+``line:column`` opens at the right place in the original file.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import PurePath
+
+
+#: Bytes looked at to decide whether a file is binary.
+_SNIFF_BYTES = 8192
+_BOMS: tuple[tuple[bytes, str], ...] = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
+Warn = Callable[[str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """A hard-boundary region of text (a paragraph): sentences never cross it."""
+
+    start: int
+    end: int
+    section: str | None = None
+    page: int | None = None
+
+
+@dataclass(slots=True)
+class Extracted:
+    """What a format extractor gives back for one document."""
+
+    text: str
+    blocks: list[Block]
+    title: str | None = None
+
+
+#: Extensions read as plain text and as Markdown.
+TEXT_EXTENSIONS = frozenset({".txt", ".text"})
+MARKDOWN_EXTENSIONS = frozenset({".md", ".markdown"})
+SUPPORTED_EXTENSIONS = TEXT_EXTENSIONS | MARKDOWN_EXTENSIONS
+
+_BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n")
+_HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)[ \t#]*$", re.MULTILINE)
+
+
+def is_supported(path: PurePath) -> bool:
+    """Whether qa knows how to read a file of this name."""
+    return path.suffix.lower() in SUPPORTED_EXTENSIONS
+
+
+def paragraphs(text: str, start: int = 0, end: int | None = None) -> list[Block]:
+    """Split ``text[start:end]`` at blank lines into non-empty blocks."""
+    end = len(text) if end is None else end
+    blocks: list[Block] = []
+    pos = start
+    for match in _BLANK_LINE.finditer(text, start, end):
+        if text[pos : match.start()].strip():
+            blocks.append(Block(pos, match.start()))
+        pos = match.end() - 1
+    if text[pos:end].strip():
+        blocks.append(Block(pos, end))
+    return blocks
+
+
+def extract_text(text: str) -> Extracted:
+    """Plain text: paragraphs are separated by blank lines."""
+    return Extracted(text=text, blocks=paragraphs(text))
+
+
+def extract_markdown(text: str) -> Extracted:
+    """Markdown: headings are hard boundaries and name the section of what follows."""
+    blocks: list[Block] = []
+    path: list[tuple[int, str]] = []
+    pos = 0
+    title: str | None = None
+    for match in _HEADING.finditer(text):
+        blocks.extend(_with_section(paragraphs(text, pos, match.start()), path))
+        level, heading = len(match.group(1)), match.group(2).strip()
+        while path and path[-1][0] >= level:
+            path.pop()
+        path.append((level, heading))
+        if title is None and level == 1:
+            title = heading
+        pos = match.end()
+    blocks.extend(_with_section(paragraphs(text, pos), path))
+    return Extracted(text=text, blocks=blocks, title=title)
+
+
+def _with_section(blocks: list[Block], path: list[tuple[int, str]]) -> list[Block]:
+    section = " > ".join(h for _, h in path) or None
+    return [Block(b.start, b.end, section=section) for b in blocks]
+
+
+def decode(data: bytes, name: str, warn: Warn) -> str | None:
+    """Decode file bytes; None (with a warning) when the file looks binary."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return data[len(bom) :].decode(encoding, errors="replace")
+    if b"\x00" in data[:_SNIFF_BYTES]:
+        warn(f"skipping binary file {name}")
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        warn(f"{name} is not valid UTF-8; undecodable bytes replaced")
+        return data.decode("utf-8", errors="replace")
+
+
+def extract(path: PurePath, data: bytes, name: str, warn: Warn) -> Extracted | None:
+    """Parse one file's bytes by its extension; None (warned) if it cannot be used.
+
+    Callers check :func:`is_supported` first.
+    """
+    text = decode(data, name, warn)
+    if text is None:
+        return None
+    if path.suffix.lower() in MARKDOWN_EXTENSIONS:
+        return extract_markdown(text)
+    return extract_text(text)

@@ -1,0 +1,296 @@
+"""Answers -> rich, text, Markdown, JSON or JSON Lines. One renderer for ``ask`` and the REPL.
+
+Every format shows the same content. ``rich`` only adds decoration (colour,
+dimmed context, highlighted words, clickable citations) to the lines that
+``text`` prints, and is only imported when used: a piped one-shot question
+never pays for it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, TextIO
+
+from qa.tokens import analyze
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.text import Text
+
+    from qa.search import Answer, Hit
+
+FORMATS = ("auto", "rich", "text", "markdown", "json", "jsonl")
+
+_WS = re.compile(r"\s+")
+#: Characters that must never reach a terminal raw: C0/C1 controls (ESC starts
+#: CSI/OSC sequences), DEL, and bidirectional overrides that reorder text.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+
+
+def _picture(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if code < 0x20:
+        return chr(0x2400 + code)  # visible "control picture", e.g. ␛ for ESC
+    return "\ufffd"
+
+
+def clean(text: str) -> str:
+    """One display line: whitespace runs collapsed, control characters made visible."""
+    return _UNSAFE.sub(_picture, _WS.sub(" ", text).strip())
+
+
+def citation(hit: Hit) -> str:
+    """``source:line:column``, or ``source#page=N`` for paged documents."""
+    if hit.page is not None:
+        return f"{hit.source}#page={hit.page}"
+    return f"{hit.source}:{hit.line}:{hit.column}"
+
+
+def file_url(hit: Hit) -> str:
+    """A ``file://`` URL for the hit (with the line or page as a fragment)."""
+    url = Path(hit.path).as_uri()
+    return f"{url}#page={hit.page}" if hit.page is not None else f"{url}#L{hit.line}"
+
+
+def highlights(text: str, terms: set[str]) -> list[tuple[int, int]]:
+    """Spans of ``text`` whose words match one of the question's terms."""
+    return [(s, e) for term, s, e in analyze(text) if term in terms]
+
+
+def hit_json(hit: Hit, explain: bool = False) -> dict[str, Any]:
+    """The JSON object of one hit (schema in README.md)."""
+    out: dict[str, Any] = {
+        "rank": hit.rank,
+        "score": round(hit.score, 6),
+        "source": hit.source,
+        "path": hit.path,
+        "line": hit.line,
+        "column": hit.column,
+        "start": hit.start,
+        "end": hit.end,
+        "text": hit.text,
+        "before": hit.before,
+        "after": hit.after,
+        "title": hit.title,
+        "section": hit.section,
+        "page": hit.page,
+    }
+    if explain:
+        out["explain"] = {k: round(v, 6) for k, v in hit.explain.items()}
+    return out
+
+
+def answer_json(answer: Answer, explain: bool = False) -> dict[str, Any]:
+    """The JSON object of one answered question."""
+    return {
+        "question": answer.question,
+        "results": [hit_json(h, explain) for h in answer.hits],
+        "missing": answer.missing,
+    }
+
+
+def no_match_message(answer: Answer) -> str:
+    """One line saying why a question found nothing."""
+    if not answer.terms:
+        return "nothing to search for: the question has only stopwords or punctuation"
+    if answer.missing and len(answer.missing) == len(set(answer.terms)):
+        words = ", ".join(clean(w) for w in answer.missing)
+        return f"no match: not in the documents: {words}"
+    return "no match"
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """A display line: its kind decides the decoration in rich output."""
+
+    kind: str  # "header", "question", "hit", "context", "explain", "blank"
+    text: str
+    hit: Hit | None = None
+
+
+def lines(answer: Answer, show_question: bool, explain: bool) -> Iterator[Line]:
+    """The content shared by the text and rich formats."""
+    if show_question:
+        yield Line("question", f"Q: {clean(answer.question)}")
+    for hit in answer.hits:
+        head = f"[{hit.rank}] {citation(hit)}  score {hit.score:.2f}"
+        extra = [clean(x) for x in (hit.section, hit.title if not hit.section else None) if x]
+        if extra:
+            head += "  (" + "; ".join(extra) + ")"
+        yield Line("header", head, hit)
+        for text in hit.before:
+            yield Line("context", "    " + clean(text))
+        yield Line("hit", "  > " + clean(hit.text), hit)
+        for text in hit.after:
+            yield Line("context", "    " + clean(text))
+        if explain:
+            yield Line("explain", "    why: " + explain_text(hit))
+        yield Line("blank", "")
+
+
+def explain_text(hit: Hit) -> str:
+    """Per-term contributions, largest first."""
+    parts = sorted(hit.explain.items(), key=lambda kv: -kv[1])
+    return " + ".join(f"{term} {value:.2f}" for term, value in parts) or "(no term matched)"
+
+
+class Renderer(Protocol):
+    """Writes answers in one format."""
+
+    def write(self, answer: Answer) -> None:
+        """Write one answered question."""
+
+    def close(self) -> None:
+        """Finish the output (flush, close a JSON array...)."""
+
+
+class TextRenderer:
+    """Plain text: no escape codes at all; what a pipe or file gets."""
+
+    def __init__(self, out: TextIO, show_question: bool = False, explain: bool = False) -> None:
+        self.out = out
+        self.show_question = show_question
+        self.explain = explain
+
+    def write(self, answer: Answer) -> None:
+        """Write one answer as plain lines."""
+        self.out.write("".join(line.text + "\n" for line in lines(answer, self.show_question, self.explain)))
+
+    def close(self) -> None:
+        """Flush."""
+        self.out.flush()
+
+
+class MarkdownRenderer(TextRenderer):
+    """Markdown: a heading per hit, context in italics, matched words in bold."""
+
+    def write(self, answer: Answer) -> None:
+        """Write one answer as Markdown."""
+        terms = set(answer.terms)
+        out: list[str] = []
+        if self.show_question:
+            out.append(f"## {_md_escape(clean(answer.question))}\n")
+        for hit in answer.hits:
+            where = f" — {_md_escape(clean(hit.section))}" if hit.section else ""
+            out.append(f"**{hit.rank}.** [`{citation(hit)}`]({file_url(hit)}){where} · score {hit.score:.2f}\n")
+            quote = [f"*{_md_escape(clean(t))}*" for t in hit.before]
+            quote.append(_md_bold(clean(hit.text), terms))
+            quote += [f"*{_md_escape(clean(t))}*" for t in hit.after]
+            out.append("> " + " ".join(quote) + "\n")
+            if self.explain:
+                out.append(f"why: {_md_escape(explain_text(hit))}\n")
+        self.out.write("\n".join(out) + "\n")
+
+
+def _md_escape(text: str) -> str:
+    return re.sub(r"([\\`*_\[\]<>#|])", r"\\\1", text)
+
+
+def _md_bold(text: str, terms: set[str]) -> str:
+    out, pos = [], 0
+    for s, e in highlights(text, terms):
+        out += [_md_escape(text[pos:s]), "**", _md_escape(text[s:e]), "**"]
+        pos = e
+    out.append(_md_escape(text[pos:]))
+    return "".join(out)
+
+
+class JsonRenderer:
+    """One JSON object per question: indented (``json``) or one line each (``jsonl``)."""
+
+    def __init__(self, out: TextIO, lines: bool, explain: bool = False) -> None:
+        self.out = out
+        self.lines = lines
+        self.explain = explain
+
+    def write(self, answer: Answer) -> None:
+        """Write one answer object."""
+        data = answer_json(answer, self.explain)
+        text = json.dumps(data, ensure_ascii=False) if self.lines else json.dumps(data, ensure_ascii=False, indent=2)
+        self.out.write(text + "\n")
+
+    def close(self) -> None:
+        """Flush."""
+        self.out.flush()
+
+
+class RichRenderer:
+    """The terminal format: the text lines, decorated."""
+
+    def __init__(
+        self, console: Console, show_question: bool = False, explain: bool = False, hyperlinks: bool = True
+    ) -> None:
+        self.console = console
+        self.show_question = show_question
+        self.explain = explain
+        self.hyperlinks = hyperlinks
+
+    def write(self, answer: Answer) -> None:
+        """Print one answer to the console."""
+        terms = set(answer.terms)
+        for line in lines(answer, self.show_question, self.explain):
+            self.console.print(self._styled(line, terms), soft_wrap=True)
+
+    def _styled(self, line: Line, terms: set[str]) -> Text:
+        from rich.style import Style
+        from rich.text import Text
+
+        text = Text(line.text)
+        if line.kind == "header" and line.hit is not None:
+            rank_end = line.text.index("]") + 1
+            text.stylize("bold", 0, rank_end)
+            cite = citation(line.hit)
+            link = Style(link=file_url(line.hit)) if self.hyperlinks else Style()
+            text.stylize(Style(color="cyan") + link, rank_end + 1, rank_end + 1 + len(cite))
+            text.stylize("dim", rank_end + 1 + len(cite))
+        elif line.kind == "hit":
+            text.stylize("bold green", 0, 3)
+            for s, e in highlights(line.text, terms):
+                text.stylize("bold yellow", s, e)
+        elif line.kind in ("context", "explain"):
+            text.stylize("dim")
+        elif line.kind == "question":
+            text.stylize("bold magenta")
+        return text
+
+    def close(self) -> None:
+        """Nothing to finish."""
+
+
+def make_console(out: TextIO, color: bool, width: int | None = None) -> Console:
+    """A rich Console on ``out``; no escape codes at all when ``color`` is False."""
+    from rich.console import Console
+
+    return Console(
+        file=out,
+        force_terminal=color,
+        color_system="auto" if color else None,
+        no_color=not color,
+        highlight=False,
+        markup=False,
+        emoji=False,
+        width=width,
+    )
+
+
+def make_renderer(
+    fmt: str, out: TextIO, color: bool, show_question: bool = False, explain: bool = False
+) -> Renderer:
+    """The renderer for a resolved format name (not ``auto``)."""
+    if fmt == "rich":
+        return RichRenderer(make_console(out, color), show_question, explain, hyperlinks=color)
+    if fmt == "markdown":
+        return MarkdownRenderer(out, show_question, explain)
+    if fmt in ("json", "jsonl"):
+        return JsonRenderer(out, lines=fmt == "jsonl", explain=explain)
+    return TextRenderer(out, show_question, explain)
+
+
+def is_wide(ch: str) -> bool:
+    """Whether a character takes two terminal cells (for alignment helpers)."""
+    return unicodedata.east_asian_width(ch) in ("W", "F")

@@ -1,0 +1,167 @@
+"""The on-disk index: one folder per corpus in the user's cache, swapped atomically.
+
+Layout of ``<cache>/index/<corpus key>/``::
+
+    lock            flock'd while a process writes
+    CURRENT         name of the live generation (replaced atomically)
+    gen-<id>/       meta.json + one .npy per array (no pickle anywhere)
+
+A writer builds a new generation in a temporary folder, fsyncs it, renames it
+into place and only then points ``CURRENT`` at it, so a crash at any moment
+leaves the previous generation live. Readers never lock: they follow
+``CURRENT`` and memory-map the arrays.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from qa.errors import IndexStoreError
+from qa.index import FORMAT_VERSION, Index
+
+_ARRAYS = (
+    "c_doc c_line c_col c_para c_section c_page c_len c_start c_end c_bstart c_bend "
+    "blob p_chunk p_tf p_ptr p_w t_blob t_off t_idf"
+).split()
+
+
+def cache_root() -> Path:
+    """``$QA_CACHE_DIR`` if set, else the platform's user cache folder for qa."""
+    env = os.environ.get("QA_CACHE_DIR")
+    if env:
+        return Path(env).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("qa", appauthor=False))
+
+
+def corpus_key(roots: Sequence[str]) -> str:
+    """A stable name for the corpus made of ``roots`` (absolute, sorted)."""
+    norm = sorted({os.path.abspath(os.path.expanduser(r)) for r in roots})
+    digest = hashlib.sha256(json.dumps(norm).encode("utf-8", "surrogateescape")).hexdigest()
+    return digest[:20]
+
+
+def index_dir(roots: Sequence[str]) -> Path:
+    """Where the index of ``roots`` lives."""
+    return cache_root() / "index" / corpus_key(roots)
+
+
+def _fsync_dir(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _write_file(path: Path, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def save(index: Index, folder: Path) -> Path:
+    """Write ``index`` as a new generation in ``folder`` and make it current.
+
+    Raises:
+        OSError: the cache cannot be written; the previous generation stays live.
+    """
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    tmp = Path(tempfile.mkdtemp(prefix="tmp-", dir=folder))
+    try:
+        for name in _ARRAYS:
+            with open(tmp / f"{name}.npy", "wb") as handle:
+                np.save(handle, np.ascontiguousarray(index.arrays[name]), allow_pickle=False)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.chmod(tmp / f"{name}.npy", 0o600)
+        _write_file(tmp / "meta.json", json.dumps(index.meta, ensure_ascii=False).encode("utf-8", "surrogatepass"))
+        _fsync_dir(tmp)
+        gen = folder / f"gen-{os.getpid()}-{tmp.name[4:]}"
+        os.rename(tmp, gen)
+        _write_file(folder / "CURRENT.tmp", gen.name.encode())
+        os.replace(folder / "CURRENT.tmp", folder / "CURRENT")
+        _fsync_dir(folder)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    _remove_stale(folder, keep=gen.name)
+    return gen
+
+
+def _remove_stale(folder: Path, keep: str) -> None:
+    """Delete old generations and leftovers of interrupted writers."""
+    for entry in folder.iterdir():
+        if entry.name != keep and (entry.name.startswith("gen-") or entry.name.startswith("tmp-")):
+            shutil.rmtree(entry, ignore_errors=True)
+
+
+def load(folder: Path) -> Index:
+    """Memory-map the current generation in ``folder``.
+
+    Raises:
+        IndexStoreError: missing, truncated, corrupted or from another format version.
+    """
+    try:
+        gen = folder / (folder / "CURRENT").read_text(encoding="ascii").strip()
+        meta: dict[str, Any] = json.loads((gen / "meta.json").read_bytes().decode("utf-8", "surrogatepass"))
+        if meta.get("version") != FORMAT_VERSION:
+            raise IndexStoreError(f"index format {meta.get('version')} is not {FORMAT_VERSION}")
+        arrays = {name: np.load(gen / f"{name}.npy", mmap_mode="r", allow_pickle=False) for name in _ARRAYS}
+    except IndexStoreError:
+        raise
+    except (OSError, ValueError, UnicodeError, KeyError, TypeError) as exc:
+        raise IndexStoreError(f"cannot read index in {folder}: {exc}") from exc
+    _validate(arrays, meta)
+    return Index(arrays, meta)
+
+
+def _validate(arrays: dict[str, Any], meta: dict[str, Any]) -> None:
+    """Cheap consistency checks: lengths agree, offsets stay inside their arrays."""
+    n = int(arrays["c_doc"].shape[0])
+    n_terms = int(arrays["t_off"].shape[0]) - 1
+    n_post = int(arrays["p_chunk"].shape[0])
+    ok = (
+        all(int(arrays[k].shape[0]) == n for k in _ARRAYS if k.startswith("c_"))
+        and meta.get("n_chunks") == n
+        and int(arrays["p_ptr"].shape[0]) == n_terms + 1
+        and int(arrays["t_idf"].shape[0]) == n_terms
+        and int(arrays["p_tf"].shape[0]) == n_post == int(arrays["p_w"].shape[0])
+        and (n_terms < 0 or int(arrays["p_ptr"][-1]) == n_post)
+        and (n == 0 or int(arrays["c_bend"][-1]) <= int(arrays["blob"].shape[0]))
+        and (n_terms <= 0 or int(arrays["t_off"][-1]) == int(arrays["t_blob"].shape[0]))
+        and sum(int(d["count"]) for d in meta.get("docs", [])) == n
+    )
+    if not ok:
+        raise IndexStoreError("index files are inconsistent (truncated or corrupted)")
+
+
+@contextlib.contextmanager
+def locked(folder: Path) -> Iterator[None]:
+    """Hold an exclusive lock on the corpus folder while writing it."""
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(folder / "lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            import fcntl
+
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except ImportError:  # pragma: no cover - Windows: rename is still atomic
+            pass
+        yield
+    finally:
+        os.close(fd)

@@ -1,0 +1,136 @@
+"""One analyzer shared by indexing and questions: words -> lowercase -> stop -> stem.
+
+The same function must run on both sides, or a question could never match the
+words it was indexed under. Everything here is pure and deterministic.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import sys
+import unicodedata
+from collections.abc import Callable, Iterator
+
+#: A word: letters and digits (any script), with inner apostrophes kept
+#: together so that possessives and contractions stay one token. Dotted
+#: acronyms (U.S., U.N.) come first and become one word (us, un).
+_WORD = re.compile(r"(?:[^\W\d_]\.){2,}|[^\W_]+(?:['\u2019\u02bc`][^\W_]+)*")
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u02bc": "'", "`": "'"})
+
+#: English stopwords (the classic list used by NLTK and Snowball), built in so
+#: that no corpus download is ever needed.
+STOPWORDS: frozenset[str] = frozenset(
+    """
+    a about above after again against ain all am an and any are aren aren't as at
+    be because been before being below between both but by can couldn couldn't d
+    did didn didn't do does doesn doesn't doing don don't down during each few for
+    from further had hadn hadn't has hasn hasn't have haven haven't having he her
+    here hers herself him himself his how i if in into is isn isn't it it's its
+    itself just ll m ma me mightn mightn't more most mustn mustn't my myself needn
+    needn't no nor not now o of off on once only or other our ours ourselves out
+    over own re s same shan shan't she she's should should've shouldn shouldn't so
+    some such t than that that'll the their theirs them themselves then there these
+    they this those through to too under until up ve very was wasn wasn't we were
+    weren weren't what when where which while who whom why will with won won't
+    wouldn wouldn't y you you'd you'll you're you've your yours yourself yourselves
+    also would could may might shall us
+    """.split()
+)
+
+
+def _load_porter() -> Callable[[str], str]:
+    """Return nltk's Porter stemmer without running ``nltk/__init__``.
+
+    Importing the whole nltk package costs ~0.4 s, which would triple the time
+    of a one-shot question. The stemmer itself only needs three small modules,
+    so we load those from nltk's own files under placeholder parent packages and
+    then drop every ``nltk`` entry from ``sys.modules``: a later real
+    ``import nltk`` (for sentence splitting) starts clean.
+    """
+    if "nltk.stem.porter" in sys.modules:
+        from nltk.stem.porter import PorterStemmer
+
+        return PorterStemmer().stem
+    before = set(sys.modules)
+    try:
+        for name in ("nltk", "nltk.stem"):
+            spec = importlib.util.find_spec(name)
+            if spec is None:  # pragma: no cover - nltk is a dependency
+                raise ImportError(name)
+            sys.modules[name] = importlib.util.module_from_spec(spec)
+        from nltk.stem.porter import PorterStemmer
+
+        return PorterStemmer().stem
+    finally:
+        for name in set(sys.modules) - before:
+            if name == "nltk" or name.startswith("nltk."):
+                del sys.modules[name]
+
+
+class Stemmer:
+    """Porter stemming, memoised: each distinct word is stemmed once."""
+
+    def __init__(self) -> None:
+        self._stem: Callable[[str], str] | None = None
+        self.cache: dict[str, str] = {}
+
+    def __call__(self, word: str) -> str:
+        try:
+            return self.cache[word]
+        except KeyError:
+            pass
+        if self._stem is None:
+            self._stem = _load_porter()
+        stem = self._stem(word) if len(word) > 2 else word
+        self.cache[word] = stem
+        return stem
+
+
+_STEMMER = Stemmer()
+
+
+def _normalise(word: str) -> str | None:
+    """Lowercase one raw word and drop stopwords; None when it carries no meaning."""
+    if not word.isascii():
+        word = unicodedata.normalize("NFKC", word).translate(_APOSTROPHES)
+    if word.endswith("."):
+        word = word.replace(".", "")
+    lower = word.lower()
+    if lower.endswith("'s"):
+        lower = lower[:-2]
+    if "'" in lower:
+        lower = lower.replace("'", "")
+    # An all-caps acronym (US, IT, WHO) is a name, not a function word.
+    if lower in STOPWORDS and not (len(word) > 1 and word.isupper()):
+        return None
+    return lower or None
+
+
+def analyze(text: str) -> Iterator[tuple[str, int, int]]:
+    """Yield ``(term, start, end)`` for each indexable word of ``text``.
+
+    Offsets are those of the word in ``text``, so callers can highlight the
+    words of a sentence that matched a question.
+    """
+    stem = _STEMMER
+    for match in _WORD.finditer(text):
+        lower = _normalise(match.group())
+        if lower is not None:
+            yield stem(lower), match.start(), match.end()
+
+
+def tokenize(text: str) -> list[str]:
+    """Return the index terms of ``text`` (the tokens BM25 sees), in order."""
+    stem = _STEMMER
+    out: list[str] = []
+    for word in _WORD.findall(text):
+        lower = _normalise(word)
+        if lower is not None:
+            out.append(stem(lower))
+    return out
+
+
+def words(text: str) -> list[str]:
+    """Return the lowercase surface words of ``text`` (for messages and completion)."""
+    return [w.lower() for w in _WORD.findall(text)]
