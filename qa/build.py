@@ -1,39 +1,108 @@
-"""Read, split and index a corpus: files in, :class:`~qa.index.Index` out."""
+"""Read, split and index a corpus: files in, :class:`~qa.index.Index` out.
+
+Documents are chunked and tokenised in a pool of worker processes (one per
+core) and streamed into an :class:`~qa.index.IndexBuilder`, so the corpus text
+is never held twice. An update keeps the unchanged documents of the previous
+index as they are and only processes added or changed files.
+"""
 
 from __future__ import annotations
 
-import hashlib
+import multiprocessing
+import os
+import signal
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, BinaryIO
 
 from qa.chunking import TRAIN_CHARS, SentenceSplitter, chunk_text
-from qa.corpus import Document, SourceFile, Warn, read_document
-from qa.index import BM25Params, Index, IndexBuilder
+from qa.corpus import SourceFile, Warn, read_document
+from qa.index import BM25Params, DocPart, Index, IndexBuilder, encode_document
 
 #: Called after each file with (files done, files total, bytes done).
 Progress = Callable[[int, int, int], None]
+
+#: Below this many bytes to process, a worker pool costs more than it saves.
+POOL_MIN_BYTES = 4_000_000
 
 
 def _no_progress(done: int, total: int, nbytes: int) -> None:
     """Default progress sink."""
 
 
-def fingerprint(doc: Document) -> str:
-    """Content hash of a document's text (to notice edits that keep size and mtime)."""
-    return hashlib.blake2b(doc.text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+@dataclass(slots=True)
+class FileResult:
+    """A worker's answer for one file: its part, or None with the warnings."""
+
+    file: SourceFile
+    part: DocPart | None
+    warnings: list[str] = field(default_factory=list)
+    size: int = 0
 
 
-def _read_all(files: Sequence[SourceFile], warn: Warn) -> Iterator[Document]:
-    for file in files:
-        doc = read_document(file, warn)
-        if doc is not None:
-            yield doc
+_SPLITTER: SentenceSplitter | None = None
 
 
-def train_splitter(docs: Sequence[Document]) -> SentenceSplitter:
-    """Train Punkt on an evenly spread sample of the documents."""
-    share = max(TRAIN_CHARS // max(len(docs), 1), 20_000)
-    return SentenceSplitter.train((d.text[:share] for d in docs), limit=TRAIN_CHARS)
+def _init_worker(params: dict[str, Any]) -> None:
+    """Pool initializer: the parent handles Ctrl-C and SIGTERM, workers just stop."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    global _SPLITTER
+    _SPLITTER = SentenceSplitter(params)
+
+
+def process_file(file: SourceFile, splitter: SentenceSplitter | None = None) -> FileResult:
+    """Read, chunk and tokenise one file (runs in a worker process)."""
+    splitter = splitter or _SPLITTER
+    if splitter is None:  # pragma: no cover - initializer always sets it
+        raise RuntimeError("worker has no sentence splitter")
+    warnings: list[str] = []
+    doc = read_document(file, warnings.append)
+    if doc is None:
+        return FileResult(file, None, warnings)
+    chunks = chunk_text(doc.text, doc.blocks, splitter)
+    return FileResult(file, encode_document(doc, chunks, doc.digest), warnings, doc.size)
+
+
+def _file_size(file: SourceFile) -> int:
+    try:
+        return os.stat(file.path).st_size
+    except OSError:
+        return 0
+
+
+def process_files(
+    files: Sequence[SourceFile], splitter: SentenceSplitter, workers: int | None = None
+) -> Iterator[FileResult]:
+    """Yield a :class:`FileResult` per file, in order, using a process pool when it pays."""
+    workers = workers or os.cpu_count() or 1
+    total = sum(_file_size(f) for f in files)
+    if workers < 2 or len(files) < 2 or total < POOL_MIN_BYTES:
+        for file in files:
+            yield process_file(file, splitter)
+        return
+    methods = multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    pool = ctx.Pool(min(workers, len(files)), initializer=_init_worker, initargs=(splitter.to_json(),))
+    try:
+        yield from pool.imap(process_file, files, chunksize=1)
+        pool.close()
+    finally:
+        pool.terminate()
+        pool.join()
+
+
+def train_splitter(files: Sequence[SourceFile], warn: Warn | None = None) -> SentenceSplitter:
+    """Train Punkt on an evenly spread sample of the documents (bounded size)."""
+    share = max(TRAIN_CHARS // max(len(files), 1), 20_000)
+
+    def sample() -> Iterator[str]:
+        for file in files:
+            doc = read_document(file, lambda message: None)
+            if doc is not None:
+                yield doc.text[:share]
+
+    return SentenceSplitter.train(sample(), limit=TRAIN_CHARS)
 
 
 def build_index(
@@ -42,22 +111,45 @@ def build_index(
     warn: Warn | None = None,
     progress: Progress | None = None,
     splitter: SentenceSplitter | None = None,
+    *,
+    previous: Index | None = None,
+    keep: Sequence[int] = (),
+    blob: BinaryIO | None = None,
+    workers: int | None = None,
 ) -> Index:
-    """Build an index over ``files`` in memory.
+    """Build an index over ``files``.
+
+    Args:
+        files: the files to read and index.
+        params: BM25 parameters (default :class:`BM25Params`).
+        warn: receives one line per file that was skipped or repaired.
+        progress: called after each file.
+        splitter: the sentence splitter; trained on ``files`` when omitted.
+        previous: an older index whose documents ``keep`` are carried over as
+            they are (``files`` then lists only what must be processed).
+        keep: ids of documents of ``previous`` to keep.
+        blob: where to stream the chunk texts (default: memory).
+        workers: processes to use (default: one per core).
 
     Files that cannot be read are skipped with a warning; an index with no
     documents is still returned (callers decide whether that is an error).
     """
     warn = warn or (lambda message: None)
     progress = progress or _no_progress
-    docs = list(_read_all(files, warn))
-    splitter = splitter or train_splitter(docs)
-    builder = IndexBuilder()
+    splitter = splitter or train_splitter(files)
+    builder = IndexBuilder(blob)
+    if previous is not None:
+        builder.add_kept(previous, keep)
     done_bytes = 0
-    for i, doc in enumerate(docs, start=1):
-        chunks = chunk_text(doc.text, doc.blocks, splitter)
-        builder.add(doc, chunks, fingerprint(doc))
-        done_bytes += doc.size
-        progress(i, len(docs), done_bytes)
-    extra: dict[str, Any] = {"punkt": splitter.to_json()}
+    unread: list[str] = []
+    for i, result in enumerate(process_files(files, splitter, workers), start=1):
+        for message in result.warnings:
+            warn(message)
+        if result.part is None:
+            unread.append(str(result.file.path))
+        else:
+            builder.add_part(result.part)
+        done_bytes += result.size
+        progress(i, len(files), done_bytes)
+    extra: dict[str, Any] = {"punkt": splitter.to_json(), "unread_paths": unread}
     return builder.finish(params or BM25Params(), extra)

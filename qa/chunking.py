@@ -75,7 +75,7 @@ class SentenceSplitter:
     """A Punkt sentence splitter whose parameters round-trip through JSON."""
 
     def __init__(self, params: dict[str, Any] | None = None) -> None:
-        from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
+        from nltk.tokenize.punkt import PunktParameters
 
         p = PunktParameters()
         if params:
@@ -85,7 +85,7 @@ class SentenceSplitter:
             p.ortho_context.update(params.get("ortho_context", {}))
         p.abbrev_types |= ABBREVIATIONS
         self.params = p
-        self._tokenizer: PunktSentenceTokenizer = PunktSentenceTokenizer(p)
+        self._tokenizer: PunktSentenceTokenizer = _memo_tokenizer_class()(p)
 
     @classmethod
     def train(cls, texts: Iterable[str], limit: int = TRAIN_CHARS) -> SentenceSplitter:
@@ -125,10 +125,48 @@ class SentenceSplitter:
 
     def spans(self, text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
         """Yield sentence spans (absolute offsets) inside ``text[start:end]``."""
+        if not _CANDIDATE.search(text, start, end):
+            yield start, end  # no possible sentence end: the block is one sentence
+            return
         for w_start, w_end in _windows(text, start, end):
             piece = text[w_start:w_end]
             for s, e in self._tokenizer.span_tokenize(piece):
                 yield w_start + s, w_start + e
+
+
+_MEMO_CLASS: Any = None
+
+
+def _memo_tokenizer_class() -> Any:
+    """PunktSentenceTokenizer whose per-candidate decision is memoised.
+
+    Punkt decides each potential break from a short context string (the word
+    before the period, the period and the next word); the decision depends on
+    nothing else once the parameters are fixed, and the same contexts recur
+    throughout a corpus, so caching them saves a good share of splitting time.
+    """
+    global _MEMO_CLASS
+    if _MEMO_CLASS is None:
+        from nltk.tokenize.punkt import PunktSentenceTokenizer
+
+        class MemoPunkt(PunktSentenceTokenizer):  # type: ignore[misc]
+            def __init__(self, params: Any) -> None:
+                super().__init__(params)
+                self._memo: dict[str, bool] = {}
+
+            def text_contains_sentbreak(self, text: str) -> bool:
+                found = self._memo.get(text)
+                if found is None:
+                    if len(self._memo) > 500_000:
+                        self._memo.clear()
+                    found = self._memo[text] = bool(super().text_contains_sentbreak(text))
+                return found
+
+        _MEMO_CLASS = MemoPunkt
+    return _MEMO_CLASS
+
+
+_CANDIDATE = re.compile(r"[.?!]")
 
 
 def _windows(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:

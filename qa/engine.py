@@ -9,12 +9,15 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from qa.build import Progress, build_index
-from qa.corpus import SourceFile, Warn, default_roots, discover, no_documents_message
+from qa.corpus import SourceFile, Warn, content_digest, default_roots, discover, no_documents_message
 from qa.errors import CorpusError, IndexStoreError
-from qa.index import BM25Params, Index
-from qa.store import index_dir, load, locked, save
+from qa.index import BM25Params, DocInfo, Index
+from qa.store import GenerationWriter, index_dir, load, load_punkt, locked
+
+if TYPE_CHECKING:
+    from qa.build import Progress
 
 
 @dataclass(slots=True)
@@ -84,12 +87,10 @@ def open_index(
         note(f"skipped {skipped} file{'s' if skipped != 1 else ''} with unsupported extensions")
     index = _build_and_save(report, files, params, cache, note, progress, rebuild)
     report.built = True
-    if not index.docs or index.n_chunks == 0:
-        raise CorpusError(f"no text could be read from the documents in {', '.join(roots)}")
     return index, report
 
 
-def _try_load(folder: Path, files: Sequence[SourceFile], note: Warn) -> Index | None:
+def _try_load(folder: Path, files: Sequence[SourceFile], note: Warn, fresh_only: bool = True) -> Index | None:
     if not (folder / "CURRENT").exists():
         return None
     try:
@@ -97,7 +98,52 @@ def _try_load(folder: Path, files: Sequence[SourceFile], note: Warn) -> Index | 
     except IndexStoreError as exc:
         note(f"{exc}; rebuilding")
         return None
-    return index if is_fresh(index, files) else None
+    return index if not fresh_only or is_fresh(index, files) else None
+
+
+@dataclass(slots=True)
+class Plan:
+    """What an update must do: documents to keep, files to (re)process."""
+
+    keep: list[int] = field(default_factory=list)
+    todo: list[SourceFile] = field(default_factory=list)
+    touched: dict[str, int] = field(default_factory=dict)  # path -> new mtime, same content
+    unread: dict[str, list[int]] = field(default_factory=dict)
+
+
+def plan_update(old: Index | None, files: Sequence[SourceFile]) -> Plan:
+    """Compare the files with an older index: fingerprint by size and mtime, then content."""
+    plan = Plan()
+    if old is None:
+        plan.todo = list(files)
+        return plan
+    by_path = {d.path: i for i, d in enumerate(old.docs)}
+    unread: dict[str, list[int]] = old.meta.get("unread", {})
+    for f in files:
+        key = _stat_key(f.path)
+        path = str(f.path)
+        i = by_path.get(path)
+        if i is not None and key is not None:
+            doc = old.docs[i]
+            if key == (doc.size, doc.mtime_ns):
+                plan.keep.append(i)
+                continue
+            if key[0] == doc.size and _digest(f.path) == doc.fingerprint:
+                plan.keep.append(i)
+                plan.touched[path] = key[1]
+                continue
+        elif key is not None and unread.get(path) == list(key):
+            plan.unread[path] = list(key)  # still the same unusable file: do not retry
+            continue
+        plan.todo.append(f)
+    return plan
+
+
+def _digest(path: Path) -> str:
+    try:
+        return content_digest(path.read_bytes())
+    except OSError:
+        return ""
 
 
 def _build_and_save(
@@ -110,36 +156,66 @@ def _build_and_save(
     rebuild: bool,
 ) -> Index:
     if not cache:
-        return _build(files, params, note, progress)
+        return _build(None, files, params, note, progress, None)
     lock = locked(report.folder)
     try:
         lock.__enter__()
     except OSError as exc:
         note(f"cannot write the index cache ({exc.strerror or exc}); answering from memory")
-        return _build(files, params, note, progress)
+        return _build(None, files, params, note, progress, None)
     try:
-        if not rebuild:
-            # Another process may have finished the same build while we waited.
-            index = _try_load(report.folder, files, lambda message: None)
-            if index is not None:
-                return index
-        index = _build(files, params, note, progress)
+        old = None if rebuild else _try_load(report.folder, files, lambda message: None, fresh_only=False)
+        if old is not None and is_fresh(old, files):
+            return old  # another process finished the same build while we waited
         try:
-            save(index, report.folder)
+            writer = GenerationWriter(report.folder)
         except OSError as exc:
             note(f"cannot write the index cache ({exc.strerror or exc}); answering from memory")
-        return index
+            return _build(old, files, params, note, progress, None, report.folder)
+        with writer:
+            index = _build(old, files, params, note, progress, writer, report.folder)
+            try:
+                writer.commit(index)
+            except OSError as exc:
+                note(f"cannot write the index cache ({exc.strerror or exc}); answering from memory")
+            return index
     finally:
         lock.__exit__(None, None, None)
 
 
-def _build(files: Sequence[SourceFile], params: BM25Params, note: Warn, progress: Progress | None) -> Index:
-    unread: dict[str, list[int]] = {}
-    index = build_index(files, params, note, progress)
-    read = {d.path for d in index.docs}
-    for f in files:
-        key = _stat_key(f.path)
-        if str(f.path) not in read and key is not None:
-            unread[str(f.path)] = list(key)
+def _build(
+    old: Index | None,
+    files: Sequence[SourceFile],
+    params: BM25Params,
+    note: Warn,
+    progress: Progress | None,
+    writer: GenerationWriter | None,
+    folder: Path | None = None,
+) -> Index:
+    """Build (or update from ``old``) and check that something was indexed."""
+    from qa.build import build_index  # indexing code is not needed to answer from the cache
+    from qa.chunking import SentenceSplitter
+
+    plan = plan_update(old, files)
+    splitter = None
+    if old is not None and plan.keep:
+        punkt = load_punkt(folder) if folder is not None else None
+        splitter = SentenceSplitter(punkt) if punkt is not None else None
+    blob = writer.blob_file() if writer is not None else None
+    index = build_index(
+        plan.todo, params, note, progress, splitter, previous=old if plan.keep else None, keep=plan.keep, blob=blob
+    )
+    for doc in index.meta["docs"]:
+        if doc["path"] in plan.touched:
+            doc["mtime_ns"] = plan.touched[doc["path"]]
+    index.docs = [DocInfo(**d) for d in index.meta["docs"]]
+    unread = dict(plan.unread)
+    for path in index.meta.pop("unread_paths", []):
+        key = _stat_key(Path(path))
+        if key is not None:
+            unread[path] = list(key)
     index.meta["unread"] = unread
+    if not index.docs or index.n_chunks == 0:
+        raise CorpusError("no text could be read from the documents")
     return index
+

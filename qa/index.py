@@ -9,12 +9,11 @@ class computes for the same tokens (``tests/test_index.py`` checks this).
 
 from __future__ import annotations
 
-import math
+import io
 from array import array
-from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any
+from dataclasses import asdict, dataclass, replace
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import numpy as np
 
@@ -66,92 +65,219 @@ class DocInfo:
 
 _CHUNK_INT32 = ("c_doc", "c_line", "c_col", "c_para", "c_section", "c_page", "c_len")
 _CHUNK_INT64 = ("c_start", "c_end", "c_bstart", "c_bend")
+#: Columns a document part carries itself (c_doc and byte offsets are set on merge).
+_PART_INT32 = ("c_line", "c_col", "c_para", "c_section", "c_page", "c_len")
+_PART_INT64 = ("c_start", "c_end", "c_blen")
+
+
+@dataclass(slots=True)
+class DocPart:
+    """One document, chunked and tokenised, in compact arrays.
+
+    This is what an indexing worker process sends back: plain bytes and
+    strings, cheap to pass between processes, merged by :class:`IndexBuilder`.
+    Term ids in ``p_term`` index the part's own ``terms`` list and section ids
+    its own ``sections`` list.
+    """
+
+    info: dict[str, Any]
+    n_chunks: int
+    cols: dict[str, bytes]
+    blob: bytes
+    sections: list[str]
+    terms: list[str]
+    p_term: bytes
+    p_chunk: bytes
+    p_tf: bytes
+
+
+def encode_document(doc: Document, chunks: Sequence[Chunk], fingerprint: str = "") -> DocPart:
+    """Tokenise ``chunks`` and pack them with their metadata into a :class:`DocPart`."""
+    sections: dict[str, int] = {}
+    terms: dict[str, int] = {}
+    setdefault = terms.setdefault
+    token_ids = array("i")
+    lengths = array("q")
+    blens = array("q")
+    pieces: list[bytes] = []
+    for chunk in chunks:
+        ids = [setdefault(t, len(terms)) for t in tokenize(chunk.text)]
+        token_ids.extend(ids)
+        lengths.append(len(ids))
+        encoded = chunk.text.encode("utf-8", errors="surrogatepass")
+        pieces.append(encoded)
+        blens.append(len(encoded))
+    n = len(chunks)
+    cols = {
+        "c_line": array("i", [c.line for c in chunks]),
+        "c_col": array("i", [c.column for c in chunks]),
+        "c_para": array("i", [c.paragraph for c in chunks]),
+        "c_section": array(
+            "i", [-1 if c.section is None else sections.setdefault(c.section, len(sections)) for c in chunks]
+        ),
+        "c_page": array("i", [c.page or 0 for c in chunks]),
+        "c_len": array("i", lengths),
+        "c_start": array("q", [c.start for c in chunks]),
+        "c_end": array("q", [c.end for c in chunks]),
+        "c_blen": blens,
+    }
+    # (chunk, term) pairs -> postings with term frequencies, in one vectorised pass.
+    vocab = max(len(terms), 1)
+    chunk_of = np.repeat(np.arange(n, dtype=np.int64), np.frombuffer(lengths, dtype=np.int64))
+    keys, tf = np.unique(chunk_of * vocab + np.frombuffer(token_ids, dtype=np.int32), return_counts=True)
+    info = {
+        "path": str(doc.path),
+        "source": doc.source,
+        "title": doc.title,
+        "size": doc.size,
+        "mtime_ns": doc.mtime_ns,
+        "fingerprint": fingerprint,
+    }
+    return DocPart(
+        info=info,
+        n_chunks=n,
+        cols={k: v.tobytes() for k, v in cols.items()},
+        blob=b"".join(pieces),
+        sections=list(sections),
+        terms=list(terms),
+        p_term=(keys % vocab).astype(np.int32).tobytes(),
+        p_chunk=(keys // vocab).astype(np.int32).tobytes(),
+        p_tf=tf.astype(np.int32).tobytes(),
+    )
 
 
 class IndexBuilder:
-    """Collects chunks document by document, then computes the BM25 weights."""
+    """Merges document parts (new or kept from an older index), then weights postings.
 
-    def __init__(self) -> None:
+    The chunk texts stream to ``blob`` (a file in the generation being written,
+    or memory), so the builder never holds the corpus text twice.
+    """
+
+    def __init__(self, blob: BinaryIO | None = None) -> None:
         self.docs: list[DocInfo] = []
         self.sections: dict[str, int] = {}
-        self._cols: dict[str, array[int]] = {k: array("i") for k in _CHUNK_INT32}
-        self._cols.update({k: array("q") for k in _CHUNK_INT64})
-        self._blob = bytearray()
+        self._blob: BinaryIO = blob if blob is not None else io.BytesIO()
+        self._blob_size = 0
+        self._cols: dict[str, list[NDArray[Any]]] = {k: [] for k in (*_CHUNK_INT32, *_CHUNK_INT64)}
         self._terms: dict[str, int] = {}
-        self._p_term = array("i")
-        self._p_chunk = array("i")
-        self._p_tf = array("i")
+        self._p_term: list[NDArray[np.int32]] = []
+        self._p_chunk: list[NDArray[np.int32]] = []
+        self._p_tf: list[NDArray[np.int32]] = []
+        self.n_chunks = 0
 
-    @property
-    def n_chunks(self) -> int:
-        """Chunks added so far."""
-        return len(self._cols["c_doc"])
+    def _term_ids(self, terms: Sequence[str]) -> NDArray[np.int32]:
+        ids = self._terms
+        out = np.empty(len(terms), dtype=np.int32)
+        for i, term in enumerate(terms):
+            tid = ids.get(term)
+            if tid is None:
+                tid = ids[term] = len(ids)
+            out[i] = tid
+        return out
+
+    def _section_ids(self, sections: Sequence[str]) -> NDArray[np.int32]:
+        table = self.sections
+        return np.array([table.setdefault(s, len(table)) for s in sections] + [-1], dtype=np.int32)
 
     def add(self, doc: Document, chunks: Sequence[Chunk], fingerprint: str = "") -> None:
         """Add one document and its chunks (in document order)."""
-        doc_id = len(self.docs)
-        self.docs.append(
-            DocInfo(
-                path=str(doc.path),
-                source=doc.source,
-                title=doc.title,
-                size=doc.size,
-                mtime_ns=doc.mtime_ns,
-                first=self.n_chunks,
-                count=len(chunks),
-                fingerprint=fingerprint,
-            )
-        )
-        for chunk in chunks:
-            self._add_chunk(doc_id, chunk, tokenize(chunk.text))
+        self.add_part(encode_document(doc, chunks, fingerprint))
 
-    def _add_chunk(self, doc_id: int, chunk: Chunk, tokens: list[str]) -> None:
-        cid = self.n_chunks
-        cols = self._cols
-        section = -1
-        if chunk.section is not None:
-            section = self.sections.setdefault(chunk.section, len(self.sections))
-        encoded = chunk.text.encode("utf-8", errors="surrogatepass")
-        for key, value in (
-            ("c_doc", doc_id),
-            ("c_line", chunk.line),
-            ("c_col", chunk.column),
-            ("c_para", chunk.paragraph),
-            ("c_section", section),
-            ("c_page", chunk.page or 0),
-            ("c_len", len(tokens)),
-            ("c_start", chunk.start),
-            ("c_end", chunk.end),
-            ("c_bstart", len(self._blob)),
-            ("c_bend", len(self._blob) + len(encoded)),
-        ):
-            cols[key].append(value)
-        self._blob += encoded
-        terms = self._terms
-        for term, tf in Counter(tokens).items():
-            tid = terms.get(term)
-            if tid is None:
-                tid = terms[term] = len(terms)
-            self._p_term.append(tid)
-            self._p_chunk.append(cid)
-            self._p_tf.append(tf)
+    def add_part(self, part: DocPart) -> None:
+        """Append one encoded document."""
+        doc_id, first = len(self.docs), self.n_chunks
+        self.docs.append(DocInfo(first=first, count=part.n_chunks, **part.info))
+        cols = {k: np.frombuffer(part.cols[k], dtype=np.int32) for k in _PART_INT32}
+        cols.update({k: np.frombuffer(part.cols[k], dtype=np.int64) for k in _PART_INT64})
+        section_map = self._section_ids(part.sections)
+        blen = cols.pop("c_blen")
+        ends = np.cumsum(blen) + self._blob_size
+        cols["c_bstart"] = ends - blen
+        cols["c_bend"] = ends
+        cols["c_section"] = section_map[cols["c_section"]]  # -1 maps to the trailing -1
+        cols["c_doc"] = np.full(part.n_chunks, doc_id, dtype=np.int32)
+        for key, values in cols.items():
+            self._cols[key].append(values)
+        self._blob.write(part.blob)
+        self._blob_size += len(part.blob)
+        lut = self._term_ids(part.terms)
+        self._p_term.append(lut[np.frombuffer(part.p_term, dtype=np.int32)])
+        self._p_chunk.append(np.frombuffer(part.p_chunk, dtype=np.int32) + np.int32(first))
+        self._p_tf.append(np.frombuffer(part.p_tf, dtype=np.int32))
+        self.n_chunks += part.n_chunks
+
+    def add_kept(self, old: Index, keep: Sequence[int]) -> None:
+        """Copy the documents ``keep`` (ids in ``old``) unchanged, postings included.
+
+        Vectorised over the whole old index: one pass over its postings, so
+        refreshing a large index after one file changed stays fast.
+        """
+        if not keep:
+            return
+        a = old.arrays
+        keep_doc = np.zeros(len(old.docs), dtype=bool)
+        keep_doc[list(keep)] = True
+        keep_chunk = keep_doc[a["c_doc"]]
+        new_id = np.cumsum(keep_chunk, dtype=np.int64) - 1 + self.n_chunks
+        doc_map = np.full(len(old.docs), -1, dtype=np.int32)
+        first_doc = len(self.docs)
+        for offset, old_id in enumerate(sorted(keep)):
+            d = old.docs[old_id]
+            doc_map[old_id] = first_doc + offset
+            self.docs.append(replace(d, first=int(self.n_chunks + (new_id[d.first] - self.n_chunks if d.count else 0))))
+        self._copy_chunks(old, keep_chunk, doc_map)
+        p_term_old = np.repeat(np.arange(old.n_terms, dtype=np.int64), np.diff(a["p_ptr"]))
+        mask = keep_chunk[a["p_chunk"]]
+        lut = self._term_ids(list(old.terms()))
+        self._p_term.append(lut[p_term_old[mask]])
+        self._p_chunk.append(new_id[a["p_chunk"][mask]].astype(np.int32))
+        self._p_tf.append(np.asarray(a["p_tf"][mask], dtype=np.int32))
+        self.n_chunks += int(keep_chunk.sum())
+
+    def _copy_chunks(self, old: Index, keep_chunk: NDArray[np.bool_], doc_map: NDArray[np.int32]) -> None:
+        a = old.arrays
+        for key in (*_CHUNK_INT32, *_CHUNK_INT64):
+            if key not in ("c_doc", "c_section", "c_bstart", "c_bend"):
+                self._cols[key].append(np.asarray(a[key][keep_chunk]))
+        self._cols["c_doc"].append(doc_map[a["c_doc"][keep_chunk]])
+        section_map = self._section_ids(old.sections)
+        self._cols["c_section"].append(section_map[a["c_section"][keep_chunk]])
+        bstart = np.asarray(a["c_bstart"][keep_chunk])
+        bend = np.asarray(a["c_bend"][keep_chunk])
+        # Kept chunks' texts are copied run by run (each kept document is one run).
+        new_start = np.empty_like(bstart)
+        pos = self._blob_size
+        run_start = 0
+        blob = a["blob"]
+        for i in range(1, len(bstart) + 1):
+            if i == len(bstart) or bstart[i] != bend[i - 1]:
+                lo, hi = int(bstart[run_start]), int(bend[i - 1])
+                self._blob.write(blob[lo:hi].tobytes())
+                new_start[run_start:i] = bstart[run_start:i] - lo + pos
+                pos += hi - lo
+                run_start = i
+        self._cols["c_bstart"].append(new_start)
+        self._cols["c_bend"].append(new_start + (bend - bstart))
+        self._blob_size = pos
 
     def finish(self, params: BM25Params, extra_meta: dict[str, Any] | None = None) -> Index:
         """Sort the vocabulary and postings and compute every posting's weight."""
-        vocab = sorted(self._terms)
-        remap = np.empty(len(vocab), dtype=np.int64)
+        raw_terms = _cat(self._p_term, np.int32)
+        used = np.bincount(raw_terms, minlength=len(self._terms)) > 0
+        # Terms whose every posting was dropped (deleted files) leave the vocabulary.
+        vocab = sorted(t for t, i in self._terms.items() if used[i])
+        remap = np.full(len(self._terms), -1, dtype=np.int32)
         for new, term in enumerate(vocab):
             remap[self._terms[term]] = new
-        p_term = remap[np.frombuffer(self._p_term, dtype=np.int32)] if vocab else np.empty(0, np.int64)
+        p_term = remap[raw_terms] if vocab else np.empty(0, np.int32)
         order = np.argsort(p_term, kind="stable")
         arrays: dict[str, NDArray[Any]] = {
-            k: np.frombuffer(v, dtype=np.int32 if k in _CHUNK_INT32 else np.int64).copy()
-            for k, v in self._cols.items()
+            k: _cat(v, np.int32 if k in _CHUNK_INT32 else np.int64) for k, v in self._cols.items()
         }
-        arrays["blob"] = np.frombuffer(bytes(self._blob), dtype=np.uint8)
-        arrays["p_chunk"] = np.frombuffer(self._p_chunk, dtype=np.int32)[order].copy()
-        arrays["p_tf"] = np.frombuffer(self._p_tf, dtype=np.int32)[order].copy()
-        arrays["p_ptr"] = np.concatenate(([0], np.cumsum(np.bincount(p_term, minlength=len(vocab)))))
+        arrays["blob"] = self._blob_array()
+        arrays["p_chunk"] = _cat(self._p_chunk, np.int32)[order]
+        arrays["p_tf"] = _cat(self._p_tf, np.int32)[order]
+        arrays["p_ptr"] = np.concatenate(([0], np.cumsum(np.bincount(p_term, minlength=len(vocab))))).astype(np.int64)
         arrays["t_blob"], arrays["t_off"] = _pack_terms(vocab)
         meta = {
             "version": FORMAT_VERSION,
@@ -162,6 +288,21 @@ class IndexBuilder:
         index = Index(arrays, meta)
         index.reweight(params)
         return index
+
+    def _blob_array(self) -> NDArray[np.uint8]:
+        if isinstance(self._blob, io.BytesIO):
+            return np.frombuffer(self._blob.getbuffer().tobytes(), dtype=np.uint8)
+        self._blob.flush()
+        name = getattr(self._blob, "name", None)
+        if self._blob_size == 0 or not isinstance(name, str):
+            return np.zeros(0, dtype=np.uint8)
+        return np.memmap(name, dtype=np.uint8, mode="r", shape=(self._blob_size,))
+
+
+def _cat(parts: list[NDArray[Any]], dtype: Any) -> NDArray[Any]:
+    if not parts:
+        return np.empty(0, dtype=dtype)
+    return np.concatenate(parts).astype(dtype, copy=False)
 
 
 def _pack_terms(vocab: list[str]) -> tuple[NDArray[np.uint8], NDArray[np.int64]]:
@@ -343,8 +484,3 @@ def bm25_reference(corpus: list[list[str]], query: list[str], params: BM25Params
     else:
         model = rank_bm25.BM25L(corpus, k1=params.k1, b=params.b, delta=params.delta)
     return [float(s) for s in model.get_scores(query)]
-
-
-def is_finite(x: float) -> bool:
-    """True for a real number (not inf or nan)."""
-    return math.isfinite(x)

@@ -4,7 +4,8 @@ Layout of ``<cache>/index/<corpus key>/``::
 
     lock            flock'd while a process writes
     CURRENT         name of the live generation (replaced atomically)
-    gen-<id>/       meta.json + one .npy per array (no pickle anywhere)
+    gen-<id>/       meta.json, punkt.json, blob.bin (chunk texts, UTF-8) and
+                    one .npy per array (loaded with allow_pickle=False)
 
 A writer builds a new generation in a temporary folder, fsyncs it, renames it
 into place and only then points ``CURRENT`` at it, so a crash at any moment
@@ -22,7 +23,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -66,6 +67,11 @@ def _fsync_dir(path: Path) -> None:
             os.close(fd)
 
 
+def _private(path: str, flags: int) -> int:
+    """``open`` opener creating files readable by the user only."""
+    return os.open(path, flags, 0o600)
+
+
 def _write_file(path: Path, data: bytes) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as handle:
@@ -74,33 +80,84 @@ def _write_file(path: Path, data: bytes) -> None:
         os.fsync(handle.fileno())
 
 
+class GenerationWriter:
+    """A new generation being written in a temporary folder; live only after :meth:`commit`.
+
+    Use as a context manager: leaving the block without committing (an error,
+    Ctrl-C, SIGTERM) removes the temporary folder and the previous generation
+    stays live. A kill -9 leaves a ``tmp-*`` folder that the next writer removes.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.folder = folder
+        self.tmp = Path(tempfile.mkdtemp(prefix="tmp-", dir=folder))
+        self._blob: BinaryIO | None = None
+        self.committed: Path | None = None
+
+    def __enter__(self) -> GenerationWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._blob is not None:
+            self._blob.close()
+        if self.committed is None:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def blob_file(self) -> BinaryIO:
+        """The file chunk texts stream into while the index is built."""
+        self._blob = open(self.tmp / "blob.bin", "wb", opener=_private)  # noqa: SIM115 - closed in __exit__
+        return self._blob
+
+    def commit(self, index: Index) -> Path:
+        """Write the arrays and metadata, fsync, and make this generation current."""
+        tmp = self.tmp
+        if self._blob is None:
+            _write_file(tmp / "blob.bin", np.asarray(index.arrays["blob"]).tobytes())
+        else:
+            self._blob.flush()
+            os.fsync(self._blob.fileno())
+        for name in _ARRAYS:
+            if name == "blob":
+                continue
+            fd = os.open(tmp / f"{name}.npy", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "wb") as handle:
+                np.save(handle, np.ascontiguousarray(index.arrays[name]), allow_pickle=False)
+                handle.flush()
+                os.fsync(handle.fileno())
+        meta = dict(index.meta)
+        punkt = meta.pop("punkt", None)
+        _write_file(tmp / "punkt.json", json.dumps(punkt).encode("utf-8"))
+        _write_file(tmp / "meta.json", json.dumps(meta, ensure_ascii=False).encode("utf-8", "surrogatepass"))
+        _fsync_dir(tmp)
+        gen = self.folder / f"gen-{tmp.name[4:]}"
+        os.rename(tmp, gen)
+        self.committed = gen
+        _write_file(self.folder / "CURRENT.tmp", gen.name.encode())
+        os.replace(self.folder / "CURRENT.tmp", self.folder / "CURRENT")
+        _fsync_dir(self.folder)
+        _remove_stale(self.folder, keep=gen.name)
+        return gen
+
+
 def save(index: Index, folder: Path) -> Path:
-    """Write ``index`` as a new generation in ``folder`` and make it current.
+    """Write an in-memory ``index`` as the current generation of ``folder``.
 
     Raises:
         OSError: the cache cannot be written; the previous generation stays live.
     """
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    tmp = Path(tempfile.mkdtemp(prefix="tmp-", dir=folder))
+    with GenerationWriter(folder) as writer:
+        return writer.commit(index)
+
+
+def load_punkt(folder: Path) -> dict[str, Any] | None:
+    """The Punkt parameters the current generation was split with (None if unreadable)."""
     try:
-        for name in _ARRAYS:
-            with open(tmp / f"{name}.npy", "wb") as handle:
-                np.save(handle, np.ascontiguousarray(index.arrays[name]), allow_pickle=False)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.chmod(tmp / f"{name}.npy", 0o600)
-        _write_file(tmp / "meta.json", json.dumps(index.meta, ensure_ascii=False).encode("utf-8", "surrogatepass"))
-        _fsync_dir(tmp)
-        gen = folder / f"gen-{os.getpid()}-{tmp.name[4:]}"
-        os.rename(tmp, gen)
-        _write_file(folder / "CURRENT.tmp", gen.name.encode())
-        os.replace(folder / "CURRENT.tmp", folder / "CURRENT")
-        _fsync_dir(folder)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    _remove_stale(folder, keep=gen.name)
-    return gen
+        gen = folder / (folder / "CURRENT").read_text(encoding="ascii").strip()
+        data = json.loads((gen / "punkt.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError, UnicodeError):
+        return None
+    return data if isinstance(data, dict) else None
 
 
 def _remove_stale(folder: Path, keep: str) -> None:
@@ -121,7 +178,13 @@ def load(folder: Path) -> Index:
         meta: dict[str, Any] = json.loads((gen / "meta.json").read_bytes().decode("utf-8", "surrogatepass"))
         if meta.get("version") != FORMAT_VERSION:
             raise IndexStoreError(f"index format {meta.get('version')} is not {FORMAT_VERSION}")
-        arrays = {name: np.load(gen / f"{name}.npy", mmap_mode="r", allow_pickle=False) for name in _ARRAYS}
+        arrays = {
+            name: np.load(gen / f"{name}.npy", mmap_mode="r", allow_pickle=False) for name in _ARRAYS if name != "blob"
+        }
+        blob_size = (gen / "blob.bin").stat().st_size
+        arrays["blob"] = (
+            np.memmap(gen / "blob.bin", dtype=np.uint8, mode="r") if blob_size else np.zeros(0, dtype=np.uint8)
+        )
     except IndexStoreError:
         raise
     except (OSError, ValueError, UnicodeError, KeyError, TypeError) as exc:

@@ -51,7 +51,8 @@ def _load_porter() -> Callable[[str], str]:
     if "nltk.stem.porter" in sys.modules:
         from nltk.stem.porter import PorterStemmer
 
-        return PorterStemmer().stem
+        stem: Callable[[str], str] = PorterStemmer().stem
+        return stem
     before = set(sys.modules)
     try:
         for name in ("nltk", "nltk.stem"):
@@ -61,7 +62,8 @@ def _load_porter() -> Callable[[str], str]:
             sys.modules[name] = importlib.util.module_from_spec(spec)
         from nltk.stem.porter import PorterStemmer
 
-        return PorterStemmer().stem
+        light: Callable[[str], str] = PorterStemmer().stem
+        return light
     finally:
         for name in set(sys.modules) - before:
             if name == "nltk" or name.startswith("nltk."):
@@ -107,28 +109,43 @@ def _normalise(word: str) -> str | None:
     return lower or None
 
 
+class _TermCache(dict[str, str]):
+    """Raw word -> term ("" for a stopword), filled on first sight.
+
+    Indexing sees the same few hundred thousand raw words millions of times;
+    one dict lookup per word replaces normalising and stemming it again.
+    """
+
+    limit = 2_000_000
+
+    def __missing__(self, word: str) -> str:
+        if len(self) >= self.limit:
+            self.clear()
+        lower = _normalise(word)
+        term = "" if lower is None else _STEMMER(lower)
+        self[word] = term
+        return term
+
+
+_TERMS = _TermCache()
+
+
 def analyze(text: str) -> Iterator[tuple[str, int, int]]:
     """Yield ``(term, start, end)`` for each indexable word of ``text``.
 
     Offsets are those of the word in ``text``, so callers can highlight the
     words of a sentence that matched a question.
     """
-    stem = _STEMMER
+    terms = _TERMS
     for match in _WORD.finditer(text):
-        lower = _normalise(match.group())
-        if lower is not None:
-            yield stem(lower), match.start(), match.end()
+        term = terms[match.group()]
+        if term:
+            yield term, match.start(), match.end()
 
 
 def tokenize(text: str) -> list[str]:
     """Return the index terms of ``text`` (the tokens BM25 sees), in order."""
-    stem = _STEMMER
-    out: list[str] = []
-    for word in _WORD.findall(text):
-        lower = _normalise(word)
-        if lower is not None:
-            out.append(stem(lower))
-    return out
+    return [t for t in map(_TERMS.__getitem__, _WORD.findall(text)) if t]
 
 
 def words(text: str) -> list[str]:

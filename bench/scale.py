@@ -1,0 +1,226 @@
+"""Scale benchmark: index build, refresh, warm and one-shot query at 10k..1M+ sentences.
+
+Unpacks ../shared/data/gutenberg (466 public-domain books) to a temporary
+folder, takes subsets of about 10k, 100k and 1M sentences (the first files in
+sorted order) and the whole library, and measures with the real ``qa``
+command and library:
+
+- full index from scratch (wall time, peak RSS of the process tree),
+- refresh after one book changes,
+- warm query latency (library call on a loaded index; p50/p95 over the questions),
+- one-shot ``qa ask`` as a whole process on an existing index (median, max RSS),
+- on the seeds: one-shot ``qa ask`` against ``python -c "import rich.console"``.
+
+Prints a table, then one JSON line. Usage::
+
+    python bench/scale.py                 # everything (~5 minutes on 2 cores)
+    python bench/scale.py --sizes 10k,100k --no-full
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+SHARED = HERE.parent.parent / "shared"
+UNPACK = SHARED / "data" / "gutenberg" / "unpack.sh"
+#: Gutenberg text has about one sentence per 97 bytes (1M sentences ~ 97 MB).
+BYTES_PER_SENTENCE = 97
+SEEDS_QUESTION = "Who led the Chinese delegation that went to North Korea?"
+
+
+def qa_cmd() -> list[str]:
+    script = Path(sys.executable).parent / "qa"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "qa"]
+
+
+def _tree_rss_kb(pid: int) -> int:
+    """Resident memory of a process and all its descendants, in KB."""
+    total, stack = 0, [pid]
+    while stack:
+        p = stack.pop()
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+            for task in Path(f"/proc/{p}/task").iterdir():
+                stack.extend(int(c) for c in (task / "children").read_text().split())
+        except (OSError, ValueError):
+            continue
+    return total
+
+
+def run_measured(cmd: list[str], env: dict[str, str]) -> dict[str, float]:
+    """Run a command; return wall seconds, peak tree RSS (MB) and its own max RSS (MB)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak = 0
+    while proc.poll() is None:
+        peak = max(peak, _tree_rss_kb(proc.pid))
+        time.sleep(0.02)
+    wall = time.perf_counter() - start
+    if proc.returncode != 0:
+        err = proc.stderr.read().decode() if proc.stderr else ""
+        raise SystemExit(f"command failed ({proc.returncode}): {' '.join(cmd)}\n{err}")
+    return {"wall": wall, "peak_mb": peak / 1024}
+
+
+def time_process(cmd: list[str], env: dict[str, str], runs: int) -> dict[str, float]:
+    """Median wall time of ``runs`` runs and the largest max-RSS (via wait4)."""
+    walls, rss = [], 0
+    for _ in range(runs):
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _, status, usage = os.wait4(proc.pid, 0)
+        walls.append(time.perf_counter() - start)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        rss = max(rss, usage.ru_maxrss)
+    return {"median": statistics.median(walls), "rss_mb": rss / 1024}
+
+
+def make_subset(books: Path, dest: Path, target_bytes: int) -> int:
+    """Hard-link (or copy) the first books in sorted order until ``target_bytes``."""
+    total = 0
+    for path in sorted(p for p in books.rglob("*") if p.is_file()):
+        if total >= target_bytes:
+            break
+        out = dest / path.relative_to(books)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(path, out)
+        except OSError:
+            shutil.copy2(path, out)
+        total += path.stat().st_size
+    return total
+
+
+def questions(index: Any, n: int, seed: int = 7) -> list[str]:
+    """Natural-looking questions made of words from random sentences of the corpus."""
+    from qa.tokens import words
+
+    rng = random.Random(seed)
+    templates = ["Who {} the {}?", "What did {} say about {}?", "Where was the {} {}?", "Why {} {}?"]
+    out: list[str] = []
+    while len(out) < n:
+        found = [w for w in words(index.text(rng.randrange(index.n_chunks))) if len(w) > 3]
+        if len(found) < 3:
+            continue
+        picked = rng.sample(found, 3)
+        out.append(rng.choice(templates).format(picked[0], " ".join(picked[1:])))
+    return out
+
+
+def warm_queries(docs: Path, env: dict[str, str], n: int) -> dict[str, float]:
+    """p50/p95 latency of library calls on the cached index (loaded once)."""
+    os.environ["QA_CACHE_DIR"] = env["QA_CACHE_DIR"]
+    from qa.engine import open_index
+    from qa.search import search
+
+    index, _ = open_index([str(docs)])
+    qs = questions(index, n)
+    for q in qs[:10]:
+        search(index, q)
+    times = []
+    for q in qs:
+        start = time.perf_counter()
+        search(index, q, k=3, context=1)
+        times.append((time.perf_counter() - start) * 1000)
+    times.sort()
+    return {
+        "p50_ms": statistics.median(times),
+        "p95_ms": times[int(0.95 * (len(times) - 1))],
+        "sentences": index.n_chunks,
+    }
+
+
+def touch_one(docs: Path) -> None:
+    """Change one book (append a sentence) so a refresh has real work to do."""
+    victim = sorted(p for p in docs.rglob("*.txt"))[len(list(docs.rglob("*.txt"))) // 2]
+    data = victim.read_bytes()
+    victim.unlink()  # break a hard link before writing
+    victim.write_bytes(data + b"\r\nThe benchmark added this sentence about a violet heron.\r\n")
+
+
+def measure(name: str, docs: Path, work: Path, n_questions: int) -> dict[str, Any]:
+    env = dict(os.environ)
+    env["QA_CACHE_DIR"] = str(work / f"cache-{name}")
+    size_mb = sum(p.stat().st_size for p in docs.rglob("*") if p.is_file()) / 1e6
+    build = run_measured([*qa_cmd(), "index", "--docs", str(docs)], env)
+    warm = warm_queries(docs, env, n_questions)
+    one_shot = time_process([*qa_cmd(), "ask", "--docs", str(docs), "Who was the captain of the ship?"], env, 5)
+    touch_one(docs)
+    refresh = run_measured([*qa_cmd(), "index", "--docs", str(docs)], env)
+    return {
+        "name": name,
+        "mb": round(size_mb, 1),
+        "sentences": warm["sentences"],
+        "build_s": round(build["wall"], 2),
+        "build_peak_mb": round(build["peak_mb"]),
+        "refresh_s": round(refresh["wall"], 2),
+        "warm_p50_ms": round(warm["p50_ms"], 2),
+        "warm_p95_ms": round(warm["p95_ms"], 2),
+        "oneshot_s": round(one_shot["median"], 3),
+        "query_rss_mb": round(one_shot["rss_mb"]),
+    }
+
+
+def seeds_ratio(work: Path, runs: int = 11) -> dict[str, float]:
+    env = dict(os.environ)
+    env["QA_CACHE_DIR"] = str(work / "cache-seeds")
+    env.pop("QA_DOCS", None)
+    subprocess.run([*qa_cmd(), "index"], env=env, check=True, capture_output=True)
+    rich = time_process([sys.executable, "-c", "import rich.console"], env, runs)
+    qa = time_process([*qa_cmd(), "ask", SEEDS_QUESTION], env, runs)
+    return {"rich_s": rich["median"], "qa_s": qa["median"], "ratio": qa["median"] / rich["median"]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--books", type=Path, help="an unpacked books/ folder (default: unpack to a temp folder)")
+    parser.add_argument("--sizes", default="10k,100k,1m", help="subset sizes in sentences")
+    parser.add_argument("--no-full", action="store_true", help="skip the whole library")
+    parser.add_argument("--questions", type=int, default=100)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="qa-scale-") as tmp:
+        work = Path(tmp)
+        books = args.books
+        if books is None:
+            out = subprocess.run(["sh", str(UNPACK), str(work / "lib")], check=True, capture_output=True, text=True)
+            books = Path(out.stdout.strip().splitlines()[-1])
+        rows = []
+        for label in [s for s in args.sizes.split(",") if s]:
+            n = int(float(label.lower().rstrip("km")) * (1000 if label.lower().endswith("k") else 1_000_000))
+            sub = work / f"subset-{label}"
+            make_subset(books, sub, n * BYTES_PER_SENTENCE)
+            rows.append(measure(label, sub, work, args.questions))
+            print(f"  measured {label}", file=sys.stderr)
+        if not args.no_full:
+            full = work / "full"
+            make_subset(books, full, 1 << 62)
+            rows.append(measure("full", full, work, args.questions))
+        seeds = seeds_ratio(work)
+    head = ("set", "MB", "sentences", "build s", "peak MB", "refresh s", "warm p50 ms", "p95 ms", "one-shot s",
+            "RSS MB")
+    keys = ("name", "mb", "sentences", "build_s", "build_peak_mb", "refresh_s", "warm_p50_ms", "warm_p95_ms",
+            "oneshot_s", "query_rss_mb")
+    print(" | ".join(head))
+    for r in rows:
+        print(" | ".join(f"{r[k]:,}" if isinstance(r[k], int) else str(r[k]) for k in keys))
+    print(f"seeds one-shot {seeds['qa_s']:.3f} s vs import rich.console {seeds['rich_s']:.3f} s: "
+          f"{seeds['ratio']:.2f}x")
+    print(json.dumps({"rows": rows, "seeds": {k: round(v, 4) for k, v in seeds.items()}}))
+
+
+if __name__ == "__main__":
+    main()
