@@ -1,0 +1,160 @@
+"""The persistent index: reuse, incremental updates that keep BM25 exact, atomic writes."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from qa.engine import open_index
+from qa.errors import CorpusError
+from qa.index import bm25_reference
+from qa.search import query_terms, score, search
+from qa.store import index_dir, load
+from qa.tokens import tokenize
+
+CORPUS = {
+    "a.txt": "The heron stood in the marsh.\n\nA violet heron flew over the lake at dawn.",
+    "b.txt": "Lighthouses guide ships at night. The keeper lit the lamp.",
+    "c/d.md": "# Notes\n\nThe marsh was quiet. Frogs sang near the lake.",
+}
+
+
+def all_scores(index, question: str) -> dict[tuple[str, int], float]:
+    """Score of every matching chunk, keyed by (file, start) so ids do not matter."""
+    ids, scores, _ = score(index, query_terms(question))
+    out = {}
+    for cid, value in zip(ids.tolist(), scores.tolist(), strict=True):
+        out[(index.doc_of(cid).path, int(index.arrays["c_start"][cid]))] = value
+    return out
+
+
+def test_second_open_reuses_the_cache(make_corpus: Callable[..., Path]) -> None:
+    root = make_corpus(CORPUS)
+    first, report1 = open_index([str(root)])
+    second, report2 = open_index([str(root)])
+    assert report1.built and not report1.cached
+    assert report2.cached and not report2.built
+    assert second.n_chunks == first.n_chunks
+    assert isinstance(second.arrays["p_w"], np.memmap)
+
+
+@pytest.mark.parametrize("change", ["add", "edit", "delete", "touch"])
+def test_incremental_update_equals_full_rebuild(make_corpus: Callable[..., Path], change: str) -> None:
+    root = make_corpus(CORPUS)
+    open_index([str(root)])
+    if change == "add":
+        (root / "e.txt").write_text("A second heron waded into the violet marsh.", encoding="utf-8")
+    elif change == "edit":
+        (root / "b.txt").write_text("The keeper saw a heron near the lighthouse.", encoding="utf-8")
+    elif change == "delete":
+        (root / "a.txt").unlink()
+    else:
+        os.utime(root / "b.txt", ns=(1, 1))  # same bytes, new mtime
+    updated, report = open_index([str(root)])
+    assert report.built
+    rebuilt, _ = open_index([str(root)], cache=False)
+    for question in ["heron marsh", "violet heron lake", "keeper lamp ships", "frogs"]:
+        got, want = all_scores(updated, question), all_scores(rebuilt, question)
+        assert got.keys() == want.keys()
+        for key in want:
+            assert got[key] == pytest.approx(want[key], rel=1e-5)
+    assert sorted(d.path for d in updated.docs) == sorted(d.path for d in rebuilt.docs)
+    if change == "delete":
+        assert all("a.txt" not in h.path for h in search(updated, "violet heron dawn").hits)
+    if change == "touch":
+        # Unchanged content is kept, with the new mtime recorded: the next open is a cache hit.
+        _, again = open_index([str(root)])
+        assert again.cached
+
+
+def test_updated_scores_equal_rank_bm25(make_corpus: Callable[..., Path]) -> None:
+    root = make_corpus(CORPUS)
+    open_index([str(root)])
+    (root / "e.txt").write_text("Herons and egrets share the marsh.", encoding="utf-8")
+    index, _ = open_index([str(root)])
+    corpus = [tokenize(index.text(i)) for i in range(index.n_chunks)]
+    query = tokenize("heron marsh lake heron")
+    want = bm25_reference(corpus, query, index.params)
+    ids, got, _ = score(index, query)
+    known = [(index.term_id(t), n) for t, n in Counter(query).items() if index.term_id(t) is not None]
+    dense = np.full(index.n_chunks, index.query_constant(known), dtype=np.float64)
+    dense[ids] = got
+    assert dense.tolist() == pytest.approx(want, rel=1e-5)
+
+
+def test_cache_files_are_private(make_corpus: Callable[..., Path]) -> None:
+    root = make_corpus(CORPUS)
+    open_index([str(root)])
+    folder = index_dir([str(root)])
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    for path in folder.rglob("*"):
+        mode = stat.S_IMODE(path.stat().st_mode)
+        assert mode == (0o700 if path.is_dir() else 0o600), path
+
+
+def test_failed_build_keeps_the_previous_generation(
+    make_corpus: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_corpus(CORPUS)
+    open_index([str(root)])
+    folder = index_dir([str(root)])
+    live = (folder / "CURRENT").read_text()
+    (root / "e.txt").write_text("Something new about herons.", encoding="utf-8")
+
+    import qa.index
+
+    def boom(self, params):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(qa.index.Index, "reweight", boom)
+    with pytest.raises(KeyboardInterrupt):
+        open_index([str(root)])
+    monkeypatch.undo()
+    assert (folder / "CURRENT").read_text() == live
+    assert not [p for p in folder.iterdir() if p.name.startswith("tmp-")]
+    assert load(folder).n_chunks > 0
+
+
+def test_only_unreadable_documents_is_an_error_and_saves_nothing(make_corpus: Callable[..., Path]) -> None:
+    root = make_corpus({"bin.txt": b"\x00\x01\x02binary"})
+    with pytest.raises(CorpusError):
+        open_index([str(root)])
+    assert not (index_dir([str(root)]) / "CURRENT").exists()
+
+
+def test_meta_is_json_and_arrays_refuse_pickle(make_corpus: Callable[..., Path]) -> None:
+    root = make_corpus(CORPUS)
+    open_index([str(root)])
+    folder = index_dir([str(root)])
+    gen = folder / (folder / "CURRENT").read_text()
+    json.loads((gen / "meta.json").read_text(encoding="utf-8"))
+    np.save(gen / "p_w.npy", np.array([object()], dtype=object), allow_pickle=True)
+    index, report = open_index([str(root)])  # detected, rebuilt
+    assert report.built
+    assert index.n_chunks > 0
+
+
+def test_one_shot_on_a_cached_index_imports_only_what_it_needs(make_corpus: Callable[..., Path]) -> None:
+    root = make_corpus(CORPUS)
+    open_index([str(root)])
+    code = (
+        "import sys, io, contextlib\n"
+        "from qa.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    main(['ask', '--docs', {str(root)!r}, '--format', 'text', 'violet heron'])\n"
+        "print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=os.environ)
+    loaded = set(out.stdout.split())
+    assert "numpy" in loaded
+    for heavy in ("nltk", "rank_bm25", "rich", "prompt_toolkit", "multiprocessing"):
+        assert heavy not in loaded, heavy
