@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -24,8 +24,10 @@ if TYPE_CHECKING:
 MAX_CHUNK_CHARS = 1000
 #: Punkt sees at most this much text at once; longer blocks are pre-cut.
 MAX_WINDOW_CHARS = 100_000
-#: How much text Punkt is trained on (more adds time, not accuracy).
-TRAIN_CHARS = 2_000_000
+#: How much text Punkt is trained on: enough to learn a corpus's abbreviations
+#: (the seeded list covers the common ones); training runs before the worker
+#: pool starts and costs about 4 s per MB.
+TRAIN_CHARS = 500_000
 
 #: Abbreviations Punkt may not learn from a small corpus (lowercase, no final period).
 ABBREVIATIONS: frozenset[str] = frozenset(
@@ -133,8 +135,39 @@ class SentenceSplitter:
             for s, e in self._tokenizer.span_tokenize(piece):
                 yield w_start + s, w_start + e
 
+    def block_spans(self, text: str, blocks: Sequence[Block]) -> Iterator[tuple[int, int, int]]:
+        """Yield ``(block index, start, end)`` sentence spans, never crossing a block.
+
+        Punkt runs once over a window of consecutive blocks (one call per block
+        costs more than the splitting itself on short paragraphs) and its
+        sentences are then cut at every block boundary, so blocks stay hard
+        boundaries.
+        """
+        i = 0
+        while i < len(blocks):
+            j, w_end = i, blocks[i].end
+            while j + 1 < len(blocks) and blocks[j + 1].end - blocks[i].start <= MAX_WINDOW_CHARS:
+                j += 1
+                w_end = blocks[j].end
+            b = i
+            for s, e in self.spans(text, blocks[i].start, w_end):
+                while b <= j and s < e:
+                    block = blocks[b]
+                    if s >= block.end:
+                        b += 1
+                        continue
+                    lo, hi = max(s, block.start), min(e, block.end)
+                    if lo < hi:
+                        yield b, lo, hi
+                    if e <= block.end:
+                        break
+                    s = block.end
+                    b += 1
+            i = j + 1
+
 
 _MEMO_CLASS: Any = None
+_PLAIN_END = re.compile(r"([A-Za-z]{2,})\.\s+\S+")
 
 
 def _memo_tokenizer_class() -> Any:
@@ -153,8 +186,15 @@ def _memo_tokenizer_class() -> Any:
             def __init__(self, params: Any) -> None:
                 super().__init__(params)
                 self._memo: dict[str, bool] = {}
+                self._plain_ok = frozenset(params.abbrev_types) | {c[0] for c in params.collocations}
 
             def text_contains_sentbreak(self, text: str) -> bool:
+                # Most candidates are "word. Next": a period after an ordinary word
+                # (two or more letters, not an abbreviation, not starting a learned
+                # collocation) is always a break in Punkt's rules; skip its machinery.
+                plain = _PLAIN_END.fullmatch(text)
+                if plain is not None and plain.group(1).lower() not in self._plain_ok:
+                    return True
                 found = self._memo.get(text)
                 if found is None:
                     if len(self._memo) > 500_000:
@@ -228,21 +268,22 @@ def chunk_text(text: str, blocks: Iterable[Block], splitter: SentenceSplitter) -
     """Split each block of ``text`` into sentence chunks, in document order."""
     lines = LineIndex(text)
     chunks: list[Chunk] = []
-    for paragraph, block in enumerate(blocks):
-        for s_start, s_end in splitter.spans(text, block.start, block.end):
-            for start, end in _cap(text, s_start, s_end):
-                line, column = lines.locate(start)
-                chunks.append(
-                    Chunk(
-                        start=start,
-                        end=end,
-                        line=line,
-                        column=column,
-                        ordinal=len(chunks),
-                        paragraph=paragraph,
-                        text=text[start:end],
-                        section=block.section,
-                        page=block.page,
-                    )
+    block_list = list(blocks)
+    for paragraph, s_start, s_end in splitter.block_spans(text, block_list):
+        block = block_list[paragraph]
+        for start, end in _cap(text, s_start, s_end):
+            line, column = lines.locate(start)
+            chunks.append(
+                Chunk(
+                    start=start,
+                    end=end,
+                    line=line,
+                    column=column,
+                    ordinal=len(chunks),
+                    paragraph=paragraph,
+                    text=text[start:end],
+                    section=block.section,
+                    page=block.page,
                 )
+            )
     return chunks

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 import numpy as np
 
-from qa.tokens import tokenize
+from qa.tokens import normal_words, stem
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -76,8 +76,9 @@ class DocPart:
 
     This is what an indexing worker process sends back: plain bytes and
     strings, cheap to pass between processes, merged by :class:`IndexBuilder`.
-    Term ids in ``p_term`` index the part's own ``terms`` list and section ids
-    its own ``sections`` list.
+    Term ids in ``p_term`` index the part's own ``terms`` list (normalised,
+    unstemmed words: the parent stems each distinct word once for all
+    workers) and section ids its own ``sections`` list.
     """
 
     info: dict[str, Any]
@@ -101,7 +102,7 @@ def encode_document(doc: Document, chunks: Sequence[Chunk], fingerprint: str = "
     blens = array("q")
     pieces: list[bytes] = []
     for chunk in chunks:
-        ids = [setdefault(t, len(terms)) for t in tokenize(chunk.text)]
+        ids = [setdefault(t, len(terms)) for t in normal_words(chunk.text)]
         token_ids.extend(ids)
         lengths.append(len(ids))
         encoded = chunk.text.encode("utf-8", errors="surrogatepass")
@@ -200,10 +201,21 @@ class IndexBuilder:
             self._cols[key].append(values)
         self._blob.write(part.blob)
         self._blob_size += len(part.blob)
-        lut = self._term_ids(part.terms)
-        self._p_term.append(lut[np.frombuffer(part.p_term, dtype=np.int32)])
-        self._p_chunk.append(np.frombuffer(part.p_chunk, dtype=np.int32) + np.int32(first))
-        self._p_tf.append(np.frombuffer(part.p_tf, dtype=np.int32))
+        stems = [stem(w) for w in part.terms]
+        lut = self._term_ids(stems)
+        p_term = lut[np.frombuffer(part.p_term, dtype=np.int32)]
+        p_chunk = np.frombuffer(part.p_chunk, dtype=np.int32)
+        p_tf = np.frombuffer(part.p_tf, dtype=np.int32)
+        if len(set(stems)) < len(stems):
+            # Two words of one chunk share a stem (run, running): merge their postings.
+            keys = p_chunk.astype(np.int64) * (len(self._terms) + 1) + p_term
+            keys, inverse = np.unique(keys, return_inverse=True)
+            p_tf = np.bincount(inverse, weights=p_tf).astype(np.int32)
+            p_chunk = (keys // (len(self._terms) + 1)).astype(np.int32)
+            p_term = (keys % (len(self._terms) + 1)).astype(np.int32)
+        self._p_term.append(p_term)
+        self._p_chunk.append(p_chunk + np.int32(first))
+        self._p_tf.append(p_tf)
         self.n_chunks += part.n_chunks
 
     def add_kept(self, old: Index, keep: Sequence[int]) -> None:
@@ -228,7 +240,7 @@ class IndexBuilder:
         self._copy_chunks(old, keep_chunk, doc_map)
         p_term_old = np.repeat(np.arange(old.n_terms, dtype=np.int64), np.diff(a["p_ptr"]))
         mask = keep_chunk[a["p_chunk"]]
-        lut = self._term_ids(list(old.terms()))
+        lut = self._term_ids(old.terms())
         self._p_term.append(lut[p_term_old[mask]])
         self._p_chunk.append(new_id[a["p_chunk"][mask]].astype(np.int32))
         self._p_tf.append(np.asarray(a["p_tf"][mask], dtype=np.int32))
@@ -242,20 +254,20 @@ class IndexBuilder:
         self._cols["c_doc"].append(doc_map[a["c_doc"][keep_chunk]])
         section_map = self._section_ids(old.sections)
         self._cols["c_section"].append(section_map[a["c_section"][keep_chunk]])
-        bstart = np.asarray(a["c_bstart"][keep_chunk])
-        bend = np.asarray(a["c_bend"][keep_chunk])
+        bstart = np.array(a["c_bstart"][keep_chunk])
+        bend = np.array(a["c_bend"][keep_chunk])
         # Kept chunks' texts are copied run by run (each kept document is one run).
         new_start = np.empty_like(bstart)
         pos = self._blob_size
-        run_start = 0
         blob = a["blob"]
-        for i in range(1, len(bstart) + 1):
-            if i == len(bstart) or bstart[i] != bend[i - 1]:
-                lo, hi = int(bstart[run_start]), int(bend[i - 1])
-                self._blob.write(blob[lo:hi].tobytes())
-                new_start[run_start:i] = bstart[run_start:i] - lo + pos
-                pos += hi - lo
-                run_start = i
+        cuts = [0, *(np.flatnonzero(bstart[1:] != bend[:-1]) + 1).tolist(), len(bstart)]
+        for lo_i, hi_i in zip(cuts[:-1], cuts[1:], strict=True):
+            if lo_i == hi_i:
+                continue
+            lo, hi = int(bstart[lo_i]), int(bend[hi_i - 1])
+            self._blob.write(np.asarray(blob[lo:hi]).tobytes())
+            new_start[lo_i:hi_i] = bstart[lo_i:hi_i] - lo + pos
+            pos += hi - lo
         self._cols["c_bstart"].append(new_start)
         self._cols["c_bend"].append(new_start + (bend - bstart))
         self._blob_size = pos
@@ -358,26 +370,29 @@ class Index:
         return float(self.meta.get("avgdl", 0.0))
 
     def reweight(self, params: BM25Params) -> None:
-        """(Re)compute every posting weight for ``params`` from tf and lengths."""
+        """(Re)compute every posting weight for ``params`` from tf and lengths.
+
+        Vectorised in float32 over all postings (the stored weights are
+        float32 anyway): about a second for 13 million postings.
+        """
         a = self.arrays
         n = self.n_chunks
         df = np.diff(a["p_ptr"]).astype(np.int64)
-        dl = a["c_len"].astype(np.float64)
+        dl = np.asarray(a["c_len"], dtype=np.float64)
         avgdl = float(dl.mean()) if n else 0.0
         idf = idf_table(params, df, n) if len(df) else np.zeros(0)
-        term_of = np.repeat(np.arange(len(df)), df)
-        tf = a["p_tf"].astype(np.float64)
-        norm = 1 - params.b + params.b * dl[a["p_chunk"]] / (avgdl or 1.0)
-        k1 = params.k1
+        k1 = np.float32(params.k1)
+        norm = (1 - params.b + params.b * dl / (avgdl or 1.0)).astype(np.float32)
+        tf = np.asarray(a["p_tf"], dtype=np.float32)
+        per_posting_norm = norm[np.asarray(a["p_chunk"])]
         if params.variant == "l":
-            ctd = tf / norm
-            d = params.delta
-            w = idf[term_of] * tf * (k1 + 1) * (ctd + d) / (k1 + ctd + d)
-        elif params.variant == "plus":
-            w = idf[term_of] * (tf * (k1 + 1)) / (k1 * norm + tf)
-        else:
-            w = idf[term_of] * (tf * (k1 + 1) / (tf + k1 * norm))
-        a["p_w"] = w.astype(np.float32)
+            d = np.float32(params.delta)
+            ctd = tf / per_posting_norm
+            w = tf * (k1 + 1) * (ctd + d) / (k1 + ctd + d)
+        else:  # plus and okapi share the saturation term (plus adds its delta per query)
+            w = tf * (k1 + 1) / (k1 * per_posting_norm + tf)
+        w *= np.repeat(idf.astype(np.float32), df)
+        a["p_w"] = w
         a["t_idf"] = idf.astype(np.float32)
         self.params = params
         self.meta["params"] = params.to_json()
@@ -410,9 +425,11 @@ class Index:
         off = self.arrays["t_off"]
         return self.arrays["t_blob"][off[tid] : off[tid + 1]].tobytes().decode("utf-8", "surrogatepass")
 
-    def terms(self) -> Iterable[str]:
-        """Every term, in sorted order."""
-        return (self.term(i) for i in range(self.n_terms))
+    def terms(self) -> list[str]:
+        """Every term, in sorted order (decoded in one pass)."""
+        raw = np.asarray(self.arrays["t_blob"]).tobytes()
+        off = np.asarray(self.arrays["t_off"]).tolist()
+        return [raw[off[i] : off[i + 1]].decode("utf-8", "surrogatepass") for i in range(self.n_terms)]
 
     def postings(self, tid: int) -> tuple[NDArray[np.int32], NDArray[np.float32]]:
         """Chunk ids and weights of one term."""

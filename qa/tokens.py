@@ -130,6 +130,37 @@ class _TermCache(dict[str, str]):
 _TERMS = _TermCache()
 
 
+class _WordCache(dict[str, str]):
+    """Raw word -> normalised, unstemmed word ("" for a stopword)."""
+
+    limit = 2_000_000
+
+    def __missing__(self, word: str) -> str:
+        if len(self) >= self.limit:
+            self.clear()
+        normal = _normalise(word) or ""
+        self[word] = normal
+        return normal
+
+
+_NORMAL = _WordCache()
+
+
+def normal_words(text: str) -> list[str]:
+    """The words of ``text`` normalised and stopped but not stemmed.
+
+    Indexing workers send these and the parent process stems each distinct
+    word once (:func:`stem`); ``[stem(w) for w in normal_words(t)]`` equals
+    ``tokenize(t)``.
+    """
+    return [w for w in map(_NORMAL.__getitem__, _WORD.findall(text)) if w]
+
+
+def stem(word: str) -> str:
+    """The stem of one normalised word (memoised)."""
+    return _STEMMER(word)
+
+
 def analyze(text: str) -> Iterator[tuple[str, int, int]]:
     """Yield ``(term, start, end)`` for each indexable word of ``text``.
 
