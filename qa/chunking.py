@@ -136,6 +136,22 @@ class SentenceSplitter:
                 yield w_start + s, w_start + e
 
     def block_spans(self, text: str, blocks: Sequence[Block]) -> Iterator[tuple[int, int, int]]:
+        """Like :meth:`_block_spans`, but a break after ``?`` or ``!`` is undone when the
+        next sentence of the same block starts in lowercase ("“Is it true?” she asked.")."""
+        pending: tuple[int, int, int] | None = None
+        for span in self._block_spans(text, blocks):
+            if pending is not None:
+                if span[0] == pending[0] and _QUESTION_END.search(text, pending[1], pending[2]) and _starts_lower(
+                    text, span[1], span[2]
+                ):
+                    pending = (pending[0], pending[1], span[2])
+                    continue
+                yield pending
+            pending = span
+        if pending is not None:
+            yield pending
+
+    def _block_spans(self, text: str, blocks: Sequence[Block]) -> Iterator[tuple[int, int, int]]:
         """Yield ``(block index, start, end)`` sentence spans, never crossing a block.
 
         Punkt runs once over a window of consecutive blocks (one call per block
@@ -207,6 +223,16 @@ def _memo_tokenizer_class() -> Any:
 
 
 _CANDIDATE = re.compile(r"[.?!]")
+#: A span ending in ? or ! (closing quotes and brackets allowed after it).
+_QUESTION_END = re.compile(r"[?!][\"'\u201d\u2019)\]]*\s*\Z")
+
+
+def _starts_lower(text: str, start: int, end: int) -> bool:
+    """Whether the first letter-or-digit of ``text[start:end]`` is a lowercase letter."""
+    for ch in text[start : min(end, start + 8)]:
+        if ch.isalnum():
+            return ch.islower()
+    return False
 
 
 def _windows(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:

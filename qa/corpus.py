@@ -7,6 +7,7 @@ whole (a path that does not exist, no documents at all) raises.
 
 from __future__ import annotations
 
+import functools
 import os
 import stat
 from collections.abc import Callable, Iterator, Sequence
@@ -41,9 +42,11 @@ class Document:
     title: str | None = None
     size: int = 0
     mtime_ns: int = 0
+    digest: str = ""
     warnings: list[str] = field(default_factory=list)
 
 
+@functools.lru_cache(maxsize=1)
 def bundled_seeds() -> Path:
     """The folder of seed articles shipped inside the package."""
     here = Path(__file__).resolve().parent
@@ -130,6 +133,13 @@ def _walk(root: Path, warn: Warn) -> Iterator[Path]:
                 warn(f"cannot read {entry.path}: {exc.strerror or exc}")
 
 
+def content_digest(data: bytes) -> str:
+    """Hash of a file's bytes: tells a real edit from a touch that kept the content."""
+    import hashlib
+
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
 def read_document(file: SourceFile, warn: Warn = _ignore) -> Document | None:
     """Read and parse one file; None (with a warning) if it cannot be used."""
     try:
@@ -153,6 +163,7 @@ def read_document(file: SourceFile, warn: Warn = _ignore) -> Document | None:
         title=extracted.title,
         size=st.st_size,
         mtime_ns=st.st_mtime_ns,
+        digest=content_digest(data),
     )
 
 

@@ -10,6 +10,7 @@ class computes for the same tokens (``tests/test_index.py`` checks this).
 from __future__ import annotations
 
 import io
+import itertools
 from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, replace
@@ -261,7 +262,7 @@ class IndexBuilder:
         pos = self._blob_size
         blob = a["blob"]
         cuts = [0, *(np.flatnonzero(bstart[1:] != bend[:-1]) + 1).tolist(), len(bstart)]
-        for lo_i, hi_i in zip(cuts[:-1], cuts[1:], strict=True):
+        for lo_i, hi_i in itertools.pairwise(cuts):
             if lo_i == hi_i:
                 continue
             lo, hi = int(bstart[lo_i]), int(bend[hi_i - 1])

@@ -101,11 +101,14 @@ def _normalise(word: str) -> str | None:
     lower = word.lower()
     if lower.endswith("'s"):
         lower = lower[:-2]
+    # An all-caps acronym (US, IT, WHO) is a name, not a function word.
+    acronym = len(word) > 1 and word.isupper()
+    if lower in STOPWORDS and not acronym:
+        return None  # before dropping apostrophes: "won't" is a stopword, "wont" is not
     if "'" in lower:
         lower = lower.replace("'", "")
-    # An all-caps acronym (US, IT, WHO) is a name, not a function word.
-    if lower in STOPWORDS and not (len(word) > 1 and word.isupper()):
-        return None
+        if lower in STOPWORDS and not acronym:
+            return None
     return lower or None
 
 

@@ -1,0 +1,112 @@
+"""Ranking: qa's precomputed weights equal rank-bm25's scores; the rank-bm25 traps."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from qa.build import build_index
+from qa.chunking import Chunk
+from qa.corpus import Document, discover
+from qa.engine import open_index
+from qa.errors import QueryError
+from qa.index import BM25Params, Index, IndexBuilder, bm25_reference, encode_document
+from qa.search import score, search
+
+
+def index_of(corpus: list[list[str]], params: BM25Params) -> Index:
+    """An index whose chunks have exactly these tokens (words chosen to stem to themselves)."""
+    builder = IndexBuilder()
+    chunks, pos = [], 0
+    for i, tokens in enumerate(corpus):
+        text = " ".join(tokens)
+        chunks.append(Chunk(pos, pos + len(text), 1, pos + 1, i, i, text))
+        pos += len(text) + 1
+    doc = Document(path=Path("/x.txt"), source="x.txt", text=" ".join(" ".join(t) for t in corpus), blocks=[])
+    builder.add_part(encode_document(doc, chunks))
+    return builder.finish(params)
+
+
+def dense_scores(index: Index, query: list[str]) -> list[float]:
+    ids, got, _ = score(index, query)
+    known = [(index.term_id(t), n) for t, n in Counter(query).items() if index.term_id(t) is not None]
+    dense = np.full(index.n_chunks, index.query_constant(known), dtype=np.float64)
+    dense[ids] = got
+    return dense.tolist()
+
+
+#: Words that the analyzer keeps as they are (no stopwords, stems to itself).
+WORDS = ["heron", "marsh", "lamp", "ship", "fog", "keeper", "tide", "wind", "gull", "rock", "salt", "moon"]
+
+
+@pytest.mark.parametrize("variant", ["okapi", "plus", "l"])
+def test_scores_equal_rank_bm25_on_random_corpora(variant: str) -> None:
+    rng = random.Random(42)
+    for case in range(25):
+        params = BM25Params(variant=variant, k1=rng.choice([0.9, 1.2, 1.5]), b=rng.choice([0.4, 0.75, 1.0]))
+        corpus = [[rng.choice(WORDS) for _ in range(rng.randint(1, 9))] for _ in range(rng.randint(2, 30))]
+        index = index_of(corpus, params)
+        for _ in range(5):
+            query = [rng.choice([*WORDS, "unknown"]) for _ in range(rng.randint(1, 5))]
+            want = bm25_reference(corpus, query, params)
+            assert dense_scores(index, query) == pytest.approx(want, rel=1e-5, abs=1e-6), (case, query)
+
+
+def test_term_in_exactly_half_the_chunks_still_counts() -> None:
+    # BM25Okapi gives idf 0 to such a term (rank_bm25 issue 39); qa's default must not.
+    corpus = [["heron", "marsh"], ["heron", "lamp"], ["ship", "fog"], ["tide", "wind"]]
+    index = index_of(corpus, BM25Params())
+    ids, scores, _ = score(index, ["heron"])
+    assert sorted(ids.tolist()) == [0, 1]
+    assert all(s > 0 for s in scores)
+
+
+def test_tiny_folder_ranks_the_matching_sentence_first(make_corpus: Callable[..., Path]) -> None:
+    root = make_corpus({"one.txt": "The lighthouse keeper lit the lamp. Ships passed at night. Fog came in."})
+    index, _ = open_index([str(root)])
+    answer = search(index, "when did ships pass?", k=3)
+    assert answer.hits[0].text == "Ships passed at night."
+    assert answer.hits[0].score > 0
+
+
+def test_ties_keep_document_order_and_k_is_respected(make_corpus: Callable[..., Path]) -> None:
+    root = make_corpus({"a.txt": "Herons wade. Herons wade. Herons wade. Gulls fly."})
+    index, _ = open_index([str(root)])
+    hits = search(index, "herons", k=2, context=0).hits
+    assert [h.column for h in hits] == [1, 14]
+    assert hits[0].score == hits[1].score
+
+
+def test_context_stays_in_the_paragraph(make_corpus: Callable[..., Path]) -> None:
+    root = make_corpus({"a.txt": "One fact. Two herons here. Three facts.\n\nOther paragraph."})
+    index, _ = open_index([str(root)])
+    hit = search(index, "herons", k=1, context=5).hits[0]
+    assert hit.before == ["One fact."] and hit.after == ["Three facts."]
+    assert search(index, "herons", k=1, context=0).hits[0].before == []
+
+
+def test_missing_words_are_reported_as_typed() -> None:
+    index = index_of([["heron", "marsh"], ["lamp"]], BM25Params())
+    answer = search(index, "Heron and Zeppelins")
+    assert answer.missing == ["Zeppelins"]
+    assert answer.hits[0].text == "heron marsh"
+
+
+def test_empty_and_stopword_questions(make_corpus: Callable[..., Path]) -> None:
+    index = index_of([["heron"]], BM25Params())
+    with pytest.raises(QueryError):
+        search(index, "  \n ")
+    assert search(index, "what is the").hits == []
+
+
+def test_build_index_over_discovered_files(make_corpus: Callable[..., Path]) -> None:
+    root = make_corpus({"a.txt": "Herons wade.", "b/c.md": "# T\n\nGulls fly.", "skip.png": b"x"})
+    files, skipped = discover([str(root)])
+    assert skipped == 1
+    index = build_index(files)
+    assert index.n_chunks == 2 and [d.source for d in index.docs] == [f.source for f in files]

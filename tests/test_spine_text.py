@@ -1,0 +1,184 @@
+"""Tokens and sentence chunks: the analyzer and the exact offsets citations rely on."""
+
+from __future__ import annotations
+
+import itertools
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from qa import tokens
+from qa.chunking import MAX_CHUNK_CHARS, Chunk, SentenceSplitter, chunk_text
+from qa.corpus import bundled_seeds
+from qa.formats import extract_markdown, extract_text
+
+
+def split(text: str, train: bool = True) -> list[Chunk]:
+    splitter = SentenceSplitter.train([text]) if train else SentenceSplitter()
+    return chunk_text(text, extract_text(text).blocks, splitter)
+
+
+def assert_exact(text: str, chunks: list[Chunk]) -> None:
+    lines = text.split("\n")
+    for i, c in enumerate(chunks):
+        assert text[c.start : c.end] == c.text
+        assert c.text == c.text.strip() and c.text
+        assert c.ordinal == i
+        line_text = lines[c.line - 1]
+        assert line_text[c.column - 1 :].startswith(c.text.split("\n")[0])
+    for a, b in itertools.pairwise(chunks):
+        assert a.end <= b.start
+
+
+# -- tokens ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("North Korea’s missile", ["north", "korea", "missil"]),
+        ("the U.S. and the U.N.", ["us", "un"]),
+        ("US and IT and WHO", ["us", "it", "who"]),
+        ("us and it and who", []),
+        ("Delegations were running", ["deleg", "run"]),
+        ("state-run agency in 1994", ["state", "run", "agenc", "1994"]),
+        ("Ｆｕｌｌｗｉｄｔｈ café ﬁnal", ["fullwidth", "café", "final"]),
+        ("don't won’t", []),
+        ("O'Brien’s dog", ["obrien", "dog"]),
+    ],
+)
+def test_tokenize(text: str, expected: list[str]) -> None:
+    assert tokens.tokenize(text) == expected
+
+
+def test_analyze_gives_offsets_of_the_original_words() -> None:
+    text = "Who led the Chinese delegation?"
+    spans = [(t, text[s:e]) for t, s, e in tokens.analyze(text)]
+    assert spans == [("led", "led"), ("chines", "Chinese"), ("deleg", "delegation")]
+
+
+def test_stemming_is_memoised() -> None:
+    stemmer = tokens.Stemmer()
+    calls: list[str] = []
+    real = tokens._load_porter()
+
+    def counting(word: str) -> str:
+        calls.append(word)
+        return real(word)
+
+    stemmer._stem = counting
+    for _ in range(3):
+        assert stemmer("delegations") == "deleg"
+    assert calls == ["delegations"]
+
+
+def test_normal_words_then_stem_equals_tokenize() -> None:
+    text = "The U.S. delegations’ running talks, 1994-95: WHO said so."
+    assert [tokens.stem(w) for w in tokens.normal_words(text)] == tokens.tokenize(text)
+
+
+def test_tokenizing_does_not_import_the_whole_of_nltk() -> None:
+    code = "import sys; from qa.tokens import tokenize; tokenize('running delegations'); print('nltk' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+# -- chunks -----------------------------------------------------------------
+
+
+def test_seed_sentences_split_right() -> None:
+    seeds = bundled_seeds()
+    texts = {p.name: p.read_text(encoding="utf-8") for p in sorted(seeds.glob("*.txt"))}
+    splitter = SentenceSplitter.train(texts.values())
+    first = texts["000_491430e7b4296c73.txt"]
+    chunks = chunk_text(first, extract_text(first).blocks, splitter)
+    assert_exact(first, chunks)
+    texts_ = [c.text for c in chunks]
+    sept = next(t for t in texts_ if "Sept. 9." in t)
+    assert sept.startswith("Washington is seeking") and sept.endswith("largest nuclear test on Sept. 9.")
+    assert any(t.startswith("But the two countries have seen") for t in texts_)
+    assert any("the U.S. and its allies to do more" in t for t in texts_)
+    assert any("The sanction resolutions of the U.N. Security Council are illegal" in t for t in texts_)
+    liu = next(c for c in chunks if c.text.startswith("Vice Foreign Minister Liu Zhenmin led"))
+    assert (liu.line, liu.column) == (7, 1)
+    second = texts["003_3ffbbf34607cdfd1.txt"]
+    chunks2 = chunk_text(second, extract_text(second).blocks, splitter)
+    assert_exact(second, chunks2)
+    assert any(c.text == "— Donald J. Trump (@realDonaldTrump) November 16, 2017" for c in chunks2)
+
+
+def test_abbreviations_initials_and_quotes() -> None:
+    text = (
+        "Mr. Smith met Dr. Jones at 5 p.m. on Jan. 3. They talked.\n"
+        "“Is it true?” she asked. “Yes,” said J. R. Hartley.\n"
+    )
+    got = [c.text for c in split(text)]
+    assert got == [
+        "Mr. Smith met Dr. Jones at 5 p.m. on Jan. 3.",
+        "They talked.",
+        "“Is it true?” she asked.",
+        "“Yes,” said J. R. Hartley.",
+    ]
+
+
+def test_crlf_hard_wraps_and_blank_lines() -> None:
+    text = "First line wraps\r\nonto the next line. Second one.\r\n\r\nA new paragraph\r\nwithout a period"
+    chunks = split(text)
+    assert_exact(text, chunks)
+    assert [c.text for c in chunks] == [
+        "First line wraps\r\nonto the next line.",
+        "Second one.",
+        "A new paragraph\r\nwithout a period",
+    ]
+    assert [c.paragraph for c in chunks] == [0, 0, 1]
+    assert [(c.line, c.column) for c in chunks] == [(1, 1), (2, 21), (4, 1)]
+
+
+def test_blank_lines_are_hard_boundaries_even_without_periods() -> None:
+    text = "CHAPTER ONE\n\nIt was a dark night. The end"
+    assert [c.text for c in split(text)] == ["CHAPTER ONE", "It was a dark night.", "The end"]
+
+
+def test_unicode_offsets_are_characters() -> None:
+    text = "Café au lait. 東京は大きい。 Emoji 🎉 party here. Ünïcödé ends."
+    chunks = split(text)
+    assert_exact(text, chunks)
+    assert chunks[1].column == len("Café au lait. ") + 1
+
+
+def test_markdown_headings_are_boundaries_with_sections() -> None:
+    text = "# Guide\n\nIntro text here\n## Install\nRun the installer. Then restart.\n"
+    doc = extract_markdown(text)
+    chunks = chunk_text(text, doc.blocks, SentenceSplitter())
+    assert_exact(text, chunks)
+    assert [(c.text, c.section) for c in chunks] == [
+        ("Intro text here", "Guide"),
+        ("Run the installer.", "Guide > Install"),
+        ("Then restart.", "Guide > Install"),
+    ]
+    assert doc.title == "Guide"
+
+
+def test_long_sentences_are_capped_with_exact_offsets() -> None:
+    text = "word " * 1000 + "end."
+    chunks = split(text, train=False)
+    assert len(chunks) > 1
+    assert all(len(c.text) <= MAX_CHUNK_CHARS for c in chunks)
+    assert_exact(text, chunks)
+    assert "".join(c.text for c in chunks).replace(" ", "") == text.replace(" ", "")
+
+
+def test_punkt_parameters_round_trip_through_json() -> None:
+    import json
+
+    text = (Path(bundled_seeds()) / "000_491430e7b4296c73.txt").read_text(encoding="utf-8")
+    trained = SentenceSplitter.train([text])
+    again = SentenceSplitter(json.loads(json.dumps(trained.to_json())))
+    assert again.params.abbrev_types == trained.params.abbrev_types
+    assert split_with(again, text) == split_with(trained, text)
+
+
+def split_with(splitter: SentenceSplitter, text: str) -> list[tuple[int, int]]:
+    return [(c.start, c.end) for c in chunk_text(text, extract_text(text).blocks, splitter)]
