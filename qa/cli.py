@@ -8,6 +8,7 @@ Exit codes (see :class:`qa.errors.ExitCode`): 0 at least one passage shown,
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
 import os
 import signal
@@ -92,6 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
     ask = sub.add_parser("ask", help="answer one question ('-' reads one per line from stdin)")
     ask.add_argument("question", nargs="+", help="the question, or - to read questions from stdin")
     _common(ask, suppress=True)
+    repl = sub.add_parser("repl", help="interactive session (the default on a terminal)")
+    _common(repl, suppress=True)
     index = sub.add_parser("index", help="build or refresh the index and print statistics")
     index.add_argument("--rebuild", action="store_true", help="rebuild from scratch")
     index.add_argument("--where", action="store_true", help="print where the index is stored and exit")
@@ -274,13 +277,34 @@ def cmd_index(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
+def cmd_repl(args: argparse.Namespace) -> int:
+    """``qa repl``: the interactive session."""
+    from qa.render import make_console
+    from qa.repl import Settings, start
+
+    color = use_color(args.color, sys.stdout)
+    console = make_console(sys.stdout, color)
+    settings = Settings(k=max(args.top, 1), context=args.context, explain=args.explain)
+    return start(lambda rebuild: _open(args, rebuild=rebuild), settings, console)
+
+
+def _is_tty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
 def cmd_default(args: argparse.Namespace) -> int:
-    """``qa`` alone: questions from stdin, one per line (the REPL is added on a terminal)."""
+    """``qa`` alone: the REPL on a terminal, else questions from stdin, one per line."""
+    if _is_tty(sys.stdin) and _is_tty(sys.stdout):
+        return cmd_repl(args)
     return answer_questions(args, _read_questions(sys.stdin), batch=True)
 
 
 COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
     "ask": cmd_ask,
+    "repl": cmd_repl,
     "index": cmd_index,
     None: cmd_default,
 }
@@ -305,10 +329,8 @@ def _silence_stdout() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run qa; return the exit status (never raises, never prints a traceback unless --debug)."""
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
-    try:
+    with contextlib.suppress(ValueError):  # not the main thread (embedded use)
         signal.signal(signal.SIGTERM, _on_sigterm)
-    except ValueError:  # not the main thread (embedded use)
-        pass
     try:
         args = build_parser().parse_args(argv)
         return COMMANDS[args.command](args)
@@ -334,7 +356,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return ExitCode.OK
         _stderr_line(f"qa: error: {OutputError(exc.strerror or str(exc))}")
         return ExitCode.ERROR
-    except Exception as exc:  # noqa: BLE001 - the promise is: no traceback
+    except Exception as exc:  # the promise is: no traceback
         if debug:
             raise
         _stderr_line(f"qa: error: internal error: {type(exc).__name__}: {exc} (run with --debug for details)")

@@ -14,7 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import PurePath
 
-
 #: Bytes looked at to decide whether a file is binary.
 _SNIFF_BYTES = 8192
 _BOMS: tuple[tuple[bytes, str], ...] = (

@@ -84,18 +84,18 @@ def score(index: Index, terms: list[str]) -> tuple[NDArray[np.int64], NDArray[np
             missing.append(term)
             continue
         known.append((tid, qtf))
-        ids, w = index.postings(tid)
-        ids_parts.append(ids)
+        term_ids, w = index.postings(tid)
+        ids_parts.append(term_ids)
         w_parts.append(w.astype(np.float64) * qtf)
     if not ids_parts:
         return np.empty(0, np.int64), np.empty(0, np.float64), missing
-    ids = np.concatenate(ids_parts).astype(np.int64)
+    ids: NDArray[np.int64] = np.concatenate(ids_parts).astype(np.int64)
     weights = np.concatenate(w_parts)
     if len(ids_parts) == 1:
-        scores = weights
+        scores: NDArray[np.float64] = weights
     else:
         ids, inverse = np.unique(ids, return_inverse=True)
-        scores = np.bincount(inverse, weights=weights)
+        scores = np.bincount(inverse, weights=weights).astype(np.float64)
     scores = scores + index.query_constant(known)
     return ids, scores, missing
 
