@@ -333,6 +333,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         args = build_parser().parse_args(argv)
+        if sys.stdout is None:
+            raise OutputError("standard output is closed")
         return COMMANDS[args.command](args)
     except KeyboardInterrupt:
         _stderr_line("qa: interrupted")
@@ -354,7 +356,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if exc.errno == errno.EPIPE:
             _silence_stdout()
             return ExitCode.OK
-        _stderr_line(f"qa: error: {OutputError(exc.strerror or str(exc))}")
+        _stderr_line(f"qa: error: cannot write output: {exc.strerror or exc}")
         return ExitCode.ERROR
     except Exception as exc:  # the promise is: no traceback
         if debug:
@@ -367,7 +369,8 @@ def run() -> NoReturn:
     """Console-script entry point."""
     code = main()
     try:
-        sys.stdout.flush()
+        if sys.stdout is not None:
+            sys.stdout.flush()
     except (BrokenPipeError, OSError, ValueError):
         _silence_stdout()
     sys.exit(int(code))

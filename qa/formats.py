@@ -75,9 +75,23 @@ def paragraphs(text: str, start: int = 0, end: int | None = None) -> list[Block]
     return blocks
 
 
+_TITLE_LINE_MAX = 120
+
+
+def _text_title(text: str, blocks: list[Block]) -> str | None:
+    """A plain-text title: a short first paragraph of one line without sentence punctuation."""
+    if not blocks:
+        return None
+    first = text[blocks[0].start : blocks[0].end].strip()
+    if not first or "\n" in first or len(first) > _TITLE_LINE_MAX or first[-1] in ".?!:;,":
+        return None
+    return first
+
+
 def extract_text(text: str) -> Extracted:
-    """Plain text: paragraphs are separated by blank lines."""
-    return Extracted(text=text, blocks=paragraphs(text))
+    """Plain text: paragraphs are separated by blank lines; a short first line is the title."""
+    blocks = paragraphs(text)
+    return Extracted(text=text, blocks=blocks, title=_text_title(text, blocks))
 
 
 def extract_markdown(text: str) -> Extracted:

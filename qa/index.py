@@ -40,8 +40,8 @@ class BM25Params:
     """
 
     variant: str = "plus"
-    k1: float = 0.9
-    b: float = 0.4
+    k1: float = 0.6
+    b: float = 0.2
     delta: float = 1.0
     epsilon: float = 0.25
 
@@ -353,6 +353,8 @@ class Index:
         self.sections: list[str] = list(meta.get("sections", []))
         self.params = BM25Params(**meta["params"]) if "params" in meta else BM25Params()
         self._term_cache: dict[str, int] = {}
+        self._paragraphs: tuple[NDArray[np.int64], NDArray[np.float64]] | None = None
+        self._headings: dict[tuple[int, int], frozenset[int]] = {}
 
     # -- statistics -----------------------------------------------------
     @property
@@ -456,6 +458,39 @@ class Index:
     def doc_of(self, cid: int) -> DocInfo:
         """The document holding chunk ``cid``."""
         return self.docs[int(self.arrays["c_doc"][cid])]
+
+    def paragraphs(self) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+        """Global paragraph id of every chunk, and each paragraph's length in tokens."""
+        if self._paragraphs is not None:
+            return self._paragraphs
+        a = self.arrays
+        doc, para = np.asarray(a["c_doc"]), np.asarray(a["c_para"])
+        change = np.ones(len(doc), dtype=bool)
+        change[1:] = (doc[1:] != doc[:-1]) | (para[1:] != para[:-1])
+        pid = np.cumsum(change) - 1
+        starts = np.flatnonzero(change)
+        lengths = (
+            np.add.reduceat(np.asarray(a["c_len"], dtype=np.float64), starts) if len(starts) else np.zeros(0)
+        )
+        self._paragraphs = (pid.astype(np.int64), lengths)
+        return self._paragraphs
+
+    def heading_terms(self, cid: int) -> frozenset[int]:
+        """Term ids of the title of chunk ``cid``'s document and of its section heading."""
+        doc = int(self.arrays["c_doc"][cid])
+        section = int(self.arrays["c_section"][cid])
+        cache = self._headings
+        key = (doc, section)
+        found = cache.get(key)
+        if found is None:
+            from qa.tokens import tokenize
+
+            words = tokenize(self.docs[doc].title or "")
+            if section >= 0:
+                words += tokenize(self.sections[section])
+            found = frozenset(t for t in (self.term_id(w) for w in words) if t is not None)
+            cache[key] = found
+        return found
 
     def neighbours(self, cid: int, before: int, after: int) -> tuple[list[int], list[int]]:
         """Ids of up to ``before``/``after`` chunks around ``cid`` in its paragraph."""

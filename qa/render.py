@@ -29,7 +29,7 @@ FORMATS = ("auto", "rich", "text", "markdown", "json", "jsonl")
 _WS = re.compile(r"\s+")
 #: Characters that must never reach a terminal raw: C0/C1 controls (ESC starts
 #: CSI/OSC sequences), DEL, and bidirectional overrides that reorder text.
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c\ud800-\udfff]")
 
 
 def _picture(match: re.Match[str]) -> str:
@@ -45,15 +45,21 @@ def clean(text: str) -> str:
 
 
 def citation(hit: Hit) -> str:
-    """``source:line:column``, or ``source#page=N`` for paged documents."""
+    """``source:line:column``, or ``source#page=N`` for paged documents (display-safe)."""
+    source = clean(hit.source)
     if hit.page is not None:
-        return f"{hit.source}#page={hit.page}"
-    return f"{hit.source}:{hit.line}:{hit.column}"
+        return f"{source}#page={hit.page}"
+    return f"{source}:{hit.line}:{hit.column}"
+
+
+def utf8_safe(text: str) -> str:
+    """Replace lone surrogates (undecodable bytes in file names) so output stays valid UTF-8."""
+    return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace") if not text.isascii() else text
 
 
 def file_url(hit: Hit) -> str:
     """A ``file://`` URL for the hit (with the line or page as a fragment)."""
-    url = Path(hit.path).as_uri()
+    url = Path(utf8_safe(hit.path)).as_uri()
     return f"{url}#page={hit.page}" if hit.page is not None else f"{url}#L{hit.line}"
 
 
@@ -67,8 +73,8 @@ def hit_json(hit: Hit, explain: bool = False) -> dict[str, Any]:
     out: dict[str, Any] = {
         "rank": hit.rank,
         "score": round(hit.score, 6),
-        "source": hit.source,
-        "path": hit.path,
+        "source": utf8_safe(hit.source),
+        "path": utf8_safe(hit.path),
         "line": hit.line,
         "column": hit.column,
         "start": hit.start,

@@ -100,6 +100,138 @@ def score(index: Index, terms: list[str]) -> tuple[NDArray[np.int64], NDArray[np
     return ids, scores, missing
 
 
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """How much the surroundings of a sentence count, besides its own BM25 score.
+
+    A sentence that answers a question often does not repeat the question's
+    words: they are in the sentence before, in the paragraph, or in the title.
+    Measured on SQuAD (bench/quality.py), these weights are qa's defaults.
+
+    Attributes:
+        window: weight of the neighbouring sentences' scores (same paragraph).
+        paragraph: weight of the paragraph's own BM25 score (paragraphs as documents).
+        title: weight of question words found in the document title or section heading.
+        expand: paragraphs (best first) whose other sentences also become candidates.
+    """
+
+    window: float = 0.15
+    paragraph: float = 1.2
+    title: float = 0.3
+    expand: int = 20
+
+
+DEFAULT_EVIDENCE = Evidence()
+
+
+@dataclass(slots=True)
+class Ranked:
+    """Candidates and the parts of their final scores (aligned arrays)."""
+
+    ids: NDArray[np.int64]
+    sentence: NDArray[np.float64]
+    window: NDArray[np.float64]
+    paragraph: NDArray[np.float64]
+    title: NDArray[np.float64]
+    constant: float
+    missing: list[str]
+    ev: Evidence
+
+    @property
+    def total(self) -> NDArray[np.float64]:
+        """Final scores: the sentence's own BM25 plus weighted evidence."""
+        ev = self.ev
+        return (self.sentence + self.constant + ev.window * self.window + ev.paragraph * self.paragraph
+                + ev.title * self.title)
+
+
+def _paragraph_scores(index: Index, terms: list[str]) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    """BM25 of paragraphs as documents (Lucene idf, the index's k1 and b), sparse."""
+    pid, plen = index.paragraphs()
+    n_par = len(plen)
+    avg = float(plen.mean()) if n_par else 1.0
+    k1, b = index.params.k1, index.params.b
+    a = index.arrays
+    ids_parts, w_parts = [], []
+    for term, qtf in Counter(terms).items():
+        tid = index.term_id(term)
+        if tid is None:
+            continue
+        lo, hi = int(a["p_ptr"][tid]), int(a["p_ptr"][tid + 1])
+        pids = pid[np.asarray(a["p_chunk"][lo:hi])]
+        tf = np.asarray(a["p_tf"][lo:hi], dtype=np.float64)
+        upids, inverse = np.unique(pids, return_inverse=True)
+        tfp = np.bincount(inverse, weights=tf)
+        df = len(upids)
+        idf = np.log(1 + (n_par - df + 0.5) / (df + 0.5))
+        w = idf * tfp * (k1 + 1) / (tfp + k1 * (1 - b + b * plen[upids] / avg))
+        ids_parts.append(upids)
+        w_parts.append(w * qtf)
+    if not ids_parts:
+        return np.empty(0, np.int64), np.empty(0, np.float64)
+    ids = np.concatenate(ids_parts)
+    weights = np.concatenate(w_parts)
+    ids, inverse = np.unique(ids, return_inverse=True)
+    return ids.astype(np.int64), np.bincount(inverse, weights=weights)
+
+
+def rank(index: Index, terms: list[str], ev: Evidence = DEFAULT_EVIDENCE) -> Ranked:
+    """Score the candidate sentences for ``terms``: own BM25 plus weighted evidence."""
+    ids, sent, missing = score(index, terms)
+    known = [(t, n) for t, n in ((index.term_id(t), n) for t, n in Counter(terms).items()) if t is not None]
+    constant = index.query_constant(known)
+    sent = sent - constant
+    pid, _ = index.paragraphs()
+    par_ids, par_w = _paragraph_scores(index, terms) if (ev.paragraph or ev.expand) else (ids[:0], sent[:0])
+    cand = ids
+    if ev.expand and len(par_ids):
+        best = par_ids[np.argsort(-par_w, kind="stable")[: ev.expand]]
+        extra = np.flatnonzero(np.isin(pid, best))
+        cand = np.union1d(ids, extra)
+    sentence = np.zeros(len(cand))
+    sentence[np.searchsorted(cand, ids)] = sent
+    window = np.zeros(len(cand))
+    if ev.window and len(ids):
+        for step in (-1, 1):
+            nb = ids + step
+            ok = (nb >= 0) & (nb < index.n_chunks)
+            nb, src = nb[ok], sent[ok]
+            same = pid[nb] == pid[ids[ok]]
+            nb, src = nb[same], src[same]
+            pos = np.searchsorted(cand, nb)
+            inside = (pos < len(cand)) & (cand[np.minimum(pos, len(cand) - 1)] == nb)
+            np.add.at(window, pos[inside], src[inside])
+    paragraph = np.zeros(len(cand))
+    if len(par_ids):
+        cp = pid[cand]
+        pos = np.searchsorted(par_ids, cp)
+        inside = (pos < len(par_ids)) & (par_ids[np.minimum(pos, len(par_ids) - 1)] == cp)
+        paragraph[inside] = par_w[pos[inside]]
+    title = _title_scores(index, cand, known) if ev.title else np.zeros(len(cand))
+    return Ranked(cand.astype(np.int64), sentence, window, paragraph, title, constant, missing, ev)
+
+
+def _title_scores(index: Index, cand: NDArray[np.int64], known: list[tuple[int, int]]) -> NDArray[np.float64]:
+    """Sum of idf of the question terms that occur in each candidate's title or section."""
+    out = np.zeros(len(cand))
+    if not known or not len(cand):
+        return out
+    idf = {tid: index.idf(tid) * qtf for tid, qtf in known}
+    for i, cid in enumerate(cand.tolist()):
+        heading = index.heading_terms(cid)
+        if heading:
+            out[i] = sum(w for tid, w in idf.items() if tid in heading)
+    return out
+
+
+def dense_scores(index: Index, question: str, ev: Evidence = DEFAULT_EVIDENCE) -> NDArray[np.float64]:
+    """Final score of every chunk (non-candidates get the lowest), for evaluation."""
+    ranked = rank(index, query_terms(question), ev)
+    out = np.full(index.n_chunks, ranked.constant - 1.0)
+    out[ranked.ids] = ranked.total
+    return out
+
+
 def top_k(ids: NDArray[np.int64], scores: NDArray[np.float64], k: int) -> list[tuple[int, float]]:
     """The ``k`` best (id, score) pairs: higher score first, then document order."""
     if k <= 0 or len(ids) == 0:
@@ -152,12 +284,22 @@ def search(index: Index, question: str, k: int = 3, context: int = 1, with_expla
     """
     q = check_question(question)
     terms = query_terms(q)
-    ids, scores, missing = score(index, terms)
-    hits = [
-        _hit(index, rank, cid, value, context, explain(index, cid, terms) if with_explain else {})
-        for rank, (cid, value) in enumerate(top_k(ids, scores, k), start=1)
-    ]
-    return Answer(question=q, terms=terms, hits=hits, missing=_missing_words(q, missing))
+    ranked = rank(index, terms, DEFAULT_EVIDENCE)
+    totals = ranked.total
+    hits = []
+    for n, (cid, value) in enumerate(top_k(ranked.ids, totals, k), start=1):
+        parts: dict[str, float] = {}
+        if with_explain:
+            parts = explain(index, cid, terms)
+            i = int(np.searchsorted(ranked.ids, cid))
+            ev = ranked.ev
+            for name, arr, weight in (("[window]", ranked.window, ev.window),
+                                      ("[paragraph]", ranked.paragraph, ev.paragraph),
+                                      ("[title]", ranked.title, ev.title)):
+                if arr[i] * weight:
+                    parts[name] = float(arr[i] * weight)
+        hits.append(_hit(index, n, cid, value, context, parts))
+    return Answer(question=q, terms=terms, hits=hits, missing=_missing_words(q, ranked.missing))
 
 
 def _hit(index: Index, rank: int, cid: int, value: float, context: int, parts: dict[str, float]) -> Hit:
