@@ -12,8 +12,8 @@ from pathlib import Path
 from subprocess import CompletedProcess
 
 import pytest
-
 from conftest import qa_command
+
 from qa.engine import open_index
 from qa.search import search
 
@@ -164,7 +164,7 @@ def test_file_disappearing_during_indexing(make_corpus: Callable[..., Path], mon
     real = qa.corpus.read_document
     warnings: list[str] = []
 
-    def vanishing(file, warn):  # noqa: ANN001
+    def vanishing(file, warn):
         if file.path.name == "b.txt":
             file.path.unlink(missing_ok=True)
         return real(file, warn)
