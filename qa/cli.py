@@ -63,6 +63,13 @@ def _common(parser: argparse.ArgumentParser, suppress: bool) -> None:
         default=d(None),
         help="file or folder to search (repeatable; default: $QA_DOCS, else the bundled seeds)",
     )
+    g.add_argument(
+        "--include", action="append", metavar="GLOB", default=d(None),
+        help="only index files matching GLOB (gitignore syntax; repeatable; any extension, read as text)",
+    )
+    g.add_argument(
+        "--exclude", action="append", metavar="GLOB", default=d(None), help="do not index files matching GLOB"
+    )
     g.add_argument("-k", "--top", type=_positive, metavar="N", default=d(3), help="sentences to show (default 3)")
     g.add_argument(
         "-C", "--context", type=_positive, metavar="N", default=d(1), help="neighbouring sentences shown (default 1)"
@@ -183,7 +190,12 @@ def _open(args: argparse.Namespace, rebuild: bool = False) -> tuple[Index, OpenR
 
     update, stop = _progress_callback()
     try:
-        return open_index(args.docs, rebuild=rebuild, cache=not args.no_cache, warn=warn, progress=update)
+        from qa.corpus import Filters
+
+        filters = Filters(tuple(args.include or ()), tuple(args.exclude or ()))
+        return open_index(
+            args.docs, filters=filters, rebuild=rebuild, cache=not args.no_cache, warn=warn, progress=update
+        )
     finally:
         stop()
 
@@ -256,9 +268,10 @@ def cmd_index(args: argparse.Namespace) -> int:
     from qa.store import index_dir
 
     if args.where:
-        from qa.corpus import default_roots
+        from qa.corpus import Filters, default_roots
 
-        sys.stdout.write(f"{index_dir(args.docs or default_roots())}\n")
+        key = Filters(tuple(args.include or ()), tuple(args.exclude or ())).key()
+        sys.stdout.write(f"{index_dir(args.docs or default_roots(), key)}\n")
         return ExitCode.OK
     start = time.perf_counter()
     index, report = _open(args, rebuild=args.rebuild)

@@ -10,9 +10,10 @@ from __future__ import annotations
 import functools
 import os
 import stat
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from qa.errors import CorpusError
 from qa.formats import SUPPORTED_EXTENSIONS, Block, extract, is_supported
@@ -78,8 +79,36 @@ def _absolute(raw: str) -> Path:
     return Path(os.path.abspath(os.path.expanduser(raw)))
 
 
-def discover(roots: Sequence[str], warn: Warn = _ignore) -> tuple[list[SourceFile], int]:
-    """List the supported files under ``roots`` (files or folders, recursively).
+IGNORE_FILES = (".gitignore", ".qaignore")
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """``--include`` / ``--exclude`` globs (gitignore syntax, relative to each root)."""
+
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+
+    def key(self) -> list[list[str]]:
+        """Plain data for the cache key: different filters index different files."""
+        return [list(self.include), list(self.exclude)]
+
+
+def _spec(lines: Iterable[str]) -> Any:
+    import pathspec
+
+    return pathspec.GitIgnoreSpec.from_lines(lines)
+
+
+def discover(
+    roots: Sequence[str], warn: Warn = _ignore, filters: Filters | None = None
+) -> tuple[list[SourceFile], int]:
+    """List the files to index under ``roots`` (files or folders, recursively).
+
+    Hidden files and folders are skipped, and so is whatever a ``.gitignore``
+    or ``.qaignore`` in an indexed folder ignores. ``filters.include`` makes
+    only matching files count (and reads them even with an unknown
+    extension, as plain text); ``filters.exclude`` drops matching files.
 
     Returns:
         The files, sorted and without duplicates, and how many files were
@@ -88,6 +117,9 @@ def discover(roots: Sequence[str], warn: Warn = _ignore) -> tuple[list[SourceFil
     Raises:
         CorpusError: a root does not exist.
     """
+    filters = filters or Filters()
+    include = _spec(filters.include) if filters.include else None
+    exclude = _spec(filters.exclude) if filters.exclude else None
     found: dict[Path, SourceFile] = {}
     skipped = 0
     cwd = Path.cwd()
@@ -96,19 +128,38 @@ def discover(roots: Sequence[str], warn: Warn = _ignore) -> tuple[list[SourceFil
         if not root.exists():
             raise CorpusError(f"no such file or folder: {raw}")
         for path in _walk(root, warn) if root.is_dir() else iter([root]):
-            if not is_supported(path):
+            rel = path.name if path == root else str(path.relative_to(root))
+            if exclude is not None and exclude.match_file(rel):
+                continue
+            if include is not None:
+                if not include.match_file(rel):
+                    continue
+            elif not is_supported(path):
                 skipped += 1
-            elif path not in found:
+                continue
+            if path not in found:
                 found[path] = SourceFile(path, display_name(path, cwd))
     return sorted(found.values(), key=lambda f: str(f.path)), skipped
 
 
+def _read_ignores(folder: Path, warn: Warn) -> Any:
+    lines: list[str] = []
+    for name in IGNORE_FILES:
+        try:
+            lines += (folder / name).read_text(encoding="utf-8", errors="replace").splitlines()
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            warn(f"cannot read {folder / name}: {exc.strerror or exc}")
+    return _spec(lines) if lines else None
+
+
 def _walk(root: Path, warn: Warn) -> Iterator[Path]:
-    """Yield files under ``root``, following symlinks once, skipping hidden names."""
+    """Yield files under ``root``: symlinks followed once, hidden and ignored names skipped."""
     seen: set[tuple[int, int]] = set()
-    stack = [root]
+    stack: list[tuple[Path, list[tuple[Path, Any]]]] = [(root, [])]
     while stack:
-        folder = stack.pop()
+        folder, specs = stack.pop()
         try:
             st = folder.stat()
             key = (st.st_dev, st.st_ino)
@@ -119,18 +170,34 @@ def _walk(root: Path, warn: Warn) -> Iterator[Path]:
         except OSError as exc:
             warn(f"cannot read folder {folder}: {exc.strerror or exc}")
             continue
+        own = _read_ignores(folder, warn)
+        if own is not None:
+            specs = [*specs, (folder, own)]
         for entry in entries:
             if entry.name.startswith("."):
                 continue
             try:
-                if entry.is_dir():
-                    stack.append(Path(entry.path))
+                is_dir = entry.is_dir()
+                path = Path(entry.path)
+                if specs and _ignored(path, is_dir, specs):
+                    continue
+                if is_dir:
+                    stack.append((path, specs))
                 elif entry.is_file():
-                    yield Path(entry.path)
+                    yield path
                 elif entry.is_symlink():
                     warn(f"skipping broken link {entry.path}")
             except OSError as exc:
                 warn(f"cannot read {entry.path}: {exc.strerror or exc}")
+
+
+def _ignored(path: Path, is_dir: bool, specs: list[tuple[Path, Any]]) -> bool:
+    """Whether an ignore file of the path's folder or of any parent ignores it."""
+    for base, spec in specs:
+        rel = str(path.relative_to(base)) + ("/" if is_dir else "")
+        if spec.match_file(rel):
+            return True
+    return False
 
 
 def content_digest(data: bytes) -> str:

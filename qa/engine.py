@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from qa.corpus import SourceFile, Warn, content_digest, default_roots, discover, no_documents_message
+from qa.corpus import Filters, SourceFile, Warn, content_digest, default_roots, discover, no_documents_message
 from qa.errors import CorpusError, IndexStoreError
 from qa.index import BM25Params, DocInfo, Index
 from qa.store import GenerationWriter, index_dir, load, load_punkt, locked
@@ -53,6 +53,7 @@ def open_index(
     roots: Sequence[str] | None = None,
     *,
     params: BM25Params | None = None,
+    filters: Filters | None = None,
     rebuild: bool = False,
     cache: bool = True,
     warn: Warn | None = None,
@@ -71,8 +72,9 @@ def open_index(
             warn(message)
 
     roots = list(roots) if roots else default_roots()
-    files, skipped = discover(roots, note)
-    report = OpenReport(roots=roots, folder=index_dir(roots), skipped_unsupported=skipped, warnings=warnings)
+    files, skipped = discover(roots, note, filters)
+    folder = index_dir(roots, filters.key() if filters else None)
+    report = OpenReport(roots=roots, folder=folder, skipped_unsupported=skipped, warnings=warnings)
     if not files:
         raise CorpusError(no_documents_message(roots))
     params = params or BM25Params()

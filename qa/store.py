@@ -46,16 +46,18 @@ def cache_root() -> Path:
     return Path(platformdirs.user_cache_dir("qa", appauthor=False))
 
 
-def corpus_key(roots: Sequence[str]) -> str:
-    """A stable name for the corpus made of ``roots`` (absolute, sorted)."""
-    norm = sorted({os.path.abspath(os.path.expanduser(r)) for r in roots})
+def corpus_key(roots: Sequence[str], extra: Any = None) -> str:
+    """A stable name for the corpus made of ``roots`` (absolute, sorted) and its filters."""
+    norm: list[Any] = sorted({os.path.abspath(os.path.expanduser(r)) for r in roots})
+    if extra and any(extra):
+        norm.append(extra)
     digest = hashlib.sha256(json.dumps(norm).encode("utf-8", "surrogateescape")).hexdigest()
     return digest[:20]
 
 
-def index_dir(roots: Sequence[str]) -> Path:
-    """Where the index of ``roots`` lives."""
-    return cache_root() / "index" / corpus_key(roots)
+def index_dir(roots: Sequence[str], extra: Any = None) -> Path:
+    """Where the index of ``roots`` (with include/exclude filters ``extra``) lives."""
+    return cache_root() / "index" / corpus_key(roots, extra)
 
 
 def _fsync_dir(path: Path) -> None:

@@ -12,7 +12,8 @@ import pytest
 from qa import tokens
 from qa.chunking import MAX_CHUNK_CHARS, Chunk, SentenceSplitter, chunk_text
 from qa.corpus import bundled_seeds
-from qa.formats import extract_markdown, extract_text
+from qa.formats import extract_text
+from qa.formats.markdown import extract_markdown
 
 
 def split(text: str, train: bool = True) -> list[Chunk]:

@@ -47,18 +47,41 @@ class Extracted:
     title: str | None = None
 
 
-#: Extensions read as plain text and as Markdown.
-TEXT_EXTENSIONS = frozenset({".txt", ".text"})
+#: Extensions read as plain text. Files with no extension at all (README,
+#: NOTES, Gutenberg books) are read as plain text too; binary ones are skipped.
+TEXT_EXTENSIONS = frozenset({".txt", ".text", ".rst", ".org"})
 MARKDOWN_EXTENSIONS = frozenset({".md", ".markdown"})
-SUPPORTED_EXTENSIONS = TEXT_EXTENSIONS | MARKDOWN_EXTENSIONS
+HTML_EXTENSIONS = frozenset({".html", ".htm", ".xhtml"})
+PDF_EXTENSIONS = frozenset({".pdf"})
+SUPPORTED_EXTENSIONS = TEXT_EXTENSIONS | MARKDOWN_EXTENSIONS | HTML_EXTENSIONS | PDF_EXTENSIONS
 
 _BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n")
-_HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)[ \t#]*$", re.MULTILINE)
 
 
 def is_supported(path: PurePath) -> bool:
-    """Whether qa knows how to read a file of this name."""
-    return path.suffix.lower() in SUPPORTED_EXTENSIONS
+    """Whether qa reads a file of this name by default (``--include`` can add more)."""
+    return path.suffix.lower() in SUPPORTED_EXTENSIONS or not path.suffix
+
+
+def blocks_between(text: str, cuts: list[int], sections: list[tuple[int, str | None]] | None = None,
+                   page: int | None = None) -> list[Block]:
+    """Paragraphs of ``text`` split at blank lines and at every offset in ``cuts``.
+
+    ``sections`` is a sorted list of (offset, heading path): a block gets the
+    path in force at its start.
+    """
+    bounds = sorted({0, len(text), *cuts})
+    out: list[Block] = []
+    heads = sections or []
+    h = 0
+    current: str | None = None
+    for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+        for block in paragraphs(text, lo, hi):
+            while h < len(heads) and heads[h][0] <= block.start:
+                current = heads[h][1]
+                h += 1
+            out.append(Block(block.start, block.end, section=current, page=page))
+    return out
 
 
 def paragraphs(text: str, start: int = 0, end: int | None = None) -> list[Block]:
@@ -94,30 +117,6 @@ def extract_text(text: str) -> Extracted:
     return Extracted(text=text, blocks=blocks, title=_text_title(text, blocks))
 
 
-def extract_markdown(text: str) -> Extracted:
-    """Markdown: headings are hard boundaries and name the section of what follows."""
-    blocks: list[Block] = []
-    path: list[tuple[int, str]] = []
-    pos = 0
-    title: str | None = None
-    for match in _HEADING.finditer(text):
-        blocks.extend(_with_section(paragraphs(text, pos, match.start()), path))
-        level, heading = len(match.group(1)), match.group(2).strip()
-        while path and path[-1][0] >= level:
-            path.pop()
-        path.append((level, heading))
-        if title is None and level == 1:
-            title = heading
-        pos = match.end()
-    blocks.extend(_with_section(paragraphs(text, pos), path))
-    return Extracted(text=text, blocks=blocks, title=title)
-
-
-def _with_section(blocks: list[Block], path: list[tuple[int, str]]) -> list[Block]:
-    section = " > ".join(h for _, h in path) or None
-    return [Block(b.start, b.end, section=section) for b in blocks]
-
-
 def decode(data: bytes, name: str, warn: Warn) -> str | None:
     """Decode file bytes; None (with a warning) when the file looks binary."""
     for bom, encoding in _BOMS:
@@ -138,9 +137,20 @@ def extract(path: PurePath, data: bytes, name: str, warn: Warn) -> Extracted | N
 
     Callers check :func:`is_supported` first.
     """
+    suffix = path.suffix.lower()
+    if suffix in PDF_EXTENSIONS:
+        from qa.formats.pdf import extract_pdf
+
+        return extract_pdf(data, name, warn)
     text = decode(data, name, warn)
     if text is None:
         return None
-    if path.suffix.lower() in MARKDOWN_EXTENSIONS:
+    if suffix in MARKDOWN_EXTENSIONS:
+        from qa.formats.markdown import extract_markdown
+
         return extract_markdown(text)
+    if suffix in HTML_EXTENSIONS:
+        from qa.formats.html import extract_html
+
+        return extract_html(text)
     return extract_text(text)
