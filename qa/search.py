@@ -172,7 +172,8 @@ def _paragraph_scores(index: Index, terms: list[str]) -> tuple[NDArray[np.int64]
     ids = np.concatenate(ids_parts)
     weights = np.concatenate(w_parts)
     ids, inverse = np.unique(ids, return_inverse=True)
-    return ids.astype(np.int64), np.bincount(inverse, weights=weights)
+    totals: NDArray[np.float64] = np.bincount(inverse, weights=weights).astype(np.float64)
+    return ids.astype(np.int64), totals
 
 
 def rank(index: Index, terms: list[str], ev: Evidence = DEFAULT_EVIDENCE) -> Ranked:

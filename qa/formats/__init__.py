@@ -9,6 +9,7 @@ markup is blanked with spaces rather than removed, so a citation's
 from __future__ import annotations
 
 import codecs
+import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -75,7 +76,7 @@ def blocks_between(text: str, cuts: list[int], sections: list[tuple[int, str | N
     heads = sections or []
     h = 0
     current: str | None = None
-    for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+    for lo, hi in itertools.pairwise(bounds):
         for block in paragraphs(text, lo, hi):
             while h < len(heads) and heads[h][0] <= block.start:
                 current = heads[h][1]

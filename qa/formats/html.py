@@ -41,12 +41,12 @@ class _Extractor(HTMLParser):
         self.in_title = False
         self.title_text: list[str] = []
 
-    def offset(self) -> int:
+    def _abs_pos(self) -> int:
         line, col = self.getpos()
         return self.line_starts[line - 1] + col
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        pos = self.offset()
+        pos = self._abs_pos()
         if tag == "title":
             self.in_title = True
         if tag in _SKIP:
@@ -61,10 +61,10 @@ class _Extractor(HTMLParser):
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _BLOCK:
-            self.cuts.append(self.offset())
+            self.cuts.append(self._abs_pos())
 
     def handle_endtag(self, tag: str) -> None:
-        pos = self.offset()
+        pos = self._abs_pos()
         if tag == "title":
             self.in_title = False
         if tag in self.stack:
@@ -100,13 +100,13 @@ class _Extractor(HTMLParser):
                 self.chars[start + i] = ch
 
     def handle_data(self, data: str) -> None:
-        self._keep(self.offset(), data)
+        self._keep(self._abs_pos(), data)
 
     def handle_entityref(self, name: str) -> None:
-        self._keep(self.offset(), html.unescape(f"&{name};")[:1])
+        self._keep(self._abs_pos(), html.unescape(f"&{name};")[:1])
 
     def handle_charref(self, name: str) -> None:
-        self._keep(self.offset(), html.unescape(f"&#{name};")[:1])
+        self._keep(self._abs_pos(), html.unescape(f"&#{name};")[:1])
 
 
 def extract_html(text: str) -> Extracted:
