@@ -294,6 +294,8 @@ def search(index: Index, question: str, k: int = 3, context: int = 1, with_expla
             parts = explain(index, cid, terms)
             i = int(np.searchsorted(ranked.ids, cid))
             ev = ranked.ev
+            if ranked.constant:
+                parts["[bm25+ delta]"] = ranked.constant  # BM25Plus gives every sentence idf x delta
             for name, arr, weight in (("[window]", ranked.window, ev.window),
                                       ("[paragraph]", ranked.paragraph, ev.paragraph),
                                       ("[title]", ranked.title, ev.title)):
