@@ -211,7 +211,7 @@ def main() -> None:
         "tune_mrr": round(qa["tune"]["mrr"], 4), "test_mrr": round(qa["test"]["mrr"], 4),
         "baseline_mrr": round(base["whole"]["mrr"], 4), "baseline_r1": round(base["whole"]["r1"], 4),
         "baseline_tune_mrr": round(base["tune"]["mrr"], 4), "baseline_test_mrr": round(base["test"]["mrr"], 4),
-        "ms_per_query": round(qa["ms_per_query"], 3), "sentences": int(len(unique)), "inputs": len(inputs),
+        "ms_per_query": round(qa["ms_per_query"], 3), "sentences": len(unique), "inputs": len(inputs),
     }))
 
 
