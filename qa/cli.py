@@ -136,8 +136,11 @@ def resolve_format(fmt: str, color: bool) -> str:
 
 
 def _stderr_line(message: str) -> None:
+    """Write one display-safe line to stderr (escape sequences from paths or arguments made visible)."""
+    from qa.render import clean
+
     try:
-        sys.stderr.write(message + "\n")
+        sys.stderr.write(clean(message) + "\n")
         sys.stderr.flush()
     except (OSError, ValueError):
         pass
@@ -257,7 +260,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
     words: list[str] = args.question
     if words == ["-"]:
         return answer_questions(args, _read_questions(sys.stdin), batch=True)
-    question = " ".join(words)
+    # Undecodable bytes in an argument arrive as lone surrogates: replace them, as on stdin.
+    question = " ".join(words).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
     if not question.strip():
         raise QueryError("empty question")
     return answer_questions(args, iter([question]), batch=False)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 import numpy as np
 
-from qa.tokens import normal_words, stem
+from qa.tokens import normal_words, stem, tokenize
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from qa.corpus import Document
 
 #: Bumped whenever the on-disk layout or the analyzer changes.
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 
 VARIANTS = ("okapi", "plus", "l")
 
@@ -292,10 +292,13 @@ class IndexBuilder:
         arrays["p_tf"] = _cat(self._p_tf, np.int32)[order]
         arrays["p_ptr"] = np.concatenate(([0], np.cumsum(np.bincount(p_term, minlength=len(vocab))))).astype(np.int64)
         arrays["t_blob"], arrays["t_off"] = _pack_terms(vocab)
+        arrays["g_pid"], arrays["g_start"], arrays["g_len"] = _paragraph_arrays(arrays)
         meta = {
             "version": FORMAT_VERSION,
             "docs": [asdict(d) for d in self.docs],
             "sections": list(self.sections),
+            "title_terms": [tokenize(d.title or "") for d in self.docs],
+            "section_terms": [tokenize(x) for x in self.sections],
             **(extra_meta or {}),
         }
         index = Index(arrays, meta)
@@ -310,6 +313,17 @@ class IndexBuilder:
         if self._blob_size == 0 or not isinstance(name, str):
             return np.zeros(0, dtype=np.uint8)
         return np.memmap(name, dtype=np.uint8, mode="r", shape=(self._blob_size,))
+
+
+def _paragraph_arrays(a: dict[str, NDArray[Any]]) -> tuple[NDArray[Any], NDArray[Any], NDArray[Any]]:
+    """Global paragraph id of each chunk; first chunk (plus an end sentinel) and token length per paragraph."""
+    doc, para = a["c_doc"], a["c_para"]
+    change = np.ones(len(doc), dtype=bool)
+    change[1:] = (doc[1:] != doc[:-1]) | (para[1:] != para[:-1])
+    pid = (np.cumsum(change) - 1).astype(np.int32)
+    starts = np.flatnonzero(change)
+    lengths = np.add.reduceat(a["c_len"].astype(np.int64), starts) if len(starts) else np.zeros(0, np.int64)
+    return pid, np.append(starts, len(doc)).astype(np.int64), lengths.astype(np.int64)
 
 
 def _cat(parts: list[NDArray[Any]], dtype: Any) -> NDArray[Any]:
@@ -353,8 +367,8 @@ class Index:
         self.sections: list[str] = list(meta.get("sections", []))
         self.params = BM25Params(**meta["params"]) if "params" in meta else BM25Params()
         self._term_cache: dict[str, int] = {}
-        self._paragraphs: tuple[NDArray[np.int64], NDArray[np.float64]] | None = None
-        self._headings: dict[tuple[int, int], frozenset[int]] = {}
+        self._paragraphs: tuple[NDArray[Any], NDArray[np.float64]] | None = None
+        self._headings: dict[tuple[int, int], frozenset[str]] = {}
 
     # -- statistics -----------------------------------------------------
     @property
@@ -459,37 +473,32 @@ class Index:
         """The document holding chunk ``cid``."""
         return self.docs[int(self.arrays["c_doc"][cid])]
 
-    def paragraphs(self) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    def paragraphs(self) -> tuple[NDArray[Any], NDArray[np.float64]]:
         """Global paragraph id of every chunk, and each paragraph's length in tokens."""
-        if self._paragraphs is not None:
-            return self._paragraphs
-        a = self.arrays
-        doc, para = np.asarray(a["c_doc"]), np.asarray(a["c_para"])
-        change = np.ones(len(doc), dtype=bool)
-        change[1:] = (doc[1:] != doc[:-1]) | (para[1:] != para[:-1])
-        pid = np.cumsum(change) - 1
-        starts = np.flatnonzero(change)
-        lengths = (
-            np.add.reduceat(np.asarray(a["c_len"], dtype=np.float64), starts) if len(starts) else np.zeros(0)
-        )
-        self._paragraphs = (pid.astype(np.int64), lengths)
+        if self._paragraphs is None:
+            self._paragraphs = (self.arrays["g_pid"], np.asarray(self.arrays["g_len"], dtype=np.float64))
         return self._paragraphs
 
-    def heading_terms(self, cid: int) -> frozenset[int]:
-        """Term ids of the title of chunk ``cid``'s document and of its section heading."""
+    def paragraph_chunks(self, pids: NDArray[np.int64]) -> NDArray[np.int64]:
+        """Ids of every chunk of the paragraphs ``pids`` (paragraphs are contiguous runs)."""
+        starts = self.arrays["g_start"]
+        parts = [np.arange(int(starts[p]), int(starts[p + 1]), dtype=np.int64) for p in pids.tolist()]
+        return np.concatenate(parts) if parts else np.empty(0, np.int64)
+
+    def heading_terms(self, cid: int) -> frozenset[str]:
+        """Index terms of the title of chunk ``cid``'s document and of its section heading."""
         doc = int(self.arrays["c_doc"][cid])
         section = int(self.arrays["c_section"][cid])
-        cache = self._headings
         key = (doc, section)
-        found = cache.get(key)
+        found = self._headings.get(key)
         if found is None:
-            from qa.tokens import tokenize
-
-            words = tokenize(self.docs[doc].title or "")
-            if section >= 0:
-                words += tokenize(self.sections[section])
-            found = frozenset(t for t in (self.term_id(w) for w in words) if t is not None)
-            cache[key] = found
+            titles = self.meta.get("title_terms") or []
+            sections = self.meta.get("section_terms") or []
+            words = list(titles[doc]) if doc < len(titles) else []
+            if 0 <= section < len(sections):
+                words += sections[section]
+            found = frozenset(words)
+            self._headings[key] = found
         return found
 
     def neighbours(self, cid: int, before: int, after: int) -> tuple[list[int], list[int]]:

@@ -53,13 +53,22 @@ def citation(hit: Hit) -> str:
 
 
 def utf8_safe(text: str) -> str:
-    """Replace lone surrogates (undecodable bytes in file names) so output stays valid UTF-8."""
-    return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace") if not text.isascii() else text
+    """Replace lone surrogates (undecodable bytes in file names) so output stays valid UTF-8.
+
+    Each undecodable byte becomes one U+FFFD, as in a document read with bad bytes.
+    """
+    if text.isascii():
+        return text
+    try:
+        raw = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a surrogate that is not an escaped byte
+        raw = text.encode("utf-8", "surrogatepass")
+    return raw.decode("utf-8", "replace")
 
 
 def file_url(hit: Hit) -> str:
     """A ``file://`` URL for the hit (with the line or page as a fragment)."""
-    url = Path(utf8_safe(hit.path)).as_uri()
+    url = Path(hit.path).as_uri()  # percent-encodes the real bytes of the name, even undecodable ones
     return f"{url}#page={hit.page}" if hit.page is not None else f"{url}#L{hit.line}"
 
 
@@ -272,7 +281,7 @@ def make_console(out: TextIO, color: bool, width: int | None = None) -> Console:
     """A rich Console on ``out``; no escape codes at all when ``color`` is False."""
     from rich.console import Console
 
-    return Console(
+    console = Console(
         file=out,
         force_terminal=color,
         color_system="auto" if color else None,
@@ -282,6 +291,13 @@ def make_console(out: TextIO, color: bool, width: int | None = None) -> Console:
         emoji=False,
         width=width,
     )
+    # rich exits with status 1 on a broken pipe; let the CLI's one handler treat it like any stream.
+    console.on_broken_pipe = _reraise_broken_pipe  # type: ignore[method-assign]
+    return console
+
+
+def _reraise_broken_pipe() -> None:
+    raise BrokenPipeError("output closed by the reader")
 
 
 def make_renderer(

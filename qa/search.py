@@ -187,8 +187,7 @@ def rank(index: Index, terms: list[str], ev: Evidence = DEFAULT_EVIDENCE) -> Ran
     cand = ids
     if ev.expand and len(par_ids):
         best = par_ids[np.argsort(-par_w, kind="stable")[: ev.expand]]
-        extra = np.flatnonzero(np.isin(pid, best))
-        cand = np.union1d(ids, extra)
+        cand = np.union1d(ids, index.paragraph_chunks(best))
     sentence = np.zeros(len(cand))
     sentence[np.searchsorted(cand, ids)] = sent
     window = np.zeros(len(cand))
@@ -213,16 +212,23 @@ def rank(index: Index, terms: list[str], ev: Evidence = DEFAULT_EVIDENCE) -> Ran
 
 
 def _title_scores(index: Index, cand: NDArray[np.int64], known: list[tuple[int, int]]) -> NDArray[np.float64]:
-    """Sum of idf of the question terms that occur in each candidate's title or section."""
-    out = np.zeros(len(cand))
+    """Sum of idf of the question terms that occur in each candidate's title or section.
+
+    Computed once per distinct (document, section) among the candidates.
+    """
     if not known or not len(cand):
-        return out
-    idf = {tid: index.idf(tid) * qtf for tid, qtf in known}
-    for i, cid in enumerate(cand.tolist()):
-        heading = index.heading_terms(cid)
+        return np.zeros(len(cand))
+    idf = {index.term(tid): index.idf(tid) * qtf for tid, qtf in known}
+    docs = np.asarray(index.arrays["c_doc"][cand], dtype=np.int64)
+    sections = np.asarray(index.arrays["c_section"][cand], dtype=np.int64) + 1
+    keys, first, inverse = np.unique(docs * (len(index.sections) + 1) + sections, return_index=True,
+                                     return_inverse=True)
+    values = np.zeros(len(keys))
+    for j, i in enumerate(first.tolist()):
+        heading = index.heading_terms(int(cand[i]))
         if heading:
-            out[i] = sum(w for tid, w in idf.items() if tid in heading)
-    return out
+            values[j] = sum(w for term, w in idf.items() if term in heading)
+    return values[inverse]
 
 
 def dense_scores(index: Index, question: str, ev: Evidence = DEFAULT_EVIDENCE) -> NDArray[np.float64]:

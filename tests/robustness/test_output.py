@@ -1,0 +1,50 @@
+"""Output streams that go away: broken pipes, closed stdout, a full disk."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+from robust_helpers import shell_qa
+
+
+@pytest.mark.parametrize("consumer", ["head -1", "true", "head -c 10"])
+@pytest.mark.parametrize("fmt", ["text", "jsonl", "rich"])
+def test_broken_pipe_is_quiet(consumer: str, fmt: str) -> None:
+    shell = (f"{shell_qa()} ask -k 20 -C 3 --format {fmt} 'North Korea' | {consumer} >/dev/null;"
+             " echo \"status=${PIPESTATUS[0]}\" >&2")
+    out = subprocess.run(["bash", "-c", shell], capture_output=True, text=True, timeout=60)
+    assert out.stderr == "status=0\n"  # nothing else: no BrokenPipeError, no "Exception ignored"
+
+
+def test_broken_pipe_with_many_questions_on_stdin() -> None:
+    shell = (f"yes 'nuclear test' | head -2000 | {shell_qa()} -k 5 | head -1 >/dev/null;"
+             " echo \"status=${PIPESTATUS[2]}\" >&2")
+    out = subprocess.run(["bash", "-c", shell], capture_output=True, text=True, timeout=120)
+    assert out.stderr == "status=0\n"
+
+
+def test_closed_stdout_is_exit_2() -> None:
+    closed = subprocess.run(["bash", "-c", f"{shell_qa()} ask 'nuclear test' >&-"], capture_output=True, text=True,
+                            timeout=60)
+    assert closed.returncode == 2
+    assert re.fullmatch(r"qa: error: [^\n]+\n", closed.stderr), closed.stderr
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full on this system")
+@pytest.mark.parametrize("fmt", ["text", "json", "rich"])
+def test_full_disk_is_an_error_and_exit_2(fmt: str) -> None:
+    full = subprocess.run(["bash", "-c", f"{shell_qa()} ask --format {fmt} 'nuclear test' > /dev/full"],
+                          capture_output=True, text=True, timeout=60)
+    assert full.returncode == 2
+    assert full.stderr == "qa: error: cannot write output: No space left on device\n"
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full on this system")
+def test_full_disk_for_qa_index() -> None:
+    full = subprocess.run(["bash", "-c", f"{shell_qa()} index > /dev/full"], capture_output=True, text=True,
+                          timeout=60)
+    assert full.returncode == 2
+    assert full.stderr == "qa: error: cannot write output: No space left on device\n"
