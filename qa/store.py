@@ -69,6 +69,16 @@ def _fsync_dir(path: Path) -> None:
             os.close(fd)
 
 
+def make_private_dirs(folder: Path) -> None:
+    """Create ``folder`` and any missing parents readable by the user only (0700).
+
+    ``mkdir(parents=True, mode=...)`` applies the mode to the last folder
+    only; folders that already exist are left as they are.
+    """
+    for path in reversed([p for p in (folder, *folder.parents) if not p.exists()]):
+        path.mkdir(mode=0o700, exist_ok=True)
+
+
 def _private(path: str, flags: int) -> int:
     """``open`` opener creating files readable by the user only."""
     return os.open(path, flags, 0o600)
@@ -91,7 +101,7 @@ class GenerationWriter:
     """
 
     def __init__(self, folder: Path) -> None:
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        make_private_dirs(folder)
         self.folder = folder
         self.tmp = Path(tempfile.mkdtemp(prefix="tmp-", dir=folder))
         self._blob: BinaryIO | None = None
@@ -220,7 +230,7 @@ def _validate(arrays: dict[str, Any], meta: dict[str, Any]) -> None:
 @contextlib.contextmanager
 def locked(folder: Path) -> Iterator[None]:
     """Hold an exclusive lock on the corpus folder while writing it."""
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    make_private_dirs(folder)
     fd = os.open(folder / "lock", os.O_RDWR | os.O_CREAT, 0o600)
     try:
         try:

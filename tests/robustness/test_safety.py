@@ -120,8 +120,6 @@ def test_cache_files_are_private(make_corpus: Callable[..., Path]) -> None:
         assert mode == (0o700 if path.is_dir() else 0o600), (path, oct(mode))
 
 
-@pytest.mark.xfail(strict=True, reason="qa/store.py creates the cache root and its 'index' folder with "
-                   "Path.mkdir(parents=True), which gives parents the default 0755 mode (reported to the index owner)")
 def test_cache_folders_qa_creates_are_private(make_corpus: Callable[..., Path]) -> None:
     root = make_corpus({"a.txt": "A heron."})
     assert not cache_root().exists()
