@@ -122,6 +122,8 @@ class Evidence:
 
 
 DEFAULT_EVIDENCE = Evidence()
+#: Candidates (best by sentence, window and paragraph evidence) whose title is looked up.
+TITLE_SHORTLIST = 500
 
 
 @dataclass(slots=True)
@@ -207,7 +209,13 @@ def rank(index: Index, terms: list[str], ev: Evidence = DEFAULT_EVIDENCE) -> Ran
         pos = np.searchsorted(par_ids, cp)
         inside = (pos < len(par_ids)) & (par_ids[np.minimum(pos, len(par_ids) - 1)] == cp)
         paragraph[inside] = par_w[pos[inside]]
-    title = _title_scores(index, cand, known) if ev.title else np.zeros(len(cand))
+    title = np.zeros(len(cand))
+    if ev.title and len(cand):
+        # The title bonus is small and bounded: only the best candidates by the other
+        # evidence can be lifted into the top results, so only they are looked up.
+        partial = sentence + ev.window * window + ev.paragraph * paragraph
+        best = np.argsort(-partial, kind="stable")[:TITLE_SHORTLIST]
+        title[best] = _title_scores(index, cand[best], known)
     return Ranked(cand.astype(np.int64), sentence, window, paragraph, title, constant, missing, ev)
 
 

@@ -190,8 +190,12 @@ def load(folder: Path) -> Index:
         meta: dict[str, Any] = json.loads((gen / "meta.json").read_bytes().decode("utf-8", "surrogatepass"))
         if meta.get("version") != FORMAT_VERSION:
             raise IndexStoreError(f"index format {meta.get('version')} is not {FORMAT_VERSION}")
+        # Plain ndarray views over the memory maps: the same pages, without np.memmap's
+        # per-slice Python overhead (thousands of slices per question).
         arrays = {
-            name: np.load(gen / f"{name}.npy", mmap_mode="r", allow_pickle=False) for name in _ARRAYS if name != "blob"
+            name: np.asarray(np.load(gen / f"{name}.npy", mmap_mode="r", allow_pickle=False))
+            for name in _ARRAYS
+            if name != "blob"
         }
         blob_size = (gen / "blob.bin").stat().st_size
         arrays["blob"] = (
