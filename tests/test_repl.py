@@ -131,7 +131,6 @@ def test_real_pty_session(pexpect_env: dict[str, str], tmp_path: Path) -> None:
     cmd = qa_command()
     child = pexpect.spawn(cmd[0], cmd[1:], env=pexpect_env, cwd=str(tmp_path), encoding="utf-8",
                           timeout=30, dimensions=(40, 120))
-    child.logfile_read = open("/tmp/scratch/tlog.txt", "w")
     try:
         child.expect("Ctrl-D to quit")
         child.expect_exact("qa>")
