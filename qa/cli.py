@@ -295,14 +295,15 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 
 def cmd_repl(args: argparse.Namespace) -> int:
-    """``qa repl``: the interactive session."""
+    """``qa repl``: the interactive session (``qa repl < script`` runs its lines without a prompt)."""
     from qa.render import make_console
     from qa.repl import Settings, start
 
     color = use_color(args.color, sys.stdout)
     console = make_console(sys.stdout, color)
     settings = Settings(k=max(args.top, 1), context=args.context, explain=args.explain)
-    return start(lambda rebuild: _open(args, rebuild=rebuild), settings, console)
+    lines = None if _is_tty(sys.stdin) else _read_questions(sys.stdin)
+    return start(lambda rebuild: _open(args, rebuild=rebuild), settings, console, lines=lines, debug=args.debug)
 
 
 def _is_tty(stream: TextIO) -> bool:

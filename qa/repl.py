@@ -2,39 +2,47 @@
 
 Everything it shows goes through :class:`qa.render.RichRenderer`, the renderer
 ``qa ask`` uses. Input, output and the rich console are passed in, so tests
-drive the real loop with a pipe input and a recording console.
+drive the real loop with a pipe input and a recording console. Given plain
+``lines`` instead (``qa repl < script``), the same commands and questions run
+without prompt-toolkit.
 """
 
 from __future__ import annotations
 
 import bisect
+import contextlib
+import math
 import os
 import re
 import shlex
+import shutil
+import signal
 import subprocess
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from prompt_toolkit import PromptSession
-from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
 from prompt_toolkit.completion import CompleteEvent, Completer, Completion
 from prompt_toolkit.document import Document
+from prompt_toolkit.formatted_text import FormattedText
 from prompt_toolkit.history import FileHistory, History, InMemoryHistory
+from rich.pager import Pager
 
 from qa.errors import QAError
 from qa.render import RichRenderer, clean, no_match_message
 
 if TYPE_CHECKING:
+    from prompt_toolkit import PromptSession
     from prompt_toolkit.input import Input
     from prompt_toolkit.output import Output
-    from rich.console import Console
+    from rich.console import Console, RenderableType
 
     from qa.engine import OpenReport
     from qa.index import Index
-    from qa.search import Answer
+    from qa.search import Answer, Hit
 
 PREFIX = ":"
 
@@ -45,14 +53,21 @@ COMMANDS: dict[str, str] = {
     "explain": "toggle why-each-sentence-ranked details",
     "docs": "list the documents and their sentence counts",
     "show N": "show hit N in full: its whole paragraph, with line numbers",
-    "open N": "open hit N in $EDITOR at its line",
+    "open N": "open hit N in $VISUAL or $EDITOR at its line",
     "reindex": "rebuild the index from the documents",
     "quit": "leave (also :q, :exit or Ctrl-D)",
 }
 _NAMES = sorted({c.split()[0] for c in COMMANDS} | {"top", "C", "q", "exit"})
 #: Bytes of sentence text scanned for completion words (bounded on big corpora).
-_COMPLETION_SCAN_BYTES = 8_000_000
-_WORD = re.compile(r"[^\W\d_][\w'\u2019-]{2,}")
+_COMPLETION_SCAN_BYTES = 4_000_000
+#: Text is scanned in pieces this big, spread over the whole corpus when it is larger than the budget.
+_COMPLETION_PIECE = 64_000
+_COMPLETIONS_SHOWN = 50
+_WORD = re.compile(r"[^\W\d_][\w'\u2019-]*[^\W_]")
+_PROMPT = FormattedText([("bold", "qa> ")])
+
+
+# -- history --------------------------------------------------------------
 
 
 def history_path() -> Path:
@@ -63,9 +78,11 @@ def history_path() -> Path:
 
 
 def private_history(path: Path) -> History:
-    """A FileHistory whose folder is 0700 and file 0600; in memory if that fails."""
+    """A FileHistory whose folders are created 0700 and file 0600; in memory if that fails."""
+    from qa.store import make_private_dirs
+
     try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        make_private_dirs(path.parent)
         os.chmod(path.parent, 0o700)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         os.close(fd)
@@ -75,43 +92,117 @@ def private_history(path: Path) -> History:
     return FileHistory(str(path))
 
 
+# -- completion -----------------------------------------------------------
+
+
+def surface_forms(counts: Counter[str]) -> list[str]:
+    """One spelling per word, the corpus's most frequent one, sorted case-insensitively."""
+    best: dict[str, tuple[int, str]] = {}
+    for form, n in counts.items():
+        key = form.lower()
+        if key not in best or (n, form) > best[key]:
+            best[key] = (n, form)
+    return [best[key][1] for key in sorted(best)]
+
+
+def corpus_words(index: Index, limit: int = _COMPLETION_SCAN_BYTES) -> list[str]:
+    """Distinct words of the corpus as written (not stems), from at most about ``limit`` bytes.
+
+    A corpus larger than ``limit`` is sampled in pieces spread over all of it,
+    so every part contributes words; small pieces keep each regex call short.
+    """
+    blob = index.arrays["blob"]
+    size = int(blob.shape[0])
+    pieces = max(1, math.ceil(min(size, limit) / _COMPLETION_PIECE))
+    step = size / pieces
+    counts: Counter[str] = Counter()
+    for i in range(pieces):
+        lo = int(i * step)
+        hi = min(size, lo + _COMPLETION_PIECE)
+        text = bytes(blob[lo:hi]).decode("utf-8", errors="ignore")
+        found = _WORD.findall(text)
+        if lo > 0 and found and not text[:1].isspace():
+            found = found[1:]  # the piece may start inside a word
+        if hi < size and found and not text[-1:].isspace():
+            found = found[:-1]
+        counts.update(found)
+    return surface_forms(counts)
+
+
+class CorpusWords:
+    """The corpus's words for completion, gathered once in a background thread."""
+
+    def __init__(self, index: Index) -> None:
+        self._index = index
+        self._words: list[str] = []
+        self._ready = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Begin gathering (idempotent)."""
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._load, name="qa-words", daemon=True)
+            self._thread.start()
+
+    def _load(self) -> None:
+        try:
+            self._words = corpus_words(self._index)
+        except Exception:  # completion is a convenience: it never breaks the session
+            self._words = []
+        finally:
+            self._ready.set()
+
+    def __call__(self) -> list[str]:
+        """The words, waiting briefly for the first gathering to finish."""
+        self.start()
+        self._ready.wait(5.0)
+        return self._words
+
+
 class CorpusCompleter(Completer):
-    """Completes ``:commands`` and words that occur in the documents."""
+    """Completes ``:commands`` and words that occur in the documents (case-insensitively)."""
 
     def __init__(self, words: Callable[[], Sequence[str]]) -> None:
-        self._load_words = words
-        self._words: Sequence[str] | None = None
+        self._source = words
+        self._seen: Sequence[str] | None = None
+        self._keys: list[str] = []
+        self._forms: list[str] = []
 
     def get_completions(self, document: Document, complete_event: CompleteEvent) -> Iterator[Completion]:
         """Yield completions for the word before the cursor."""
         text = document.text_before_cursor
-        if text.startswith(PREFIX) and " " not in text:
-            stem = text[len(PREFIX) :]
+        if text.lstrip().startswith(PREFIX) and " " not in text.lstrip():
+            typed = text.lstrip()[len(PREFIX) :]
             for name in _NAMES:
-                if name.startswith(stem):
-                    yield Completion(PREFIX + name, start_position=-len(text))
+                if name.startswith(typed):
+                    yield Completion(PREFIX + name, start_position=-len(typed) - len(PREFIX))
             return
         word = document.get_word_before_cursor()
         if len(word) < 2 or not word.isalpha():
             return
-        if self._words is None:
-            self._words = self._load_words()
+        yield from self._words_from(word)
+
+    def _words_from(self, word: str) -> Iterator[Completion]:
+        self._refresh()
         lower = word.lower()
-        i = bisect.bisect_left(self._words, lower)
+        i = bisect.bisect_left(self._keys, lower)
         shown = 0
-        while i < len(self._words) and self._words[i].startswith(lower) and shown < 50:
-            if self._words[i] != lower:
-                yield Completion(self._words[i], start_position=-len(word))
+        while i < len(self._keys) and self._keys[i].startswith(lower) and shown < _COMPLETIONS_SHOWN:
+            if self._keys[i] != lower:
+                yield Completion(self._forms[i], start_position=-len(word))
                 shown += 1
             i += 1
 
+    def _refresh(self) -> None:
+        words = self._source()
+        if words is not self._seen:
+            pairs = sorted((w.lower(), w) for w in words)
+            self._keys = [k for k, _ in pairs]
+            self._forms = [w for _, w in pairs]
+            self._seen = words
 
-def corpus_words(index: Index, limit: int = _COMPLETION_SCAN_BYTES) -> list[str]:
-    """Sorted distinct lowercase words of the corpus (from at most ``limit`` bytes of text)."""
-    blob = index.arrays["blob"]
-    raw = bytes(blob[: min(limit, int(blob.shape[0]))]).decode("utf-8", errors="ignore")
-    counts = Counter(w.lower() for w in _WORD.findall(raw))
-    return sorted(counts)
+
+# -- session --------------------------------------------------------------
 
 
 @dataclass(slots=True)
@@ -133,11 +224,40 @@ class Session:
     last: Answer | None = None
     done: bool = False
     reopen: Callable[[bool], tuple[Index, OpenReport]] | None = None
-    notes: list[str] = field(default_factory=list)
+
+
+def describe_roots(roots: Sequence[str]) -> str:
+    """The corpus folders as a user would name them (the bundled seeds, ``~/notes``, ``docs``)."""
+    from qa.corpus import bundled_seeds
+
+    home, cwd = Path.home(), Path.cwd()
+    names = []
+    for raw in roots:
+        path = Path(os.path.abspath(os.path.expanduser(raw)))
+        if path == bundled_seeds():
+            names.append("the bundled seeds")
+        elif path == cwd or cwd in path.parents:
+            names.append(str(path.relative_to(cwd)) if path != cwd else ".")
+        elif home in path.parents:
+            names.append("~/" + str(path.relative_to(home)))
+        else:
+            names.append(str(path))
+    return ", ".join(clean(n) for n in names)
 
 
 class Repl:
-    """The prompt loop. ``run()`` returns the exit status (0 on Ctrl-D or ``:quit``)."""
+    """The prompt loop. ``run()`` returns the exit status (0 on Ctrl-D or ``:quit``).
+
+    Args:
+        session: the index and settings.
+        console: where answers and messages go.
+        input: prompt-toolkit input (default: the terminal).
+        output: prompt-toolkit output for the prompt line (default: the terminal).
+        history: prompt history (default: in memory).
+        editor: command for ``:open`` (default: ``$VISUAL``, else ``$EDITOR``).
+        lines: read these lines instead of prompting (``qa repl < script``).
+        debug: let unexpected errors raise instead of printing one line.
+    """
 
     def __init__(
         self,
@@ -148,19 +268,37 @@ class Repl:
         output: Output | None = None,
         history: History | None = None,
         editor: str | None = None,
+        lines: Iterable[str] | None = None,
+        debug: bool = False,
     ) -> None:
         self.s = session
         self.console = console
         self.editor = editor if editor is not None else os.environ.get("VISUAL") or os.environ.get("EDITOR", "")
-        self.prompt: PromptSession[str] = PromptSession(
-            history=history if history is not None else InMemoryHistory(),
-            auto_suggest=AutoSuggestFromHistory(),
-            completer=CorpusCompleter(lambda: corpus_words(self.s.index)),
-            complete_while_typing=False,
-            enable_history_search=False,
-            input=input,
-            output=output,
-        )
+        self.debug = debug
+        self._input, self._output = input, output
+        self._history = history if history is not None else InMemoryHistory()
+        self._lines = iter(lines) if lines is not None else None
+        self._prompt: PromptSession[str] | None = None
+        self.words = CorpusWords(session.index)
+
+    @property
+    def prompt(self) -> PromptSession[str]:
+        """The prompt-toolkit session, created on first use (never in line mode)."""
+        if self._prompt is None:
+            from prompt_toolkit import PromptSession
+            from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
+
+            self._prompt = PromptSession(
+                history=self._history,
+                auto_suggest=AutoSuggestFromHistory(),
+                completer=CorpusCompleter(lambda: self.words()),
+                complete_while_typing=False,
+                complete_in_thread=True,
+                enable_history_search=False,
+                input=self._input,
+                output=self._output,
+            )
+        return self._prompt
 
     def say(self, message: str, style: str = "dim") -> None:
         """One line of session output (escaped: documents and questions are data)."""
@@ -171,30 +309,50 @@ class Repl:
     def banner(self) -> None:
         """The startup line: the corpus and how to get help."""
         index, report = self.s.index, self.s.report
-        where = ", ".join(report.roots)
         self.say(
-            f"qa: {len(index.docs):,} documents, {index.n_chunks:,} sentences in {where}. "
+            f"qa: {len(index.docs):,} documents, {index.n_chunks:,} sentences in {describe_roots(report.roots)}. "
             f"Ask a question; {PREFIX}help for commands, Ctrl-D to quit.",
             style="bold",
         )
 
+    def read(self) -> str:
+        """The next line typed (or scripted); EOFError at the end."""
+        if self._lines is not None:
+            line = next(self._lines, None)
+            if line is None:
+                raise EOFError
+            return line
+        return self.prompt.prompt(_PROMPT)
+
     def run(self) -> int:
         """Read questions until Ctrl-D or :quit."""
-        self.banner()
+        if self._lines is None:
+            self.banner()
+            self.words.start()
         while not self.s.done:
             try:
-                line = self.prompt.prompt("qa> ")
+                line = self.read()
             except KeyboardInterrupt:
                 continue  # Ctrl-C clears the line
             except EOFError:
                 break
-            try:
-                self.handle(line)
-            except KeyboardInterrupt:
-                self.say("interrupted")
-            except QAError as exc:
-                self.say(f"error: {exc}", style="red")
+            self.handle_safely(line)
         return 0
+
+    def handle_safely(self, line: str) -> None:
+        """Handle one line; any error becomes one line of output and the session goes on."""
+        try:
+            self.handle(line)
+        except KeyboardInterrupt:
+            self.say("interrupted")
+        except QAError as exc:
+            self.say(f"error: {exc}", style="red")
+        except BrokenPipeError:
+            raise
+        except Exception as exc:
+            if self.debug:
+                raise
+            self.say(f"error: {type(exc).__name__}: {exc} (start qa with --debug for details)", style="red")
 
     def handle(self, line: str) -> None:
         """One line typed at the prompt: a command or a question."""
@@ -226,10 +384,17 @@ class Repl:
         except ValueError:
             parts = text.split()
         if not parts:
-            self.say(f"type {PREFIX}help for commands")
+            self.say(f"type {PREFIX}help for commands", style="yellow")
             return
         name, args = parts[0].lower(), parts[1:]
-        handlers: dict[str, Callable[[list[str]], None]] = {
+        handler = self._handlers().get(name)
+        if handler is None:
+            self.say(f"unknown command {PREFIX}{name}; type {PREFIX}help for the list", style="yellow")
+            return
+        handler(args)
+
+    def _handlers(self) -> dict[str, Callable[[list[str]], None]]:
+        return {
             "help": self.cmd_help,
             "h": self.cmd_help,
             "?": self.cmd_help,
@@ -246,11 +411,6 @@ class Repl:
             "q": self.cmd_quit,
             "exit": self.cmd_quit,
         }
-        handler = handlers.get(name)
-        if handler is None:
-            self.say(f"unknown command {PREFIX}{name}; type {PREFIX}help for the list", style="yellow")
-            return
-        handler(args)
 
     def cmd_help(self, args: list[str]) -> None:
         """List the commands."""
@@ -260,7 +420,10 @@ class Repl:
         for usage, what in COMMANDS.items():
             table.add_row(f"{PREFIX}{usage}", what)
         self.console.print(table)
-        self.say("Anything else is a question. Up/Down: history, Ctrl-R: search it, Tab: complete, →: accept hint.")
+        self.say(
+            "Anything else is a question. Up/Down: history, Ctrl-R: search it, Tab: complete, "
+            "Right: accept the grey suggestion, Ctrl-C: clear the line or stop a search."
+        )
 
     def _number(self, args: list[str], what: str, low: int = 0) -> int | None:
         if len(args) != 1 or not args[0].isdigit() or int(args[0]) < low:
@@ -294,9 +457,9 @@ class Repl:
         table = Table("document", "sentences", box=None, padding=(0, 2))
         for doc in self.s.index.docs:
             table.add_row(clean(doc.source), f"{doc.count:,}")
-        self.console.print(table)
+        self._print_long(table, len(self.s.index.docs) + 1)
 
-    def _hit(self, args: list[str], what: str) -> Any:
+    def _hit(self, args: list[str], what: str) -> Hit | None:
         last = self.s.last
         if last is None or not last.hits:
             self.say(f"no answer yet: ask a question, then {PREFIX}{what} N", style="yellow")
@@ -316,31 +479,45 @@ class Repl:
         hit = self._hit(args, "show")
         if hit is None:
             return
-        index = self.s.index
-        lines = paragraph_lines(index, hit.chunk)
+        rows = paragraph_lines(self.s.index, hit.chunk)
+        where = clean(hit.source) + (f"#page={hit.page}" if hit.page is not None else "")
         out = Text()
-        out.append(f"{hit.source}" + (f"  ({clean(hit.section)})" if hit.section else "") + "\n", style="cyan")
-        width = len(str(lines[-1][0])) if lines else 1
-        for number, text, is_hit in lines:
+        out.append(where, style="cyan")
+        if hit.section:
+            out.append(f"  ({clean(hit.section)})", style="dim")
+        width = len(str(rows[-1][0])) if rows else 1
+        for number, text, is_hit in rows:
+            out.append("\n")
             out.append(f"{number:>{width}} ", style="dim")
-            out.append(clean(text) + "\n", style="bold" if is_hit else "")
-        if self.console.is_terminal and len(lines) > self.console.size.height - 2:
-            with self.console.pager(styles=True):
-                self.console.print(out)
-        else:
-            self.console.print(out, end="")
+            out.append(clean(text), style="bold" if is_hit else "")
+        self._print_long(out, len(rows) + 1)
+
+    def _print_long(self, renderable: RenderableType, rows: int) -> None:
+        """Print, through a pager when on a terminal and taller than the screen."""
+        pager = _pager() if _isatty(self.console.file) and rows > self.console.size.height - 2 else None
+        if pager is None:
+            self.console.print(renderable, soft_wrap=True)
+            return
+        with _sigint_deferred(), self.console.pager(pager[0], styles=pager[1], links=pager[1]):
+            self.console.print(renderable, soft_wrap=True)
 
     def cmd_open(self, args: list[str]) -> None:
         """Open a hit's file in $EDITOR at its line."""
         hit = self._hit(args, "open")
         if hit is None:
             return
+        where = f"{hit.path}#page={hit.page}" if hit.page is not None else f"{hit.path}:{hit.line}"
         if not self.editor:
-            self.say(f"set $EDITOR to open files; the hit is at {hit.path}:{hit.line}", style="yellow")
+            self.say(f"set $EDITOR to open files; the hit is at {where}", style="yellow")
             return
-        command = [*shlex.split(self.editor), f"+{hit.line}", hit.path]
+        at_line = [] if hit.page is not None else [f"+{hit.line}"]
         try:
-            subprocess.run(command, check=False)
+            command = [*shlex.split(self.editor), *at_line, hit.path]
+        except ValueError:
+            command = [self.editor, *at_line, hit.path]
+        try:
+            with _sigint_deferred():  # Ctrl-C belongs to the editor while it runs
+                subprocess.run(command, check=False)
         except OSError as exc:
             self.say(f"cannot run {self.editor!r}: {exc.strerror or exc}", style="red")
 
@@ -349,10 +526,15 @@ class Repl:
         if self.s.reopen is None:
             self.say("re-indexing is not available here", style="yellow")
             return
-        self.say("re-indexing...")
-        self.s.index, self.s.report = self.s.reopen(True)
-        self.s.last = None
-        self.say(f"indexed {len(self.s.index.docs):,} documents, {self.s.index.n_chunks:,} sentences")
+        self.say("re-indexing... (Ctrl-C to stop)")
+        try:
+            index, report = self.s.reopen(True)
+        except KeyboardInterrupt:
+            self.say("re-indexing interrupted; still using the previous index", style="yellow")
+            return
+        self.s.index, self.s.report, self.s.last = index, report, None
+        self.words = CorpusWords(index)
+        self.say(f"indexed {len(index.docs):,} documents, {index.n_chunks:,} sentences")
 
     def cmd_quit(self, args: list[str]) -> None:
         """Leave the session."""
@@ -363,21 +545,69 @@ def paragraph_lines(index: Index, cid: int) -> list[tuple[int, str, bool]]:
     """The paragraph of chunk ``cid`` as (line number, text, is the hit) rows.
 
     Lines come from the sentences' own text and line numbers, so they match the
-    file as it was indexed.
+    file as it was indexed; sentences sharing a line are joined.
     """
     rows: list[tuple[int, str, bool]] = []
     for i in index.paragraph(cid):
         first = int(index.arrays["c_line"][i])
         for offset, text in enumerate(index.text(i).splitlines() or [""]):
-            rows.append((first + offset, text, i == cid))
-    merged: list[tuple[int, str, bool]] = []
-    for number, text, is_hit in rows:
-        if merged and merged[-1][0] == number:
-            prev = merged[-1]
-            merged[-1] = (number, f"{prev[1]} {text}", prev[2] or is_hit)
-        else:
-            merged.append((number, text, is_hit))
-    return merged
+            if rows and rows[-1][0] == first + offset:
+                number, prev, was_hit = rows[-1]
+                rows[-1] = (number, f"{prev} {text}", was_hit or i == cid)
+            else:
+                rows.append((first + offset, text, i == cid))
+    return rows
+
+
+# -- terminal helpers -------------------------------------------------------
+
+
+def _isatty(stream: object) -> bool:
+    try:
+        return bool(stream.isatty())  # type: ignore[attr-defined]
+    except (AttributeError, ValueError):
+        return False
+
+
+class _CommandPager(Pager):
+    """Pipes text to a pager command (``less -RFX`` unless ``$PAGER`` says otherwise)."""
+
+    def __init__(self, command: list[str]) -> None:
+        self.command = command
+
+    def show(self, content: str) -> None:
+        """Run the pager on ``content``."""
+        subprocess.run(self.command, input=content, text=True, encoding="utf-8", errors="replace", check=False)
+
+
+def _pager() -> tuple[Pager, bool] | None:
+    """The pager and whether it shows colours; None when there is none to run."""
+    custom = os.environ.get("PAGER", "").strip()
+    if custom:
+        with contextlib.suppress(ValueError):
+            argv = shlex.split(custom)
+            if argv and shutil.which(argv[0]):
+                return _CommandPager(argv), False
+    less = shutil.which("less")
+    return (_CommandPager([less, "-RFX"]), True) if less else None
+
+
+@contextlib.contextmanager
+def _sigint_deferred() -> Iterator[None]:
+    """Ignore Ctrl-C in qa while a child program (editor, pager) owns the terminal.
+
+    A Python handler (not SIG_IGN) is installed, so the child still gets the
+    default disposition when it starts.
+    """
+    try:
+        previous = signal.signal(signal.SIGINT, lambda signum, frame: None)
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def start(
@@ -388,14 +618,20 @@ def start(
     input: Input | None = None,
     output: Output | None = None,
     history: History | None = None,
+    lines: Iterable[str] | None = None,
+    debug: bool = False,
 ) -> int:
-    """Open the corpus and run a session; the CLI's ``qa repl`` entry point."""
+    """Open the corpus and run a session; the CLI's ``qa repl`` entry point.
+
+    On a terminal the prompt goes to stdout, or to stderr when stdout is
+    redirected (answers still go to stdout). With ``lines`` no prompt is shown.
+    """
     index, report = opener(False)
     session = Session(index=index, report=report, settings=settings, reopen=opener)
-    hist = history if history is not None else private_history(history_path())
-    return Repl(session, console, input=input, output=output, history=hist).run()
+    if lines is None and output is None and input is None:
+        from prompt_toolkit.output import create_output
 
-
-def words_of(texts: Iterable[str]) -> list[str]:
-    """Sorted distinct lowercase words of ``texts`` (helper for tests and small corpora)."""
-    return sorted({w.lower() for t in texts for w in _WORD.findall(t)})
+        output = create_output(always_prefer_tty=True)
+    hist = history if history is not None or lines is not None else private_history(history_path())
+    repl = Repl(session, console, input=input, output=output, history=hist, lines=lines, debug=debug)
+    return repl.run()

@@ -1,91 +1,178 @@
-"""The REPL, driven for real: prompt-toolkit pipe input, a recording console, and a pty."""
+"""The REPL, driven for real: prompt-toolkit pipe input, a recording console, and a pty.
+
+``python tests/test_repl.py`` prints the README transcript again from a real
+session.
+"""
 
 from __future__ import annotations
 
 import io
 import os
+import re
 import stat
 import sys
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable
 from pathlib import Path
+from subprocess import CompletedProcess
 
 import pytest
+from prompt_toolkit.completion import CompleteEvent
+from prompt_toolkit.document import Document
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 from rich.console import Console
 
+import qa.repl
 from qa.engine import open_index
-from qa.repl import CorpusCompleter, Repl, Session, Settings, history_path, private_history, start
+from qa.repl import (
+    CorpusCompleter,
+    Repl,
+    Session,
+    Settings,
+    corpus_words,
+    describe_roots,
+    history_path,
+    private_history,
+    start,
+)
 
+ROOT = Path(__file__).resolve().parent.parent
 SEEDS_Q = "Who led the Chinese delegation that went to North Korea?"
 CITE = "seeds/000_491430e7b4296c73.txt:7:1"
 
 
-def console() -> Console:
-    return Console(file=io.StringIO(), width=120, color_system=None, force_terminal=False, record=True)
+def console(width: int = 120) -> Console:
+    return Console(file=io.StringIO(), width=width, color_system=None, force_terminal=False, record=True)
+
+
+def new_session(settings: Settings | None = None) -> Session:
+    index, report = open_index(None)
+    return Session(index=index, report=report, settings=settings or Settings(),
+                   reopen=lambda rebuild: open_index(None, rebuild=rebuild))
 
 
 def run_session(keys: str, history_file: Path | None = None, settings: Settings | None = None,
-                editor: str = "") -> tuple[int, str, Session]:
-    """Type ``keys`` into a real REPL over the seeds; return (status, screen text, session)."""
+                editor: str = "", later: str = "", debug: bool = False) -> tuple[int, str, Session]:
+    """Type ``keys`` (then ``later``, a moment after) into a real REPL over the seeds.
+
+    Returns:
+        The exit status, the text the console shows, and the session.
+    """
     out = console()
-    index, report = open_index(None)
-    session = Session(index=index, report=report, settings=settings or Settings(),
-                      reopen=lambda rebuild: open_index(None, rebuild=rebuild))
+    session = new_session(settings)
     with create_pipe_input() as pipe:
         pipe.send_text(keys)
+        if later:
+            threading.Timer(0.5, pipe.send_text, [later]).start()
         history = private_history(history_file) if history_file else None
-        repl = Repl(session, out, input=pipe, output=DummyOutput(), history=history, editor=editor)
+        repl = Repl(session, out, input=pipe, output=DummyOutput(), history=history, editor=editor, debug=debug)
         status = repl.run()
     return status, out.export_text(), session
 
 
-def test_question_then_ctrl_d(tmp_path: Path) -> None:
+# -- questions and commands -------------------------------------------------
+
+
+def test_question_then_ctrl_d() -> None:
     status, screen, _ = run_session(SEEDS_Q + "\r\x04")
     assert status == 0
-    assert screen.startswith("qa: 2 documents, 44 sentences in ")
-    assert ":help" in screen.splitlines()[0]
+    assert screen.splitlines()[0] == (
+        "qa: 2 documents, 44 sentences in the bundled seeds. Ask a question; :help for commands, Ctrl-D to quit."
+    )
     assert f"[1] {CITE}" in screen
     assert "Vice Foreign Minister Liu Zhenmin led" in screen
 
 
-def test_commands(tmp_path: Path) -> None:
+def test_commands() -> None:
     keys = "\r".join([":k 1", SEEDS_Q, ":show 1", ":docs", ":context 0", ":explain", "sixth nuclear test",
                       ":bogus", ":k many", ":show 9", ":help", ":quit"]) + "\r"
     status, screen, session = run_session(keys)
     assert status == 0
     assert session.settings.k == 1 and session.settings.context == 0 and session.settings.explain
     assert "[2]" not in screen  # :k 1 took effect
+    assert "showing 1 sentence per answer" in screen
     assert "7 Vice Foreign Minister Liu Zhenmin led" in screen  # :show prints line numbers
     assert any(line.split() == ["seeds/003_3ffbbf34607cdfd1.txt", "16"] for line in screen.splitlines())
     assert "why:" in screen  # :explain
-    assert "unknown command :bogus" in screen
+    assert "unknown command :bogus; type :help for the list" in screen
     assert "usage: :k N" in screen
     assert "the last answer has 1 hit" in screen
-    assert ":reindex" in screen  # help lists commands with the prefix
+    assert ":reindex" in screen and ":open N" in screen  # help lists commands with the prefix
+
+
+def test_k_changes_the_number_of_answers() -> None:
+    _, screen, _ = run_session(f":k 5\r{SEEDS_Q}\r\x04")
+    assert "[5] " in screen and "[6] " not in screen
+
+
+def test_show_prints_the_whole_paragraph_with_line_numbers() -> None:
+    _, screen, _ = run_session("sixth nuclear test\r:show 1\r\x04")
+    shown = screen.split(":show", 1)[-1] if ":show" in screen else screen
+    assert "seeds/003_3ffbbf34607cdfd1.txt\n15 North Korea staged its sixth nuclear test on September 3" in shown
+
+
+def test_show_pages_long_paragraphs_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    from rich.pager import Pager
+
+    paged: list[str] = []
+
+    class Recorder(Pager):
+        def show(self, content: str) -> None:
+            paged.append(content)
+
+    monkeypatch.setattr(qa.repl, "_isatty", lambda stream: True)
+    monkeypatch.setattr(qa.repl, "_pager", lambda: (Recorder(), False))
+    out = Console(file=io.StringIO(), width=100, height=3, color_system=None, record=True)
+    repl = Repl(new_session(), out, input=None, output=DummyOutput())
+    repl.handle("Pang Kwang Hyok")
+    repl.handle(":show 1")
+    assert len(paged) == 1 and "Pang" in paged[0]
 
 
 def test_ctrl_c_clears_the_line_and_does_not_exit() -> None:
-    status, screen, _ = run_session("half typed\x03" + SEEDS_Q + "\r\x04")
+    status, screen, session = run_session("half typed\x03" + SEEDS_Q + "\r\x03\x04")
     assert status == 0
+    assert session.last is not None and session.last.question == SEEDS_Q  # "half typed" was dropped
     assert CITE in screen
 
 
 def test_empty_stopwords_and_no_match_do_not_raise() -> None:
-    status, screen, _ = run_session("\r   \rwhat is the\rzeppelin quasar\r\x04")
+    status, screen, _ = run_session("\r   \rwhat is the\rzeppelin quasar\r:\r\x04")
     assert status == 0
-    assert "only stopwords" in screen
-    assert "not in the documents: zeppelin, quasar" in screen
+    assert "nothing to search for: the question has only stopwords or punctuation" in screen
+    assert "no match: not in the documents: zeppelin, quasar" in screen
+    assert "type :help for commands" in screen
+
+
+def test_an_unexpected_error_is_one_line_and_the_session_goes_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    import qa.search
+
+    real = qa.search.search
+
+    def flaky(index: object, question: str, **kw: object) -> object:
+        if "boom" in question:
+            raise RuntimeError("disk on fire")
+        return real(index, question, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(qa.search, "search", flaky)
+    status, screen, _ = run_session(f"boom\r{SEEDS_Q}\r\x04")
+    assert status == 0 and "error: RuntimeError: disk on fire" in screen and CITE in screen
+    assert "Traceback" not in screen
+    with pytest.raises(RuntimeError):
+        run_session("boom\r\x04", debug=True)
 
 
 def test_open_without_editor_and_with_one(tmp_path: Path) -> None:
     _, screen, _ = run_session(SEEDS_Q + "\r:open 1\r\x04")
-    assert "set $EDITOR" in screen and ":7" in screen
+    assert "set $EDITOR to open files; the hit is at " in screen and "000_491430e7b4296c73.txt:7" in screen
     marker = tmp_path / "opened"
     editor = f"{sys.executable} -c \"import sys; open({str(marker)!r}, 'w').write(' '.join(sys.argv[1:]))\""
     run_session(SEEDS_Q + "\r:open 1\r\x04", editor=editor)
     line, path = marker.read_text().split(" ", 1)
     assert line == "+7" and path.endswith("000_491430e7b4296c73.txt")
+    _, screen, _ = run_session(SEEDS_Q + "\r:open 1\r\x04", editor="/nonexistent/editor")
+    assert "cannot run '/nonexistent/editor'" in screen
 
 
 def test_reindex_keeps_answering() -> None:
@@ -93,63 +180,23 @@ def test_reindex_keeps_answering() -> None:
     assert status == 0 and "indexed 2 documents, 44 sentences" in screen and CITE in screen
 
 
-def test_history_survives_a_restart_and_is_private(isolated_env: Path) -> None:
-    path = history_path()
-    assert str(path).startswith(str(isolated_env))
-    run_session(SEEDS_Q + "\r\x04", history_file=path)
-    assert SEEDS_Q in path.read_text(encoding="utf-8")
-    assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
-    # Second session: Up recalls the last question from the file; Enter asks it again.
-    status, screen, session = run_session("\x1b[A\r\x04", history_file=path)
-    assert status == 0 and session.last is not None and session.last.question == SEEDS_Q
-    assert CITE in screen
+def test_ctrl_c_during_reindex_keeps_the_index() -> None:
+    index, report = open_index(None)
+
+    def opener(rebuild: bool) -> tuple:
+        if rebuild:
+            raise KeyboardInterrupt
+        return index, report
+
+    out = console()
+    with create_pipe_input() as pipe:
+        pipe.send_text(f":reindex\r{SEEDS_Q}\r\x04")
+        status = start(opener, Settings(), out, input=pipe, output=DummyOutput(), history=None)
+    screen = out.export_text()
+    assert status == 0 and "re-indexing interrupted; still using the previous index" in screen and CITE in screen
 
 
-def test_completion_of_commands_and_corpus_words() -> None:
-    from prompt_toolkit.completion import CompleteEvent
-    from prompt_toolkit.document import Document
-
-    completer = CorpusCompleter(lambda: ["delegate", "delegation", "denuclearisation", "korea"])
-    words = [c.text for c in completer.get_completions(Document("the deleg"), CompleteEvent())]
-    assert words == ["delegate", "delegation"]
-    commands = [c.text for c in completer.get_completions(Document(":re"), CompleteEvent())]
-    assert commands == [":reindex"]
-
-
-@pytest.fixture
-def pexpect_env(isolated_env: Path) -> Iterator[dict[str, str]]:
-    env = dict(os.environ)
-    env.update({"TERM": "xterm-256color", "PROMPT_TOOLKIT_NO_CPR": "1", "COLUMNS": "120", "LINES": "40"})
-    yield env
-
-
-def test_real_pty_session(pexpect_env: dict[str, str], tmp_path: Path) -> None:
-    pexpect = pytest.importorskip("pexpect")
-    from conftest import qa_command
-
-    cmd = qa_command()
-    child = pexpect.spawn(cmd[0], cmd[1:], env=pexpect_env, cwd=str(tmp_path), encoding="utf-8",
-                          timeout=30, dimensions=(40, 120))
-    try:
-        child.expect("Ctrl-D to quit")
-        child.expect_exact("qa>")
-        child.send(SEEDS_Q + "\r")
-        child.expect_exact(CITE)
-        child.expect("Vice Foreign Minister Liu Zhenmin")
-        child.expect_exact("qa>")
-        child.send("\x03")  # Ctrl-C on an empty line: still running
-        child.expect_exact("qa>")
-        child.sendcontrol("d")
-        child.expect(pexpect.EOF)
-    finally:
-        child.close()
-    assert child.exitstatus == 0
-    screen = child.before or ""
-    assert "Traceback" not in screen
-
-
-def test_start_uses_the_opener(isolated_env: Path) -> None:
+def test_start_uses_the_opener() -> None:
     calls: list[bool] = []
 
     def opener(rebuild: bool) -> tuple:
@@ -162,3 +209,187 @@ def test_start_uses_the_opener(isolated_env: Path) -> None:
         status = start(opener, Settings(), out, input=pipe, output=DummyOutput(), history=None)
     assert status == 0 and calls == [False, True]
 
+
+# -- history ----------------------------------------------------------------
+
+
+def test_history_survives_a_restart_and_is_private(isolated_env: Path) -> None:
+    path = history_path()
+    assert path == isolated_env / "xdg-data" / "qa" / "history"
+    run_session(SEEDS_Q + "\r\x04", history_file=path)
+    assert SEEDS_Q in path.read_text(encoding="utf-8")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    # Second session: Up recalls the last question from the file; Enter asks it again.
+    status, screen, session = run_session("\x1b[A\r\x04", history_file=path)
+    assert status == 0 and session.last is not None and session.last.question == SEEDS_Q
+    assert CITE in screen
+
+
+def test_ctrl_r_searches_the_history(isolated_env: Path) -> None:
+    path = history_path()
+    run_session(f"sixth nuclear test\r{SEEDS_Q}\r\x04", history_file=path)
+    _, _, session = run_session("\x12sixth\r\r\x04", history_file=path)
+    assert session.last is not None and session.last.question == "sixth nuclear test"
+
+
+def test_unwritable_data_folder_keeps_history_in_memory(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    from prompt_toolkit.history import InMemoryHistory
+
+    assert isinstance(private_history(blocker / "qa" / "history"), InMemoryHistory)
+
+
+# -- completion -------------------------------------------------------------
+
+
+def test_completion_of_commands_and_words() -> None:
+    completer = CorpusCompleter(lambda: ["delegate", "delegation", "Denuclearisation", "Korea"])
+    words = [c.text for c in completer.get_completions(Document("the deleg"), CompleteEvent())]
+    assert words == ["delegate", "delegation"]
+    assert [c.text for c in completer.get_completions(Document("kor"), CompleteEvent())] == ["Korea"]
+    assert [c.text for c in completer.get_completions(Document(":re"), CompleteEvent())] == [":reindex"]
+    assert [c.text for c in completer.get_completions(Document(":s"), CompleteEvent())] == [":show"]
+    assert list(completer.get_completions(Document(":show 1"), CompleteEvent())) == []
+
+
+def test_corpus_words_are_surface_words_not_stems() -> None:
+    index, _ = open_index(None)
+    words = corpus_words(index)
+    assert "Pyongyang" in words and "delegation" in words and "Korea" in words
+    assert "deleg" not in words and "korea" not in words  # no stems; the corpus's own spelling
+    completer = CorpusCompleter(lambda: words)
+    assert "Pyongyang" in [c.text for c in completer.get_completions(Document("pyong"), CompleteEvent())]
+
+
+def test_corpus_words_are_bounded_and_whole(make_corpus: Callable[[dict[str, str | bytes]], Path],
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    text = "".join(f"Sentence number {i} mentions zebra{chr(97 + i % 26)}quartz here.\n\n" for i in range(400))
+    root = make_corpus({"many.txt": text + "The very last one names Xylophone."})
+    index, _ = open_index([str(root)])
+    monkeypatch.setattr(qa.repl, "_COMPLETION_PIECE", 200)
+    words = corpus_words(index, limit=2_000)
+    corpus = set(re.findall(r"\w+", text + "The very last one names Xylophone."))
+    assert words and set(words) <= corpus  # pieces never yield half words
+    assert len([w for w in words if w.startswith("zebra")]) < 26  # bounded: a sample, not all
+
+
+def test_tab_completes_in_a_live_session() -> None:
+    _, screen, session = run_session("who is Pang Kwang Hyo\t", later="\r\x04")
+    assert session.last is not None and session.last.question == "who is Pang Kwang Hyok"
+    assert "Pang Kwang Hyok" in screen
+
+
+# -- the command line -------------------------------------------------------
+
+
+def test_describe_roots(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from qa.corpus import bundled_seeds
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "notes").mkdir()
+    assert describe_roots([str(bundled_seeds()), "notes", str(tmp_path)]) == "the bundled seeds, notes, ."
+
+
+def test_repl_reads_a_script_from_a_pipe(run_qa: Callable[..., CompletedProcess[str]], tmp_path: Path,
+                                         isolated_env: Path) -> None:
+    script = f":k 1\n{SEEDS_Q}\n:docs\n:bogus\nzeppelin\n:quit\nnot asked\n"
+    result = run_qa("repl", input=script, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""  # no "Input is not a terminal" warning
+    assert f"[1] {CITE}" in result.stdout and "[2]" not in result.stdout
+    assert "seeds/003_3ffbbf34607cdfd1.txt" in result.stdout  # :docs
+    assert "unknown command :bogus" in result.stdout and "no match: not in the documents: zeppelin" in result.stdout
+    assert "\x1b" not in result.stdout and "qa>" not in result.stdout
+    assert not (isolated_env / "xdg-data" / "qa" / "history").exists()
+
+
+def test_qa_without_a_command_on_a_pipe_answers_each_line(run_qa: Callable[..., CompletedProcess[str]],
+                                                          tmp_path: Path) -> None:
+    result = run_qa("-k", "1", input=SEEDS_Q + "\n", cwd=tmp_path)
+    assert result.returncode == 0 and result.stdout.startswith(f"Q: {SEEDS_Q}\n[1] {CITE}")
+    assert "Ask a question" not in result.stdout
+
+
+@pytest.fixture
+def pty_env(isolated_env: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update({"TERM": "xterm-256color", "PROMPT_TOOLKIT_NO_CPR": "1", "COLUMNS": "120", "LINES": "40"})
+    env.pop("EDITOR", None)
+    env.pop("VISUAL", None)
+    return env
+
+
+def test_real_pty_session(pty_env: dict[str, str], tmp_path: Path) -> None:
+    pexpect = pytest.importorskip("pexpect")
+    from conftest import qa_command
+
+    cmd = qa_command()
+    log = io.StringIO()
+    child = pexpect.spawn(cmd[0], cmd[1:], env=pty_env, cwd=str(tmp_path), encoding="utf-8",
+                          timeout=30, dimensions=(40, 120))
+    child.logfile_read = log
+    try:
+        child.expect_exact("Ctrl-D to quit")
+        child.expect_exact("qa>")
+        child.send(SEEDS_Q + "\r")
+        child.expect_exact(CITE)
+        child.expect_exact("Vice Foreign Minister Liu Zhenmin")
+        child.expect_exact("qa>")
+        child.send("half typed")
+        child.expect_exact("typed")
+        child.send("\x03")  # Ctrl-C clears the line: still running
+        child.expect_exact("qa>")
+        child.send(":sh\t")  # Tab completes the command
+        child.expect_exact(":show")
+        child.send(" 1\r")
+        child.expect_exact("Vice Foreign Minister Liu Zhenmin led a Chinese delegation")  # the paragraph
+        child.expect_exact("qa>")
+        child.sendcontrol("d")
+        child.expect(pexpect.EOF)
+    except pexpect.TIMEOUT:  # pragma: no cover - show the screen on failure
+        pytest.fail("timed out; the screen was:\n" + log.getvalue()[-3000:])
+    finally:
+        child.close()
+    assert child.exitstatus == 0
+    screen = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x1b\x07]*(\x07|\x1b\\)", "", log.getvalue())
+    assert f"{CITE}  score 29.41" in screen  # the cited answer, with its OSC 8 link stripped
+    assert "file://" in log.getvalue()  # the citation is a hyperlink on a terminal
+    assert "Traceback" not in screen
+
+
+# -- the README transcript ----------------------------------------------------
+
+
+def transcript(inputs: list[str], out: Console) -> str:
+    """What a session over the seeds shows for ``inputs``, prompts included, as on a terminal."""
+    from rich.text import Text
+
+    repl = Repl(new_session(), out, input=None, output=DummyOutput())
+    repl.banner()
+    for line in inputs:
+        out.print(Text("qa> ", style="bold") + Text(line), soft_wrap=True)
+        repl.handle_safely(line)
+    return "\n".join(line.rstrip() for line in out.export_text(clear=False).splitlines())
+
+
+def _readme_session() -> tuple[list[str], str]:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Interactive REPL", 1)[1]
+    block = re.search(r"```console\n\$ qa\n(.*?)\n```", section, re.DOTALL)
+    assert block, "README has an '## Interactive REPL' section with a '$ qa' transcript"
+    shown = block.group(1)
+    return [line[4:] for line in shown.splitlines() if line.startswith("qa> ")], shown
+
+
+def test_readme_transcript_is_real_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    inputs, shown = _readme_session()
+    assert inputs and any(i.startswith(":") for i in inputs)
+    assert transcript(inputs, console(width=100)) == shown
+
+
+if __name__ == "__main__":  # print the README transcript from a real session
+    questions, _ = _readme_session()
+    print(transcript(questions, console(width=100)))
