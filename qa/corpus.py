@@ -13,10 +13,13 @@ import stat
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from qa.errors import CorpusError
 from qa.formats import SUPPORTED_EXTENSIONS, Block, extract, is_supported
+
+if TYPE_CHECKING:
+    from pathspec import GitIgnoreSpec
 
 Warn = Callable[[str], None]
 
@@ -94,10 +97,32 @@ class Filters:
         return [list(self.include), list(self.exclude)]
 
 
-def _spec(lines: Iterable[str]) -> Any:
-    import pathspec
+def _spec(lines: Iterable[str]) -> GitIgnoreSpec:
+    from pathspec import GitIgnoreSpec
 
-    return pathspec.GitIgnoreSpec.from_lines(lines)
+    return GitIgnoreSpec.from_lines(lines)
+
+
+@dataclass(frozen=True, slots=True)
+class _Rules:
+    """Compiled filters: ``include`` / ``exclude`` specs (None when not given)."""
+
+    include: GitIgnoreSpec | None
+    exclude: GitIgnoreSpec | None
+
+    @classmethod
+    def of(cls, filters: Filters | None) -> _Rules:
+        filters = filters or Filters()
+        return cls(_spec(filters.include) if filters.include else None,
+                   _spec(filters.exclude) if filters.exclude else None)
+
+    def excluded(self, rel: str) -> bool:
+        """Whether ``--exclude`` drops the file ``rel``."""
+        return self.exclude is not None and self.exclude.match_file(rel)
+
+    def prunes(self, rel: str) -> bool:
+        """Whether ``--exclude`` keeps the walk out of the folder ``rel``."""
+        return self.exclude is not None and bool(_folder_verdict(self.exclude, rel + "/"))
 
 
 def discover(
@@ -105,10 +130,15 @@ def discover(
 ) -> tuple[list[SourceFile], int]:
     """List the files to index under ``roots`` (files or folders, recursively).
 
-    Hidden files and folders are skipped, and so is whatever a ``.gitignore``
-    or ``.qaignore`` in an indexed folder ignores. ``filters.include`` makes
-    only matching files count (and reads them even with an unknown
-    extension, as plain text); ``filters.exclude`` drops matching files.
+    In folders, hidden files and folders are skipped, and so is whatever a
+    ``.gitignore`` or ``.qaignore`` in an indexed folder ignores (gitignore
+    rules: the deeper file wins, ``!`` re-includes, a trailing ``/`` matches
+    folders only, a ``/`` elsewhere anchors to the ignore file's folder, ``**``
+    spans folders). Globs are matched against paths relative to their root.
+    ``filters.include`` makes only matching files count (and reads them even
+    with an unknown extension, as plain text); ``filters.exclude`` drops
+    matching files and does not enter matching folders. A file named as a
+    root is always indexed, whatever its extension.
 
     Returns:
         The files, sorted and without duplicates, and how many files were
@@ -117,9 +147,7 @@ def discover(
     Raises:
         CorpusError: a root does not exist.
     """
-    filters = filters or Filters()
-    include = _spec(filters.include) if filters.include else None
-    exclude = _spec(filters.exclude) if filters.exclude else None
+    rules = _Rules.of(filters)
     found: dict[Path, SourceFile] = {}
     skipped = 0
     cwd = Path.cwd()
@@ -127,22 +155,25 @@ def discover(
         root = _absolute(raw)
         if not root.exists():
             raise CorpusError(f"no such file or folder: {raw}")
-        for path in _walk(root, warn) if root.is_dir() else iter([root]):
-            rel = path.name if path == root else str(path.relative_to(root))
-            if exclude is not None and exclude.match_file(rel):
-                continue
-            if include is not None:
-                if not include.match_file(rel):
+        paths = _walk(root, warn, rules) if root.is_dir() else iter([root])
+        for path in paths:
+            if path != root:
+                rel = path.relative_to(root).as_posix()
+                if rules.excluded(rel):
                     continue
-            elif not is_supported(path):
-                skipped += 1
-                continue
+                if rules.include is not None:
+                    if not rules.include.match_file(rel):
+                        continue
+                elif not is_supported(path):
+                    skipped += 1
+                    continue
             if path not in found:
                 found[path] = SourceFile(path, display_name(path, cwd))
     return sorted(found.values(), key=lambda f: str(f.path)), skipped
 
 
-def _read_ignores(folder: Path, warn: Warn) -> Any:
+def _read_ignores(folder: Path, warn: Warn) -> GitIgnoreSpec | None:
+    """The rules of ``folder``'s .gitignore then .qaignore (later lines win), if any."""
     lines: list[str] = []
     for name in IGNORE_FILES:
         try:
@@ -151,13 +182,13 @@ def _read_ignores(folder: Path, warn: Warn) -> Any:
             continue
         except OSError as exc:
             warn(f"cannot read {folder / name}: {exc.strerror or exc}")
-    return _spec(lines) if lines else None
+    return _spec(lines) if any(line.strip() for line in lines) else None
 
 
-def _walk(root: Path, warn: Warn) -> Iterator[Path]:
-    """Yield files under ``root``: symlinks followed once, hidden and ignored names skipped."""
+def _walk(root: Path, warn: Warn, rules: _Rules) -> Iterator[Path]:
+    """Yield files under ``root``: symlinks followed once, hidden, ignored and excluded names skipped."""
     seen: set[tuple[int, int]] = set()
-    stack: list[tuple[Path, list[tuple[Path, Any]]]] = [(root, [])]
+    stack: list[tuple[Path, list[tuple[Path, GitIgnoreSpec]]]] = [(root, [])]
     while stack:
         folder, specs = stack.pop()
         try:
@@ -179,10 +210,11 @@ def _walk(root: Path, warn: Warn) -> Iterator[Path]:
             try:
                 is_dir = entry.is_dir()
                 path = Path(entry.path)
-                if specs and _ignored(path, is_dir, specs):
+                if specs and ignored(path, is_dir, specs):
                     continue
                 if is_dir:
-                    stack.append((path, specs))
+                    if not rules.prunes(path.relative_to(root).as_posix()):
+                        stack.append((path, specs))
                 elif entry.is_file():
                     yield path
                 elif entry.is_symlink():
@@ -191,13 +223,34 @@ def _walk(root: Path, warn: Warn) -> Iterator[Path]:
                 warn(f"cannot read {entry.path}: {exc.strerror or exc}")
 
 
-def _ignored(path: Path, is_dir: bool, specs: list[tuple[Path, Any]]) -> bool:
-    """Whether an ignore file of the path's folder or of any parent ignores it."""
-    for base, spec in specs:
-        rel = str(path.relative_to(base)) + ("/" if is_dir else "")
-        if spec.match_file(rel):
-            return True
+def ignored(path: Path, is_dir: bool, specs: Sequence[tuple[Path, GitIgnoreSpec]]) -> bool:
+    """Whether the ignore files of the path's folder and its parents ignore it.
+
+    ``specs`` are (folder, rules) from the outermost folder in: as in git, the
+    deepest file with a rule that matches decides (its last matching line), so
+    ``!keep.log`` in a subfolder re-includes what a parent's ``*.log`` ignores.
+    """
+    for base, spec in reversed(specs):
+        rel = path.relative_to(base).as_posix()
+        verdict = _folder_verdict(spec, rel + "/") if is_dir else spec.check_file(rel).include
+        if verdict is not None:
+            return verdict
     return False
+
+
+def _folder_verdict(spec: GitIgnoreSpec, rel: str) -> bool | None:
+    """Whether ``spec`` ignores the folder ``rel`` (None: no rule says).
+
+    Unlike pathspec, git does not let ``dir/**`` match ``dir`` itself: the
+    folder is still entered, so ``!dir/keep.txt`` can re-include a file.
+    """
+    for pattern in reversed(spec.patterns):
+        source = str(getattr(pattern, "pattern", "") or "").strip().lstrip("!")
+        if pattern.include is None or source.endswith("/**"):
+            continue
+        if pattern.match_file(rel) is not None:
+            return bool(pattern.include)
+    return None
 
 
 def content_digest(data: bytes) -> str:

@@ -57,6 +57,7 @@ PDF_EXTENSIONS = frozenset({".pdf"})
 SUPPORTED_EXTENSIONS = TEXT_EXTENSIONS | MARKDOWN_EXTENSIONS | HTML_EXTENSIONS | PDF_EXTENSIONS
 
 _BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n")
+_VISIBLE = re.compile(r"\S")
 
 
 def is_supported(path: PurePath) -> bool:
@@ -65,24 +66,47 @@ def is_supported(path: PurePath) -> bool:
 
 
 def blocks_between(text: str, cuts: list[int], sections: list[tuple[int, str | None]] | None = None,
-                   page: int | None = None) -> list[Block]:
-    """Paragraphs of ``text`` split at blank lines and at every offset in ``cuts``.
+                   page: int | None = None, *, blank_lines: bool = True) -> list[Block]:
+    """Paragraphs of ``text`` split at every offset in ``cuts`` (and at blank lines).
 
     ``sections`` is a sorted list of (offset, heading path): a block gets the
-    path in force at its start.
+    path in force at its start. With ``blank_lines=False`` only ``cuts``
+    separate blocks (for markup whose blanked tags leave empty lines that are
+    not paragraph breaks); blocks are then trimmed to their first and last
+    visible character.
     """
-    bounds = sorted({0, len(text), *cuts})
+    bounds = sorted({0, len(text), *(c for c in cuts if 0 < c < len(text))})
     out: list[Block] = []
     heads = sections or []
     h = 0
     current: str | None = None
     for lo, hi in itertools.pairwise(bounds):
-        for block in paragraphs(text, lo, hi):
+        found = paragraphs(text, lo, hi) if blank_lines else _trimmed(text, lo, hi)
+        for block in found:
             while h < len(heads) and heads[h][0] <= block.start:
                 current = heads[h][1]
                 h += 1
             out.append(Block(block.start, block.end, section=current, page=page))
     return out
+
+
+def _trimmed(text: str, start: int, end: int) -> list[Block]:
+    """``text[start:end]`` as one block without its surrounding whitespace (none if blank)."""
+    m = _VISIBLE.search(text, start, end)
+    if m is None:
+        return []
+    last = end
+    while text[last - 1].isspace():
+        last -= 1
+    return [Block(m.start(), last)]
+
+
+def blank_line_cuts(text: str) -> list[int]:
+    """Both ends of every run of blank lines: paragraph breaks, as cuts."""
+    cuts: list[int] = []
+    for match in _BLANK_LINE.finditer(text):
+        cuts += (match.start(), match.end())
+    return cuts
 
 
 def paragraphs(text: str, start: int = 0, end: int | None = None) -> list[Block]:
@@ -118,8 +142,12 @@ def extract_text(text: str) -> Extracted:
     return Extracted(text=text, blocks=blocks, title=_text_title(text, blocks))
 
 
-def decode(data: bytes, name: str, warn: Warn) -> str | None:
-    """Decode file bytes; None (with a warning) when the file looks binary."""
+def decode(data: bytes, name: str, warn: Warn, declared: str | None = None) -> str | None:
+    """Decode file bytes; None (with a warning) when the file looks binary.
+
+    A BOM wins; then UTF-8; then the ``declared`` encoding (an HTML page's
+    ``<meta charset>``), else UTF-8 with the bad bytes replaced and a warning.
+    """
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             return data[len(bom) :].decode(encoding, errors="replace")
@@ -129,28 +157,46 @@ def decode(data: bytes, name: str, warn: Warn) -> str | None:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
+        if declared is not None:
+            return data.decode(declared, errors="replace")
         warn(f"{name} is not valid UTF-8; undecodable bytes replaced")
         return data.decode("utf-8", errors="replace")
+
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+
+
+def declared_charset(data: bytes) -> str | None:
+    """The encoding an HTML page declares in its first 2 KB, if Python knows it."""
+    found = _META_CHARSET.search(data[:2048])
+    if found is None:
+        return None
+    try:
+        return codecs.lookup(found.group(1).decode("ascii")).name
+    except LookupError:
+        return None
 
 
 def extract(path: PurePath, data: bytes, name: str, warn: Warn) -> Extracted | None:
     """Parse one file's bytes by its extension; None (warned) if it cannot be used.
 
-    Callers check :func:`is_supported` first.
+    Known extensions pick their reader; anything else (files with no
+    extension, or names an ``--include`` glob let in) is read as plain text.
     """
     suffix = path.suffix.lower()
     if suffix in PDF_EXTENSIONS:
         from qa.formats.pdf import extract_pdf
 
         return extract_pdf(data, name, warn)
-    text = decode(data, name, warn)
+    is_html = suffix in HTML_EXTENSIONS
+    text = decode(data, name, warn, declared_charset(data) if is_html else None)
     if text is None:
         return None
     if suffix in MARKDOWN_EXTENSIONS:
         from qa.formats.markdown import extract_markdown
 
         return extract_markdown(text)
-    if suffix in HTML_EXTENSIONS:
+    if is_html:
         from qa.formats.html import extract_html
 
         return extract_html(text)

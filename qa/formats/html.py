@@ -1,120 +1,175 @@
 """HTML: the page's text, tags blanked in place so citations point into the source.
 
 Parsed with the standard library's :class:`html.parser.HTMLParser` (no regexes
-over tags). Scripts, styles and page furniture (``nav``, ``header``,
-``footer``, ``aside``, forms, ``head``) are left out; block elements are hard
-boundaries; ``h1``-``h6`` give sections; ``<title>`` is the document title.
-Entities are decoded in place and padded with spaces to keep offsets.
+over tags). Left out: scripts, styles, ``head``, forms and page furniture
+(``nav``, ``aside``, ``footer``, a ``header`` outside ``article``/``main``,
+elements with ``role="navigation"``, ``banner``, ``contentinfo``,
+``complementary`` or ``search``, and ``hidden`` / ``aria-hidden`` ones), and
+code blocks (``<pre><code>``, as fenced code in Markdown). Block elements are
+hard boundaries; blank lines left by blanked tags are not. ``h1``-``h6`` name
+the sections; ``<title>`` is the document title. Entities are decoded in place
+and padded with spaces, so every offset is the offset in the source.
 """
 
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass
 from html.parser import HTMLParser
 
 from qa.formats import Extracted, blocks_between
 
-_SKIP = frozenset({"script", "style", "noscript", "template", "nav", "header", "footer", "aside", "form",
-                   "svg", "head", "button", "select", "iframe", "object", "canvas"})
-_BLOCK = frozenset({"p", "div", "li", "ul", "ol", "dl", "dt", "dd", "br", "hr", "tr", "td", "th", "table",
-                    "section", "article", "main", "blockquote", "pre", "figure", "figcaption", "caption",
-                    "h1", "h2", "h3", "h4", "h5", "h6", "title", "body", "address", "details", "summary"})
-_VOID = frozenset({"br", "hr", "img", "input", "meta", "link", "wbr", "area", "base", "col", "embed", "source"})
+_SKIP = frozenset({"script", "style", "noscript", "template", "nav", "footer", "aside", "form", "svg", "math",
+                   "head", "button", "select", "textarea", "iframe", "object", "canvas", "dialog", "menu"})
+_SKIP_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "search"})
+_CONTENT = frozenset({"article", "main"})
+_BLOCK = frozenset({"address", "article", "aside", "blockquote", "body", "br", "caption", "center", "dd", "details",
+                    "dialog", "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2",
+                    "h3", "h4", "h5", "h6", "header", "hgroup", "hr", "html", "legend", "li", "main", "nav", "ol",
+                    "option", "p", "pre", "section", "summary", "table", "tbody", "td", "tfoot", "th", "thead",
+                    "title", "tr", "ul"})
+#: Start tags that end an unclosed heading (``<h2>Title<p>text``): its text is prose again.
+_ENDS_HEADING = frozenset({"p", "ul", "ol", "dl", "table", "section", "article", "blockquote", "pre", "li", "hr"})
+_VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
+                   "wbr"})
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+#: A section name longer than this is cut (a heading left open by broken markup).
+_HEADING_MAX = 200
+
+
+@dataclass(slots=True)
+class _Open:
+    """An element on the stack and whether it hides its content."""
+
+    tag: str
+    skip: bool
 
 
 class _Extractor(HTMLParser):
     def __init__(self, text: str) -> None:
         super().__init__(convert_charrefs=False)
-        self.src = text
         self.chars = [c if c in "\r\n" else " " for c in text]
         self.line_starts = [0]
-        for i, c in enumerate(text):
-            if c == "\n":
-                self.line_starts.append(i + 1)
+        self.line_starts += [i + 1 for i, c in enumerate(text) if c == "\n"]
+        self.stack: list[_Open] = []
         self.skip_depth = 0
-        self.stack: list[str] = []
         self.cuts: list[int] = []
         self.heads: list[tuple[int, str | None]] = []
         self.path: list[tuple[int, str]] = []
-        self.in_heading: tuple[int, int] | None = None  # (level, start of text)
-        self.heading_text: list[str] = []
-        self.in_title = False
-        self.title_text: list[str] = []
+        self.heading: tuple[str, list[str]] | None = None  # (tag, text so far)
+        self.title: list[str] | None = None  # text of the <title> being read
+        self.title_text: str | None = None
 
-    def _abs_pos(self) -> int:
+    def _pos(self) -> int:
         line, col = self.getpos()
         return self.line_starts[line - 1] + col
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        pos = self._abs_pos()
-        if tag == "title":
-            self.in_title = True
+    def _hides(self, tag: str, attrs: list[tuple[str, str | None]]) -> bool:
         if tag in _SKIP:
-            self.skip_depth += 1
-        if tag not in _VOID:
-            self.stack.append(tag)
+            return True
+        if tag == "header":
+            return not any(o.tag in _CONTENT for o in self.stack)
+        if tag == "code" and self.stack and self.stack[-1].tag == "pre":
+            return True
+        values = dict(attrs)
+        return ("hidden" in values or (values.get("aria-hidden") or "").lower() == "true"
+                or (values.get("role") or "").lower() in _SKIP_ROLES)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        pos = self._pos()
+        if self.heading is not None and (tag in _HEADINGS or tag in _ENDS_HEADING):
+            self._end_heading(pos)
+        if tag == "title" and self.title_text is None and not self.skip_depth_outside_head():
+            self.title = []
         if tag in _BLOCK:
             self.cuts.append(pos)
-        if tag in ("h1", "h2", "h3", "h4", "h5", "h6") and not self.skip_depth:
-            self.in_heading = (int(tag[1]), pos)
-            self.heading_text = []
+        if tag in _VOID:
+            return
+        skip = self._hides(tag, attrs)
+        self.stack.append(_Open(tag, skip))
+        self.skip_depth += skip
+        if tag in _HEADINGS and not self.skip_depth:
+            self.heading = (tag, [])
+
+    def skip_depth_outside_head(self) -> int:
+        """Hidden elements other than ``head`` around the current position (an SVG's title)."""
+        return sum(o.skip for o in self.stack if o.tag != "head")
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _BLOCK:
-            self.cuts.append(self._abs_pos())
+            self.cuts.append(self._pos())
 
     def handle_endtag(self, tag: str) -> None:
-        pos = self._abs_pos()
-        if tag == "title":
-            self.in_title = False
-        if tag in self.stack:
+        pos = self._pos()
+        if tag == "title" and self.title is not None:
+            self.title_text = " ".join("".join(self.title).split()) or None
+            self.title = None
+        if tag in _HEADINGS and self.heading is not None:
+            self._end_heading(pos)  # any heading end tag closes the open heading, as browsers do
+        if any(o.tag == tag for o in self.stack):
             while self.stack:
                 top = self.stack.pop()
-                if top in _SKIP:
-                    self.skip_depth = max(self.skip_depth - 1, 0)
-                if top == tag:
+                self.skip_depth -= top.skip
+                if self.heading is not None and top.tag == self.heading[0]:
+                    self._end_heading(pos)
+                if top.tag == tag:
                     break
         if tag in _BLOCK:
             self.cuts.append(pos)
-        if self.in_heading and tag == f"h{self.in_heading[0]}":
-            level, _ = self.in_heading
-            name = " ".join("".join(self.heading_text).split())
-            while self.path and self.path[-1][0] >= level:
-                self.path.pop()
-            if name:
-                self.path.append((level, name))
-            self.heads.append((pos, " > ".join(h for _, h in self.path) or None))
-            self.in_heading = None
+
+    def _end_heading(self, pos: int) -> None:
+        assert self.heading is not None
+        tag, parts = self.heading
+        self.heading = None
+        level = int(tag[1])
+        name = " ".join("".join(parts).split())[:_HEADING_MAX]
+        while self.path and self.path[-1][0] >= level:
+            self.path.pop()
+        if name:
+            self.path.append((level, name))
+        self.cuts.append(pos)
+        self.heads.append((pos, " > ".join(h for _, h in self.path) or None))
 
     def _keep(self, start: int, text: str) -> None:
-        if self.in_title:
-            self.title_text.append(text)
+        if self.title is not None:
+            self.title.append(text)
             return
         if self.skip_depth:
             return
-        if self.in_heading:
-            self.heading_text.append(text)
+        if self.heading is not None:
+            self.heading[1].append(text)
             return  # headings name sections; they are not sentences
+        chars = self.chars
         for i, ch in enumerate(text):
             if ch not in "\r\n":
-                self.chars[start + i] = ch
+                chars[start + i] = ch
 
     def handle_data(self, data: str) -> None:
-        self._keep(self._abs_pos(), data)
+        self._keep(self._pos(), data)
 
     def handle_entityref(self, name: str) -> None:
-        self._keep(self._abs_pos(), html.unescape(f"&{name};")[:1])
+        self._keep(self._pos(), _entity(f"&{name};", 1 + len(name)))
 
     def handle_charref(self, name: str) -> None:
-        self._keep(self._abs_pos(), html.unescape(f"&#{name};")[:1])
+        self._keep(self._pos(), _entity(f"&#{name};", 2 + len(name)))
+
+
+def _entity(ref: str, room: int) -> str:
+    """The decoded reference, if it fits in the ``room`` characters the source used."""
+    value = html.unescape(ref)
+    if value == ref:
+        return ref[:room]  # not an entity html knows: keep the source text
+    return value if len(value) <= room else value[:1]
 
 
 def extract_html(text: str) -> Extracted:
-    """HTML page to blanked text with blocks, sections and title."""
+    """HTML page to blanked text (same length as ``text``) with blocks, sections and title."""
     parser = _Extractor(text)
     parser.feed(text)
     parser.close()
+    if parser.heading is not None:
+        parser._end_heading(len(text))
     masked = "".join(parser.chars)
-    title = " ".join("".join(parser.title_text).split()) or None
-    heads = sorted(parser.heads)
-    return Extracted(text=masked, blocks=blocks_between(masked, parser.cuts, heads), title=title)
+    heads = sorted(parser.heads, key=lambda h: h[0])
+    blocks = blocks_between(masked, parser.cuts, heads, blank_lines=False)
+    return Extracted(text=masked, blocks=blocks, title=parser.title_text)

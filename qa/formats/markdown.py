@@ -2,36 +2,50 @@
 
 Markup is blanked with spaces (newlines kept), so ``line:column`` of a
 sentence is its place in the ``.md`` file. Headings are hard boundaries and
-give each following sentence its section path (``Intro > Install``). YAML
-front matter is metadata (its ``title:`` is the document title; it is read
-as text, never evaluated). Fenced code blocks are not prose: they are left
-out of the sentences (search them as plain text with ``--include``-ing a
-copy under another extension if you need to).
+give each following sentence its section path (``Intro > Install``); heading
+text names the section rather than being a sentence of its own. YAML (``---``)
+or TOML (``+++``) front matter is metadata: its ``title`` is the document
+title (read as text, never evaluated), else the first level-1 heading is.
+
+Code is not prose: fenced and indented code blocks are left out of the
+sentences (inline ``code`` spans stay, without their backticks). Link targets,
+images, HTML comments, tags, raw ``<script>``/``<style>`` blocks, reference
+definitions, footnote markers and emphasis markers are blanked; link text,
+footnote text and entities (decoded in place) stay.
 """
 
 from __future__ import annotations
 
+import html
 import re
+from dataclasses import dataclass
 
-from qa.formats import Extracted, blocks_between
+from qa.formats import Extracted, blank_line_cuts, blocks_between
 
-_FRONT = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.DOTALL)
-_FRONT_TITLE = re.compile(r"^title:[ \t]*(.+?)[ \t]*$", re.MULTILINE)
-_ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?[ \t#]*$")
-_SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
-_BREAK = re.compile(r"^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
-_LIST = re.compile(r"^([ \t]*)([-*+]|\d{1,9}[.)])([ \t]+)")
-_QUOTE = re.compile(r"^[ \t]{0,3}(>[ \t]?)+")
-_TABLE_SEP = re.compile(r"^[ \t]*\|?[ \t]*:?-{2,}:?[ \t]*(\|[ \t]*:?-{2,}:?[ \t]*)*\|?[ \t]*$")
-_REF_DEF = re.compile(r"^ {0,3}\[[^\]]+\]:[ \t]*\S.*$")
+_FRONT = re.compile(r"\A(---|\+\+\+)[ \t]*\r?\n(.*?)^(?:\1|\.\.\.)[ \t]*\r?$", re.DOTALL | re.MULTILINE)
+_FRONT_KEY = re.compile(r"[ \t]*(?:#.*|[A-Za-z0-9_-]+[ \t]*[:=].*)?\r?")
+_FRONT_TITLE = re.compile(r"""^title[ \t]*[:=][ \t]*(["']?)(.+?)\1[ \t]*\r?$""", re.MULTILINE)
+_ATX = re.compile(r" {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*")
+_SETEXT = re.compile(r" {0,3}(=+|-+)[ \t]*")
+_FENCE_OPEN = re.compile(r"([ \t]*(?:>[ \t]?)*[ \t]*)(`{3,}(?=[^`]*$)|~{3,})")
+_BREAK = re.compile(r" {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*")
+_LIST = re.compile(r"([ \t]*)([-*+]|(\d{1,9})[.)])(?:[ \t]+|$)")
+_QUOTE = re.compile(r"[ \t]{0,3}(?:>[ \t]?)+")
+_TABLE_SEP = re.compile(r"[ \t]*\|?[ \t]*:?-{2,}:?[ \t]*(?:\|[ \t]*:?-{2,}:?[ \t]*)*\|?[ \t]*")
+_REF_DEF = re.compile(r" {0,3}\[(?!\^)[^\]]+\]:[ \t]*\S.*")
+_FOOTNOTE_DEF = re.compile(r" {0,3}\[\^[^\]\s]+\]:")
+
+_DEST = r"\((?:<[^>\n]*>|(?:[^()\s]|\([^()\s]*\))*)(?:[ \t]+(?:\"[^\"\n]*\"|'[^'\n]*'|\([^()\n]*\)))?[ \t]*\)"
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
-_IMAGE = re.compile(r"!\[([^\]\n]*)\]\([^)\n]*\)")
-_LINK = re.compile(r"\[([^\]\n]+)\](?:\([^)\n]*\)|\[[^\]\n]*\])")
+_RAW = re.compile(r"<(script|style)\b[^>]*>.*?</\1[ \t]*>", re.DOTALL | re.IGNORECASE)
+_IMAGE = re.compile(r"!\[[^\]\n]*\](?:" + _DEST + r"|\[[^\]\n]*\])?")
+_LINK = re.compile(r"\[([^\]\n]+)\](?:" + _DEST + r"|\[[^\]\n]*\])")
+_FOOTNOTE_REF = re.compile(r"\[\^[^\]\s]+\]")
 _AUTOLINK = re.compile(r"<(?:https?|mailto|ftp):[^>\s]+>")
 _TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
+_ENTITY = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});")
 _MARKERS = re.compile(r"\*+|~~|`+|(?<![^\W_])_+|_+(?![^\W_])")
-_ESCAPE = re.compile(r"\\(?=[\\`*_{}\[\]()#+\-.!|>])")
+_ESCAPE = re.compile(r"\\(?=[\\`*_{}\[\]()#+\-.!|>~<])")
 
 
 class _Mask:
@@ -46,8 +60,14 @@ class _Mask:
             if chars[i] not in "\r\n":
                 chars[i] = " "
 
-    def blank_all(self, pattern: re.Pattern[str], text: str, keep_group: int | None = None) -> None:
-        for m in pattern.finditer(text):
+    def put(self, start: int, end: int, value: str) -> None:
+        """Write ``value`` at ``start`` and blank the rest of ``[start, end)`` (value must fit)."""
+        self.blank(start, end)
+        self.chars[start : start + len(value)] = value
+
+    def blank_all(self, pattern: re.Pattern[str], keep_group: int | None = None) -> None:
+        """Blank every match of ``pattern``, except group ``keep_group`` (link text)."""
+        for m in pattern.finditer(self.text()):
             if keep_group is not None and m.group(keep_group) is not None:
                 self.blank(m.start(), m.start(keep_group))
                 self.blank(m.end(keep_group), m.end())
@@ -58,101 +78,184 @@ class _Mask:
         return "".join(self.chars)
 
 
-def _lines(text: str) -> list[tuple[int, int]]:
-    """(start, end) of every line, end excluding the newline."""
-    out, pos = [], 0
-    for line in text.split("\n"):
-        out.append((pos, pos + len(line)))
-        pos += len(line) + 1
-    return out
+@dataclass(slots=True)
+class _Fence:
+    char: str
+    length: int
+
+
+class _Scanner:
+    """One pass over the lines: block structure, headings, code, front matter."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.mask = _Mask(text)
+        self.cuts: list[int] = []
+        self.heads: list[tuple[int, str | None]] = []
+        self.path: list[tuple[int, str]] = []
+        self.title: str | None = None
+        self.front_title: str | None = None
+        self.fence: _Fence | None = None
+        self.indented_code = False
+        self.in_list = False
+        self.para: tuple[int, int] | None = None  # the previous line, when it is paragraph text
+
+    def run(self) -> None:
+        pos = self._front_matter()
+        text = self.text
+        while pos <= len(text):
+            nl = text.find("\n", pos)
+            hi = len(text) if nl < 0 else nl
+            self._line(pos, hi, text[pos:hi].rstrip("\r"))
+            pos = hi + 1
+
+    def _front_matter(self) -> int:
+        front = _FRONT.match(self.text)
+        if front is None:
+            return 0
+        first = next((ln for ln in front.group(2).split("\n") if ln.strip()), "")
+        if not _FRONT_KEY.fullmatch(first):
+            return 0  # a thematic break at the top of the file, not metadata
+        found = _FRONT_TITLE.search(front.group(2))
+        if found:
+            self.front_title = found.group(2).strip() or None
+        self.mask.blank(0, front.end())
+        self.cuts.append(front.end())
+        return front.end() + 1
+
+    def _line(self, lo: int, hi: int, line: str) -> None:
+        if self.fence is not None:
+            self._in_fence(lo, hi, line)
+            return
+        stripped = line.strip()
+        indent = _indent(line)
+        if self.indented_code:
+            if not stripped or indent >= 4:
+                self.mask.blank(lo, hi)
+                return
+            self.indented_code = False
+            self.cuts.append(lo)
+        if not stripped:
+            self.para = None
+            return
+        if indent >= 4 and self.para is None and not self.in_list:
+            self.indented_code = True
+            self.mask.blank(lo, hi)
+            self.cuts.append(lo)
+            return
+        if self._block_line(lo, hi, line):
+            self.para = None
+            return
+        self._text_line(lo, hi, line, indent)
+
+    def _in_fence(self, lo: int, hi: int, line: str) -> None:
+        fence = self.fence
+        assert fence is not None
+        self.mask.blank(lo, hi)
+        body = _QUOTE.sub("", line, count=1).strip()
+        if len(body) >= fence.length and body == fence.char * len(body):
+            self.fence = None
+            self.cuts.append(hi)
+
+    def _block_line(self, lo: int, hi: int, line: str) -> bool:
+        """Fences, headings, rules, table separators, definitions: True when the line was one."""
+        if m := _FENCE_OPEN.match(line):
+            self.fence = _Fence(m.group(2)[0], len(m.group(2)))
+            self.mask.blank(lo, hi)
+            self.cuts.append(lo)
+            return True
+        if m := _ATX.fullmatch(line):
+            self._heading(lo, hi, len(m.group(1)), m.group(2) or "")
+            return True
+        if self.para is not None and (m := _SETEXT.fullmatch(line)) and not self.in_list:
+            p_lo, p_hi = self.para
+            self._heading(p_lo, hi, 1 if m.group(1)[0] == "=" else 2, self.text[p_lo:p_hi])
+            return True
+        if _BREAK.fullmatch(line) or _TABLE_SEP.fullmatch(line) or _REF_DEF.fullmatch(line):
+            self.in_list = self.in_list and not _BREAK.fullmatch(line)
+            self.mask.blank(lo, hi)
+            self.cuts.extend((lo, hi))
+            return True
+        return False
+
+    def _text_line(self, lo: int, hi: int, line: str, indent: int) -> None:
+        if m := _QUOTE.match(line):
+            self.mask.blank(lo, lo + m.end())
+            line = " " * m.end() + line[m.end() :]
+        m = _LIST.match(line)
+        if m and m.group(3) is not None and self.para is not None and not self.in_list and m.group(3) != "1":
+            m = None  # "2019. That was..." wrapped in a paragraph: only "1." starts a list there
+        if m:
+            self.mask.blank(lo + m.start(2), lo + m.end(2))
+            self.cuts.append(lo)
+            self.in_list = True
+        elif indent == 0 and self.para is None:
+            self.in_list = False  # an unindented paragraph after a blank line ends the list
+        if f := _FOOTNOTE_DEF.match(line):
+            self.mask.blank(lo, lo + f.end())
+            self.cuts.append(lo)
+        if line.lstrip().startswith("|"):
+            self.cuts.append(lo)  # each table row stands alone
+            for i, ch in enumerate(line):
+                if ch == "|":
+                    self.mask.blank(lo + i, lo + i + 1)
+        self.para = (lo, hi)
+
+    def _heading(self, start: int, end: int, level: int, raw: str) -> None:
+        self.mask.blank(start, end)
+        self.cuts.extend((start, end))
+        self.in_list = False
+        while self.path and self.path[-1][0] >= level:
+            self.path.pop()
+        name = _inline_plain(raw)
+        if name:
+            self.path.append((level, name))
+        self.heads.append((end, " > ".join(h for _, h in self.path) or None))
+        if self.title is None and level == 1 and name:
+            self.title = name
+
+
+def _indent(line: str) -> int:
+    """Columns of leading whitespace (a tab counts as reaching the next multiple of 4)."""
+    col = 0
+    for ch in line:
+        if ch == " ":
+            col += 1
+        elif ch == "\t":
+            col += 4 - col % 4
+        else:
+            break
+    return col
+
+
+def _blank_inline(mask: _Mask) -> None:
+    """Blank inline markup over the whole (block-masked) text, keeping link text."""
+    for pattern, keep in ((_COMMENT, None), (_RAW, None), (_AUTOLINK, None), (_IMAGE, None), (_LINK, 1),
+                          (_FOOTNOTE_REF, None), (_TAG, None)):
+        mask.blank_all(pattern, keep)
+    for m in _ENTITY.finditer(mask.text()):
+        value = html.unescape(m.group())
+        if value != m.group() and len(value) <= len(m.group()):
+            mask.put(m.start(), m.end(), value)
+    mask.blank_all(_MARKERS)
+    mask.blank_all(_ESCAPE)
 
 
 def extract_markdown(text: str) -> Extracted:
-    """Markdown to blanked prose, blocks, sections and title."""
-    mask = _Mask(text)
-    cuts: list[int] = []
-    heads: list[tuple[int, str | None]] = []
-    path: list[tuple[int, str]] = []
-    title: str | None = None
-    body_start = 0
-    front = _FRONT.match(text)
-    if front:
-        found = _FRONT_TITLE.search(front.group(1))
-        if found:
-            title = found.group(1).strip().strip("\"'") or None
-        mask.blank(0, front.end())
-        body_start = front.end()
-        cuts.append(body_start)
-
-    def heading(start: int, end: int, level: int, name: str) -> None:
-        nonlocal title
-        mask.blank(start, end)
-        cuts.extend((start, end))
-        while path and path[-1][0] >= level:
-            path.pop()
-        name = _inline_plain(name)
-        path.append((level, name))
-        heads.append((end, " > ".join(h for _, h in path) or None))
-        if title is None and level == 1 and name:
-            title = name
-
-    lines = _lines(text)
-    fence: str | None = None
-    prev_text: tuple[int, int] | None = None
-    for lo, hi in lines:
-        if lo < body_start:
-            continue
-        line = text[lo:hi].rstrip("\r")
-        if fence is not None:
-            mask.blank(lo, hi)
-            if line.strip().startswith(fence):
-                fence = None
-                cuts.append(hi)
-            prev_text = None
-            continue
-        if m := _FENCE.match(line):
-            fence = m.group(1)
-            mask.blank(lo, hi)
-            cuts.append(lo)
-            prev_text = None
-            continue
-        if m := _ATX.match(line):
-            heading(lo, hi, len(m.group(1)), m.group(2) or "")
-            prev_text = None
-            continue
-        if (m := _SETEXT.match(line)) and prev_text is not None and not _LIST.match(text[prev_text[0]:prev_text[1]]):
-            heading(prev_text[0], hi, 1 if m.group(1)[0] == "=" else 2, text[prev_text[0] : prev_text[1]].strip())
-            prev_text = None
-            continue
-        if _BREAK.match(line) or _TABLE_SEP.match(line) or _REF_DEF.match(line):
-            mask.blank(lo, hi)
-            cuts.extend((lo, hi))
-            prev_text = None
-            continue
-        if m := _QUOTE.match(line):
-            mask.blank(lo, lo + m.end())
-        if m := _LIST.match(line):
-            mask.blank(lo + m.start(2), lo + m.end(2))
-            cuts.append(lo)
-        if "|" in line and line.strip().startswith("|"):
-            cuts.append(lo)  # each table row stands alone
-            for i, ch in enumerate(line):
-                if ch == "|":
-                    mask.blank(lo + i, lo + i + 1)
-        prev_text = (lo, hi) if line.strip() else None
-    current = mask.text()
-    for pattern, keep in ((_COMMENT, None), (_AUTOLINK, None), (_IMAGE, 1), (_LINK, 1), (_TAG, None)):
-        mask.blank_all(pattern, current, keep)
-        current = mask.text()
-    mask.blank_all(_MARKERS, current)
-    mask.blank_all(_ESCAPE, mask.text())
-    masked = mask.text()
-    return Extracted(text=masked, blocks=blocks_between(masked, cuts, heads), title=title)
+    """Markdown to blanked prose (same length as ``text``), blocks, sections and title."""
+    scan = _Scanner(text)
+    scan.run()
+    _blank_inline(scan.mask)
+    masked = scan.mask.text()
+    cuts = scan.cuts + blank_line_cuts(text)
+    blocks = blocks_between(masked, cuts, scan.heads, blank_lines=False)
+    return Extracted(text=masked, blocks=blocks, title=scan.front_title or scan.title)
 
 
 def _inline_plain(text: str) -> str:
-    """Heading text without inline markup (links, emphasis, code)."""
-    text = _IMAGE.sub(r"\1", text)
+    """Heading text without inline markup (links, images, emphasis, code, tags)."""
+    text = _IMAGE.sub("", text)
     text = _LINK.sub(r"\1", text)
-    text = _MARKERS.sub("", text)
+    text = _TAG.sub("", text)
+    text = _MARKERS.sub("", html.unescape(text))
     return " ".join(text.split())

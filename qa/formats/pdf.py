@@ -1,50 +1,159 @@
 """PDF: text page by page through pypdf; every sentence knows its page.
 
-The document text is the pages' extracted text joined by blank lines, with
-ligatures expanded and words hyphenated across line ends rejoined, so that
-"eﬃcient" and "effi-\\ncient" match a question's "efficient". Citations are
+The document text is the pages' extracted text joined by blank lines (each
+page its own blocks, so no sentence spans two pages), with ligatures expanded
+and words hyphenated across line ends rejoined, so that "eﬃcient" and
+"effi-\\ncient" match a question's "efficient". Citations are
 ``source#page=N``. Scanned PDFs (no text layer) and encrypted PDFs that an
-empty password does not open are skipped with one warning.
+empty password does not open are skipped with one warning; so is a file pypdf
+cannot parse at all. Pages that fail on their own are left out with one
+warning for the file. pypdf's own log messages about repaired damage are kept
+off the terminal.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import io
+import logging
 import re
+import warnings
+from collections import OrderedDict
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from qa.formats import Block, Extracted, Warn, paragraphs
 
-_LIGATURES = str.maketrans({"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "ft", "ﬆ": "st"})
-_HYPHEN_BREAK = re.compile(r"(?<=[^\W\d_])-[ \t]*\r?\n[ \t]*(?=[a-z\u00df-\u00ff])")
+if TYPE_CHECKING:
+    from pypdf import PdfReader
+
+_LIGATURES = str.maketrans({"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st"})
+#: A letter, a hyphen (ASCII, soft or Unicode) at the end of a line, and a lowercase letter on the next line.
+_HYPHEN_BREAK = re.compile(r"(?<=[^\W\d_])[-\u00ad\u2010][ \t]*\r?\n[ \t]*(?=[^\W\d_])(?=[^A-Z\u00c0-\u00de])")
+_SOFT_HYPHEN = re.compile("\u00ad")
+#: Metadata titles that are file names or placeholders, not titles.
+_JUNK_TITLE = re.compile(r"(?i)^(untitled|title|document\d*|microsoft \w+ - .*|.*\.(docx?|rtf|odt|tex|dvi|pptx?|pdf|"
+                         r"indd|qxd|ps|eps))$")
+
+#: Extracted PDFs kept in memory, by content hash: indexing reads each file twice
+#: (a sample to train the sentence splitter, then the whole file), and text
+#: extraction is by far the slowest step for a PDF. Bounded in characters.
+_MEMO_CHARS = 16_000_000
+_memo: OrderedDict[str, Extracted] = OrderedDict()
 
 
 def repair(text: str) -> str:
-    """Expand ligatures and join words hyphenated at line ends."""
-    return _HYPHEN_BREAK.sub("", text.translate(_LIGATURES))
+    """Expand ligatures, join words hyphenated at line ends, drop soft hyphens."""
+    return _SOFT_HYPHEN.sub("", _HYPHEN_BREAK.sub("", text.translate(_LIGATURES)))
 
 
 def extract_pdf(data: bytes, name: str, warn: Warn) -> Extracted | None:
     """Extract a PDF's text layer; None (warned) for scanned, encrypted or broken files."""
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    key = hashlib.blake2b(data, digest_size=16).hexdigest()
+    found = _memo.get(key)
+    if found is not None:
+        _memo.move_to_end(key)
+        return found
+    result = _extract(data, name, warn)
+    if result is not None:
+        _remember(key, result)
+    return result
 
-    try:
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted and not reader.decrypt(""):
-            warn(f"skipping encrypted PDF {name}")
+
+def _remember(key: str, doc: Extracted) -> None:
+    _memo[key] = doc
+    while sum(len(d.text) for d in _memo.values()) > _MEMO_CHARS and len(_memo) > 1:
+        _memo.popitem(last=False)
+    if len(doc.text) > _MEMO_CHARS:
+        _memo.pop(key, None)
+
+
+def _extract(data: bytes, name: str, warn: Warn) -> Extracted | None:
+    from pypdf import PdfReader
+
+    with _quiet_pypdf():
+        try:
+            reader = PdfReader(io.BytesIO(data))
+            if reader.is_encrypted and not reader.decrypt(""):
+                warn(f"skipping encrypted PDF {name} (it needs a password)")
+                return None
+            pages, failed = _page_texts(reader)
+            title = _title(reader)
+        except Exception as exc:  # any parser failure on a damaged file means "skip it"
+            warn(f"skipping unreadable PDF {name}: {_reason(exc)}")
             return None
-        pages = [repair(page.extract_text() or "") for page in reader.pages]
-        meta_title = reader.metadata.title if reader.metadata else None
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError, RecursionError, NotImplementedError) as exc:
-        warn(f"skipping unreadable PDF {name}: {exc}")
-        return None
+    if failed:
+        warn(f"{name}: text of page{'s' if len(failed) > 1 else ''} {_ranges(failed)} could not be read")
     if not any(p.strip() for p in pages):
         warn(f"skipping {name}: no text layer (a scanned PDF?)")
         return None
-    text, blocks = "", []
+    return _assemble(pages, title)
+
+
+def _page_texts(reader: PdfReader) -> tuple[list[str], list[int]]:
+    """Repaired text of every page and the 1-based numbers of pages that failed."""
+    texts: list[str] = []
+    failed: list[int] = []
+    for number, page in enumerate(reader.pages, start=1):
+        try:
+            texts.append(repair(page.extract_text() or ""))
+        except Exception:  # one broken page must not lose the others
+            texts.append("")
+            failed.append(number)
+    return texts, failed
+
+
+def _assemble(pages: list[str], title: str | None) -> Extracted:
+    """Join the pages with blank lines; each page's paragraphs carry its number."""
+    parts: list[str] = []
+    blocks: list[Block] = []
+    pos = 0
     for number, page in enumerate(pages, start=1):
-        start = len(text)
-        text += page + "\n\n"
-        blocks += [Block(b.start, b.end, page=number) for b in paragraphs(text, start, start + len(page))]
-    title = str(meta_title).strip() if meta_title else None
-    return Extracted(text=text, blocks=blocks, title=title or None)
+        blocks += [Block(b.start + pos, b.end + pos, page=number) for b in paragraphs(page)]
+        parts.append(page)
+        pos += len(page) + 2
+    return Extracted(text="\n\n".join(parts) + "\n\n", blocks=blocks, title=title)
+
+
+def _title(reader: PdfReader) -> str | None:
+    """The metadata title, unless it is a file name or a placeholder."""
+    meta = reader.metadata
+    raw = meta.title if meta is not None else None
+    title = " ".join(str(raw).split()) if raw else ""
+    return title if title and not _JUNK_TITLE.match(title) else None
+
+
+def _reason(exc: Exception) -> str:
+    text = " ".join(str(exc).split())[:120]
+    return text or type(exc).__name__
+
+
+def _ranges(numbers: list[int]) -> str:
+    """``[1, 2, 3, 7]`` -> ``"1-3, 7"``."""
+    out: list[str] = []
+    start = prev = numbers[0]
+    for n in [*numbers[1:], None]:
+        if n is not None and n == prev + 1:
+            prev = n
+            continue
+        out.append(str(start) if start == prev else f"{start}-{prev}")
+        if n is not None:
+            start = prev = n
+    return ", ".join(out)
+
+
+@contextlib.contextmanager
+def _quiet_pypdf() -> Iterator[None]:
+    """Keep pypdf's log messages and warnings (repairs of damaged files) off stderr while it runs."""
+    logger = logging.getLogger("pypdf")
+    level, propagate = logger.level, logger.propagate
+    logger.setLevel(logging.CRITICAL + 1)
+    logger.propagate = False
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        logger.setLevel(level)
+        logger.propagate = propagate
