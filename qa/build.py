@@ -115,6 +115,7 @@ def build_index(
     previous: Index | None = None,
     keep: Sequence[int] = (),
     blob: BinaryIO | None = None,
+    blob_has_previous: bool = False,
     workers: int | None = None,
 ) -> Index:
     """Build an index over ``files``.
@@ -129,6 +130,8 @@ def build_index(
             they are (``files`` then lists only what must be processed).
         keep: ids of documents of ``previous`` to keep.
         blob: where to stream the chunk texts (default: memory).
+        blob_has_previous: ``blob`` already holds the texts of ``previous`` at
+            their offsets (a link to its file); new texts are appended.
         workers: processes to use (default: one per core).
 
     Files that cannot be read are skipped with a warning; an index with no
@@ -139,7 +142,7 @@ def build_index(
     splitter = splitter or train_splitter(files)
     builder = IndexBuilder(blob)
     if previous is not None:
-        builder.add_kept(previous, keep)
+        builder.add_kept(previous, keep, texts_in_blob=blob_has_previous)
     done_bytes = 0
     unread: list[str] = []
     for i, result in enumerate(process_files(files, splitter, workers), start=1):

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from qa.corpus import Filters, SourceFile, Warn, content_digest, default_roots, discover, no_documents_message
 from qa.errors import CorpusError, IndexStoreError
 from qa.index import BM25Params, DocInfo, Index
-from qa.store import GenerationWriter, index_dir, load, load_punkt, locked
+from qa.store import GenerationWriter, index_dir, load, load_punkt, locked, reusable_blob
 
 if TYPE_CHECKING:
     from qa.build import Progress
@@ -203,9 +203,18 @@ def _build(
     if old is not None and plan.keep:
         punkt = load_punkt(folder) if folder is not None else None
         splitter = SentenceSplitter(punkt) if punkt is not None else None
-    blob = writer.blob_file() if writer is not None else None
+    reuse = reusable_blob(old, plan.keep) if old is not None and writer is not None else None
+    blob = writer.blob_file(reuse) if writer is not None else None
     index = build_index(
-        plan.todo, params, note, progress, splitter, previous=old if plan.keep else None, keep=plan.keep, blob=blob
+        plan.todo,
+        params,
+        note,
+        progress,
+        splitter,
+        previous=old if plan.keep else None,
+        keep=plan.keep,
+        blob=blob,
+        blob_has_previous=writer is not None and writer.blob_reused,
     )
     for doc in index.meta["docs"]:
         if doc["path"] in plan.touched:

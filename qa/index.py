@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 import numpy as np
 
-from qa.tokens import normal_words, stem, tokenize
+from qa.tokens import CHUNK_SEP, joined_words, normal_word, normal_words, stem, tokenize
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -93,24 +93,56 @@ class DocPart:
     p_tf: bytes
 
 
-def encode_document(doc: Document, chunks: Sequence[Chunk], fingerprint: str = "") -> DocPart:
-    """Tokenise ``chunks`` and pack them with their metadata into a :class:`DocPart`."""
-    sections: dict[str, int] = {}
+def _token_terms_slow(texts: Sequence[str]) -> tuple[list[str], NDArray[np.int32], NDArray[np.int64]]:
+    """Chunk by chunk: (terms, term id of each token, chunk of each token)."""
     terms: dict[str, int] = {}
     setdefault = terms.setdefault
     token_ids = array("i")
     lengths = array("q")
-    blens = array("q")
-    pieces: list[bytes] = []
-    for chunk in chunks:
-        ids = [setdefault(t, len(terms)) for t in normal_words(chunk.text)]
+    for text in texts:
+        ids = [setdefault(t, len(terms)) for t in normal_words(text)]
         token_ids.extend(ids)
         lengths.append(len(ids))
-        encoded = chunk.text.encode("utf-8", errors="surrogatepass")
-        pieces.append(encoded)
-        blens.append(len(encoded))
+    chunk_of = np.repeat(np.arange(len(texts), dtype=np.int64), np.frombuffer(lengths, dtype=np.int64))
+    return list(terms), np.frombuffer(token_ids, dtype=np.int32), chunk_of
+
+
+def _token_terms(texts: Sequence[str]) -> tuple[list[str], NDArray[np.int32], NDArray[np.int64]]:
+    """Tokenise all ``texts`` in one pass: (terms, term id of each token, chunk of each token).
+
+    Equal to normalising each text alone (:func:`~qa.tokens.normal_words`);
+    distinct raw words are normalised once per document.
+    """
+    found = joined_words(texts)
+    if found is None:
+        return _token_terms_slow(texts)
+    raw, seq = found
+    terms: dict[str, int] = {}
+    lut = np.empty(len(raw), dtype=np.int32)  # -1: stopword, -2: chunk marker
+    for i, word in enumerate(raw):
+        normal = "" if word == CHUNK_SEP else normal_word(word)
+        lut[i] = terms.setdefault(normal, len(terms)) if normal else (-2 if word == CHUNK_SEP else -1)
+    ids = lut[np.frombuffer(seq, dtype=np.intc)]
+    marks = ids == -2  # one after each text
+    chunk_of = np.cumsum(marks) - marks
+    keep = ids >= 0
+    return list(terms), ids[keep], chunk_of[keep]
+
+
+def _encode_texts(texts: Sequence[str]) -> tuple[bytes, NDArray[np.int64]]:
+    """UTF-8 of the texts back to back, and each one's length in bytes."""
+    pieces = [t.encode("utf-8", errors="surrogatepass") for t in texts]
+    return b"".join(pieces), np.array([len(p) for p in pieces], dtype=np.int64)
+
+
+def encode_document(doc: Document, chunks: Sequence[Chunk], fingerprint: str = "") -> DocPart:
+    """Tokenise ``chunks`` and pack them with their metadata into a :class:`DocPart`."""
+    sections: dict[str, int] = {}
+    texts = [c.text for c in chunks]
+    terms, token_ids, chunk_of = _token_terms(texts)
+    blob, blens = _encode_texts(texts)
     n = len(chunks)
-    cols = {
+    cols: dict[str, Any] = {
         "c_line": array("i", [c.line for c in chunks]),
         "c_col": array("i", [c.column for c in chunks]),
         "c_para": array("i", [c.paragraph for c in chunks]),
@@ -118,15 +150,14 @@ def encode_document(doc: Document, chunks: Sequence[Chunk], fingerprint: str = "
             "i", [-1 if c.section is None else sections.setdefault(c.section, len(sections)) for c in chunks]
         ),
         "c_page": array("i", [c.page or 0 for c in chunks]),
-        "c_len": array("i", lengths),
+        "c_len": np.bincount(chunk_of, minlength=n).astype(np.int32),
         "c_start": array("q", [c.start for c in chunks]),
         "c_end": array("q", [c.end for c in chunks]),
         "c_blen": blens,
     }
     # (chunk, term) pairs -> postings with term frequencies, in one vectorised pass.
     vocab = max(len(terms), 1)
-    chunk_of = np.repeat(np.arange(n, dtype=np.int64), np.frombuffer(lengths, dtype=np.int64))
-    keys, tf = np.unique(chunk_of * vocab + np.frombuffer(token_ids, dtype=np.int32), return_counts=True)
+    keys, tf = np.unique(chunk_of * vocab + token_ids, return_counts=True)
     info = {
         "path": str(doc.path),
         "source": doc.source,
@@ -139,29 +170,46 @@ def encode_document(doc: Document, chunks: Sequence[Chunk], fingerprint: str = "
         info=info,
         n_chunks=n,
         cols={k: v.tobytes() for k, v in cols.items()},
-        blob=b"".join(pieces),
+        blob=blob,
         sections=list(sections),
-        terms=list(terms),
+        terms=terms,
         p_term=(keys % vocab).astype(np.int32).tobytes(),
         p_chunk=(keys // vocab).astype(np.int32).tobytes(),
         p_tf=tf.astype(np.int32).tobytes(),
     )
 
 
+@dataclass(slots=True)
+class _KeptPostings:
+    """Postings carried over from an older index, still sorted by (old term, chunk).
+
+    ``terms`` are builder term ids of the old index's terms (in its sorted
+    order) and ``counts`` how many kept postings each has.
+    """
+
+    terms: NDArray[np.int32]
+    counts: NDArray[np.int64]
+    chunk: NDArray[np.int32]
+    tf: NDArray[np.int32]
+
+
 class IndexBuilder:
     """Merges document parts (new or kept from an older index), then weights postings.
 
     The chunk texts stream to ``blob`` (a file in the generation being written,
-    or memory), so the builder never holds the corpus text twice.
+    or memory), so the builder never holds the corpus text twice. A file
+    ``blob`` may already hold text (the previous generation's, see
+    :meth:`add_kept`): new texts go after it.
     """
 
     def __init__(self, blob: BinaryIO | None = None) -> None:
         self.docs: list[DocInfo] = []
         self.sections: dict[str, int] = {}
         self._blob: BinaryIO = blob if blob is not None else io.BytesIO()
-        self._blob_size = 0
+        self._blob_size = self._blob.seek(0, io.SEEK_END)
         self._cols: dict[str, list[NDArray[Any]]] = {k: [] for k in (*_CHUNK_INT32, *_CHUNK_INT64)}
         self._terms: dict[str, int] = {}
+        self._kept: _KeptPostings | None = None
         self._p_term: list[NDArray[np.int32]] = []
         self._p_chunk: list[NDArray[np.int32]] = []
         self._p_tf: list[NDArray[np.int32]] = []
@@ -169,6 +217,9 @@ class IndexBuilder:
 
     def _term_ids(self, terms: Sequence[str]) -> NDArray[np.int32]:
         ids = self._terms
+        if not ids and len(set(terms)) == len(terms):
+            ids.update(zip(terms, range(len(terms)), strict=True))
+            return np.arange(len(terms), dtype=np.int32)
         out = np.empty(len(terms), dtype=np.int32)
         for i, term in enumerate(terms):
             tid = ids.get(term)
@@ -219,11 +270,13 @@ class IndexBuilder:
         self._p_tf.append(p_tf)
         self.n_chunks += part.n_chunks
 
-    def add_kept(self, old: Index, keep: Sequence[int]) -> None:
+    def add_kept(self, old: Index, keep: Sequence[int], *, texts_in_blob: bool = False) -> None:
         """Copy the documents ``keep`` (ids in ``old``) unchanged, postings included.
 
         Vectorised over the whole old index: one pass over its postings, so
-        refreshing a large index after one file changed stays fast.
+        refreshing a large index after one file changed stays fast. With
+        ``texts_in_blob`` the builder's blob file already holds ``old``'s chunk
+        texts at their old offsets (a link to the old file), so none is copied.
         """
         if not keep:
             return
@@ -238,25 +291,39 @@ class IndexBuilder:
             d = old.docs[old_id]
             doc_map[old_id] = first_doc + offset
             self.docs.append(replace(d, first=int(self.n_chunks + (new_id[d.first] - self.n_chunks if d.count else 0))))
-        self._copy_chunks(old, keep_chunk, doc_map)
-        p_term_old = np.repeat(np.arange(old.n_terms, dtype=np.int64), np.diff(a["p_ptr"]))
-        mask = keep_chunk[a["p_chunk"]]
+        self._copy_chunks(old, keep_chunk, doc_map, texts_in_blob)
+        p_chunk = np.asarray(a["p_chunk"])
+        mask = keep_chunk[p_chunk]
         lut = self._term_ids(old.terms())
-        self._p_term.append(lut[p_term_old[mask]])
-        self._p_chunk.append(new_id[a["p_chunk"][mask]].astype(np.int32))
-        self._p_tf.append(np.asarray(a["p_tf"][mask], dtype=np.int32))
+        chunk = new_id[p_chunk[mask]].astype(np.int32)
+        tf = np.asarray(a["p_tf"])[mask].astype(np.int32, copy=False)
+        if self.n_chunks == 0 and self._kept is None:
+            # Kept postings stay sorted by term: keep them as one block, no per-posting term ids.
+            marks = np.concatenate(([0], np.cumsum(mask, dtype=np.int64)))
+            ptr = np.asarray(a["p_ptr"])
+            self._kept = _KeptPostings(lut, marks[ptr[1:]] - marks[ptr[:-1]], chunk, tf)
+        else:
+            self._p_term.append(np.repeat(lut, np.diff(a["p_ptr"]))[mask])
+            self._p_chunk.append(chunk)
+            self._p_tf.append(tf)
         self.n_chunks += int(keep_chunk.sum())
 
-    def _copy_chunks(self, old: Index, keep_chunk: NDArray[np.bool_], doc_map: NDArray[np.int32]) -> None:
+    def _copy_chunks(
+        self, old: Index, keep_chunk: NDArray[np.bool_], doc_map: NDArray[np.int32], texts_in_blob: bool
+    ) -> None:
         a = old.arrays
         for key in (*_CHUNK_INT32, *_CHUNK_INT64):
             if key not in ("c_doc", "c_section", "c_bstart", "c_bend"):
-                self._cols[key].append(np.asarray(a[key][keep_chunk]))
+                self._cols[key].append(np.asarray(a[key])[keep_chunk])
         self._cols["c_doc"].append(doc_map[a["c_doc"][keep_chunk]])
         section_map = self._section_ids(old.sections)
         self._cols["c_section"].append(section_map[a["c_section"][keep_chunk]])
-        bstart = np.array(a["c_bstart"][keep_chunk])
-        bend = np.array(a["c_bend"][keep_chunk])
+        bstart = np.asarray(a["c_bstart"])[keep_chunk]
+        bend = np.asarray(a["c_bend"])[keep_chunk]
+        if texts_in_blob:
+            self._cols["c_bstart"].append(bstart)
+            self._cols["c_bend"].append(bend)
+            return
         # Kept chunks' texts are copied run by run (each kept document is one run).
         new_start = np.empty_like(bstart)
         pos = self._blob_size
@@ -266,31 +333,59 @@ class IndexBuilder:
             if lo_i == hi_i:
                 continue
             lo, hi = int(bstart[lo_i]), int(bend[hi_i - 1])
-            self._blob.write(np.asarray(blob[lo:hi]).tobytes())
+            self._blob.write(np.ascontiguousarray(blob[lo:hi]).data)
             new_start[lo_i:hi_i] = bstart[lo_i:hi_i] - lo + pos
             pos += hi - lo
         self._cols["c_bstart"].append(new_start)
         self._cols["c_bend"].append(new_start + (bend - bstart))
         self._blob_size = pos
 
-    def finish(self, params: BM25Params, extra_meta: dict[str, Any] | None = None) -> Index:
-        """Sort the vocabulary and postings and compute every posting's weight."""
-        raw_terms = _cat(self._p_term, np.int32)
+    def _vocabulary(self, raw_terms: NDArray[np.int32]) -> tuple[list[str], NDArray[np.int32]]:
+        """The sorted vocabulary of used terms, and builder term id -> its position (-1: unused)."""
         used = np.bincount(raw_terms, minlength=len(self._terms)) > 0
+        if self._kept is not None:
+            used[self._kept.terms[self._kept.counts > 0]] = True
         # Terms whose every posting was dropped (deleted files) leave the vocabulary.
         vocab = sorted(t for t, i in self._terms.items() if used[i])
         remap = np.full(len(self._terms), -1, dtype=np.int32)
-        for new, term in enumerate(vocab):
-            remap[self._terms[term]] = new
-        p_term = remap[raw_terms] if vocab else np.empty(0, np.int32)
+        remap[np.array([self._terms[t] for t in vocab], dtype=np.int64)] = np.arange(len(vocab), dtype=np.int32)
+        return vocab, remap
+
+    def _postings(
+        self, n_terms: int, remap: NDArray[np.int32], raw_terms: NDArray[np.int32]
+    ) -> dict[str, NDArray[Any]]:
+        """Postings sorted by term, then chunk: kept ones first within each term."""
+        p_term = remap[raw_terms] if n_terms else np.empty(0, np.int32)
         order = np.argsort(p_term, kind="stable")
+        p_term = p_term[order]
+        p_chunk = _cat(self._p_chunk, np.int32)[order]
+        p_tf = _cat(self._p_tf, np.int32)[order]
+        counts = np.bincount(p_term, minlength=n_terms).astype(np.int64)
+        kept = self._kept
+        if kept is not None:
+            # Remapping is monotone (both vocabularies are sorted), so kept postings stay
+            # in order; new ones go after the kept ones of the same term.
+            kept_counts = np.zeros(n_terms, dtype=np.int64)
+            live = kept.counts > 0
+            kept_counts[remap[kept.terms[live]]] = kept.counts[live]
+            ends = np.cumsum(kept_counts)
+            at = ends[p_term]
+            p_chunk = np.insert(kept.chunk, at, p_chunk)
+            p_tf = np.insert(kept.tf, at, p_tf)
+            counts += kept_counts
+        ptr = np.zeros(n_terms + 1, dtype=np.int64)
+        np.cumsum(counts, out=ptr[1:])
+        return {"p_chunk": p_chunk, "p_tf": p_tf, "p_ptr": ptr}
+
+    def finish(self, params: BM25Params, extra_meta: dict[str, Any] | None = None) -> Index:
+        """Sort the vocabulary and postings and compute every posting's weight."""
+        raw_terms = _cat(self._p_term, np.int32)
+        vocab, remap = self._vocabulary(raw_terms)
         arrays: dict[str, NDArray[Any]] = {
             k: _cat(v, np.int32 if k in _CHUNK_INT32 else np.int64) for k, v in self._cols.items()
         }
         arrays["blob"] = self._blob_array()
-        arrays["p_chunk"] = _cat(self._p_chunk, np.int32)[order]
-        arrays["p_tf"] = _cat(self._p_tf, np.int32)[order]
-        arrays["p_ptr"] = np.concatenate(([0], np.cumsum(np.bincount(p_term, minlength=len(vocab))))).astype(np.int64)
+        arrays.update(self._postings(len(vocab), remap, raw_terms))
         arrays["t_blob"], arrays["t_off"] = _pack_terms(vocab)
         arrays["g_pid"], arrays["g_start"], arrays["g_len"] = _paragraph_arrays(arrays)
         meta = {
@@ -407,7 +502,11 @@ class Index:
             ctd = tf / per_posting_norm
             w = tf * (k1 + 1) * (ctd + d) / (k1 + ctd + d)
         else:  # plus and okapi share the saturation term (plus adds its delta per query)
-            w = tf * (k1 + 1) / (k1 * per_posting_norm + tf)
+            # tf * (k1 + 1) / (k1 * norm + tf), in place on the gathered norms.
+            w = tf * (k1 + 1)
+            per_posting_norm *= k1
+            per_posting_norm += tf
+            w /= per_posting_norm
         w *= np.repeat(idf.astype(np.float32), df)
         a["p_w"] = w
         a["t_idf"] = idf.astype(np.float32)

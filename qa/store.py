@@ -105,6 +105,7 @@ class GenerationWriter:
         self.folder = folder
         self.tmp = Path(tempfile.mkdtemp(prefix="tmp-", dir=folder))
         self._blob: BinaryIO | None = None
+        self.blob_reused = False
         self.committed: Path | None = None
 
     def __enter__(self) -> GenerationWriter:
@@ -116,10 +117,26 @@ class GenerationWriter:
         if self.committed is None:
             shutil.rmtree(self.tmp, ignore_errors=True)
 
-    def blob_file(self) -> BinaryIO:
-        """The file chunk texts stream into while the index is built."""
-        self._blob = open(self.tmp / "blob.bin", "wb", opener=_private)  # noqa: SIM115 - closed in __exit__
-        return self._blob
+    def blob_file(self, reuse: Path | None = None) -> BinaryIO:
+        """The file chunk texts stream into while the index is built.
+
+        With ``reuse`` (the previous generation's ``blob.bin``) the new file is
+        a hard link to it, opened for appending: kept texts are not copied and
+        new ones go after the old end. Generations only ever read offsets they
+        wrote, so bytes appended later (or left by an interrupted writer) are
+        harmless to the older one. :attr:`blob_reused` says whether it worked.
+        """
+        target = self.tmp / "blob.bin"
+        self.blob_reused = False
+        if reuse is not None:
+            try:
+                os.link(reuse, target)
+                self.blob_reused = True
+            except OSError:
+                pass
+        blob: BinaryIO = open(target, "ab" if self.blob_reused else "wb", opener=_private)  # noqa: SIM115
+        self._blob = blob  # closed in __exit__
+        return blob
 
     def commit(self, index: Index) -> Path:
         """Write the arrays and metadata, fsync, and make this generation current."""
@@ -150,6 +167,27 @@ class GenerationWriter:
         _fsync_dir(self.folder)
         _remove_stale(self.folder, keep=gen.name)
         return gen
+
+
+#: A previous blob is reused (linked and appended to) while at most this share
+#: of it is dead text (changed or deleted documents); past it, a rewrite compacts.
+MAX_BLOB_GARBAGE = 0.25
+
+
+def reusable_blob(old: Index, keep: Sequence[int]) -> Path | None:
+    """The previous generation's ``blob.bin`` when a refresh may link to it, else None."""
+    blob = old.arrays.get("blob")
+    name = getattr(blob, "filename", None)
+    if not keep or not name:
+        return None
+    try:
+        size = os.stat(name).st_size
+    except OSError:
+        return None
+    docs, a = old.docs, old.arrays
+    spans = [(d.first, d.first + d.count - 1) for d in (docs[i] for i in keep) if d.count]
+    live = sum(int(a["c_bend"][last] - a["c_bstart"][first]) for first, last in spans)
+    return Path(name) if size and live >= (1 - MAX_BLOB_GARBAGE) * size else None
 
 
 def save(index: Index, folder: Path) -> Path:

@@ -10,7 +10,8 @@ import importlib.util
 import re
 import sys
 import unicodedata
-from collections.abc import Callable, Iterator
+from array import array
+from collections.abc import Callable, Iterator, Sequence
 
 #: A word: letters and digits (any script), with inner apostrophes kept
 #: together so that possessives and contractions stay one token. Dotted
@@ -157,6 +158,57 @@ def normal_words(text: str) -> list[str]:
     ``tokenize(t)``.
     """
     return [w for w in map(_NORMAL.__getitem__, _WORD.findall(text)) if w]
+
+
+#: Joins the chunk texts of a document so that one regex pass tokenises them
+#: all; never part of a word, and matched on its own as a chunk marker.
+CHUNK_SEP = "\x00"
+_WORD_OR_SEP = re.compile(f"{_WORD.pattern}|{CHUNK_SEP}")
+
+
+class _Ids(dict[str, int]):
+    """Raw word -> dense id in order of first sight."""
+
+    def __missing__(self, word: str) -> int:
+        new = self[word] = len(self)
+        return new
+
+
+#: Texts tokenised per regex pass: bounds the list of word strings alive at once.
+_BATCH_CHARS = 1_000_000
+
+
+def joined_words(texts: Sequence[str]) -> tuple[list[str], array[int]] | None:
+    """The raw words of all ``texts``: distinct words, and their ids in text order.
+
+    Consecutive texts are joined with :data:`CHUNK_SEP` (a batch at a time),
+    which is found as a word of its own between them: the words between two
+    markers are exactly ``_WORD.findall`` of that text (a word never crosses
+    the marker). Batches end with a marker too, so every text is followed by
+    exactly one. None when a text itself holds the marker.
+    """
+    ids = _Ids()
+    seq: array[int] = array("i")
+    batch: list[str] = []
+    size = 0
+    for text in texts:
+        if CHUNK_SEP in text:
+            return None
+        batch.append(text)
+        size += len(text)
+        if size >= _BATCH_CHARS:
+            batch.append("")
+            seq.extend(map(ids.__getitem__, _WORD_OR_SEP.findall(CHUNK_SEP.join(batch))))
+            batch, size = [], 0
+    if batch:
+        batch.append("")
+        seq.extend(map(ids.__getitem__, _WORD_OR_SEP.findall(CHUNK_SEP.join(batch))))
+    return list(ids), seq
+
+
+def normal_word(raw: str) -> str:
+    """The normalised, unstemmed form of one raw word ("" for a stopword)."""
+    return _NORMAL[raw]
 
 
 def stem(word: str) -> str:
