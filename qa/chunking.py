@@ -198,9 +198,11 @@ def _memo_tokenizer_class() -> Any:
     if _MEMO_CLASS is None:
         from nltk.tokenize.punkt import PunktSentenceTokenizer
 
+        lang_vars, token_cls = _direct_regex_classes()
+
         class MemoPunkt(PunktSentenceTokenizer):  # type: ignore[misc]
             def __init__(self, params: Any) -> None:
-                super().__init__(params)
+                super().__init__(params, lang_vars=lang_vars(), token_cls=token_cls)
                 self._memo: dict[str, bool] = {}
                 self._plain_ok = frozenset(params.abbrev_types) | {c[0] for c in params.collocations}
 
@@ -220,6 +222,43 @@ def _memo_tokenizer_class() -> Any:
 
         _MEMO_CLASS = MemoPunkt
     return _MEMO_CLASS
+
+
+def _direct(pattern: Any) -> Any:
+    """The compiled pattern inside nltk's per-call timeout wrapper (same engine, same matches).
+
+    nltk routes every regex call through a wrapper that arms a timeout, which
+    costs more than the match itself on Punkt's short contexts; Punkt's own
+    patterns are linear, so they are called directly.
+    """
+    return getattr(pattern, "_rx", pattern)
+
+
+def _direct_regex_classes() -> tuple[Any, Any]:
+    """Punkt's language variables and token class, calling their regexes directly."""
+    from nltk.tokenize import punkt
+
+    class DirectLangVars(punkt.PunktLanguageVars):  # type: ignore[misc]
+        re_boundary_realignment = _direct(punkt.PunktLanguageVars.re_boundary_realignment)
+
+        def _word_tokenizer_re(self) -> Any:
+            return _direct(super()._word_tokenizer_re())
+
+        def period_context_re(self) -> Any:
+            return _direct(super().period_context_re())
+
+    class DirectToken(punkt.PunktToken):  # type: ignore[misc]
+        __slots__ = ()
+        _RE_ELLIPSIS = _direct(punkt.PunktToken._RE_ELLIPSIS)
+        _RE_NUMERIC = _direct(punkt.PunktToken._RE_NUMERIC)
+        _RE_INITIAL = _direct(punkt.PunktToken._RE_INITIAL)
+        _RE_ALPHA = _direct(punkt.PunktToken._RE_ALPHA)
+
+        @property
+        def is_non_punct(self) -> Any:
+            return _direct(punkt._re_non_punct).search(self.type)
+
+    return DirectLangVars, DirectToken
 
 
 _CANDIDATE = re.compile(r"[.?!]")

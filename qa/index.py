@@ -292,16 +292,16 @@ class IndexBuilder:
             doc_map[old_id] = first_doc + offset
             self.docs.append(replace(d, first=int(self.n_chunks + (new_id[d.first] - self.n_chunks if d.count else 0))))
         self._copy_chunks(old, keep_chunk, doc_map, texts_in_blob)
-        p_chunk = np.asarray(a["p_chunk"])
+        p_chunk, ptr = np.asarray(a["p_chunk"]), np.asarray(a["p_ptr"])
         mask = keep_chunk[p_chunk]
         lut = self._term_ids(old.terms())
-        chunk = new_id[p_chunk[mask]].astype(np.int32)
+        chunk = new_id.astype(np.int32)[p_chunk[mask]]
         tf = np.asarray(a["p_tf"])[mask].astype(np.int32, copy=False)
         if self.n_chunks == 0 and self._kept is None:
             # Kept postings stay sorted by term: keep them as one block, no per-posting term ids.
-            marks = np.concatenate(([0], np.cumsum(mask, dtype=np.int64)))
-            ptr = np.asarray(a["p_ptr"])
-            self._kept = _KeptPostings(lut, marks[ptr[1:]] - marks[ptr[:-1]], chunk, tf)
+            dropped = np.searchsorted(ptr, np.flatnonzero(~mask), side="right") - 1
+            counts = np.diff(ptr) - np.bincount(dropped, minlength=len(ptr) - 1)
+            self._kept = _KeptPostings(lut, counts, chunk, tf)
         else:
             self._p_term.append(np.repeat(lut, np.diff(a["p_ptr"]))[mask])
             self._p_chunk.append(chunk)
@@ -448,8 +448,9 @@ def idf_table(params: BM25Params, df: NDArray[np.int64], n_chunks: int) -> NDArr
     model.corpus_size = n_chunks
     model.idf = {}
     model.epsilon = params.epsilon
-    model._calc_idf({i: int(f) for i, f in enumerate(df)})
-    return np.array([model.idf[i] for i in range(len(df))], dtype=np.float64)
+    model._calc_idf(dict(enumerate(df.tolist())))
+    idf = model.idf
+    return np.array([idf[i] for i in range(len(df))], dtype=np.float64)
 
 
 class Index:
