@@ -15,9 +15,9 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
-from qa.chunking import TRAIN_CHARS, SentenceSplitter, chunk_text
+from qa.chunking import TRAIN_CHARS, SentenceSplitter, chunk_spans
 from qa.corpus import SourceFile, Warn, read_document
-from qa.index import BM25Params, DocPart, Index, IndexBuilder, encode_document
+from qa.index import BM25Params, DocPart, Index, IndexBuilder, encode_spans
 
 #: Called after each file with (files done, files total, bytes done).
 Progress = Callable[[int, int, int], None]
@@ -60,8 +60,8 @@ def process_file(file: SourceFile, splitter: SentenceSplitter | None = None) -> 
     doc = read_document(file, warnings.append)
     if doc is None:
         return FileResult(file, None, warnings)
-    chunks = chunk_text(doc.text, doc.blocks, splitter)
-    return FileResult(file, encode_document(doc, chunks, doc.digest), warnings, doc.size)
+    starts, ends, paras = chunk_spans(doc.text, doc.blocks, splitter)
+    return FileResult(file, encode_spans(doc, starts, ends, paras, doc.digest), warnings, doc.size)
 
 
 def _file_size(file: SourceFile) -> int:

@@ -9,7 +9,10 @@ boundaries; a line break inside a paragraph is not.
 from __future__ import annotations
 
 import bisect
+import importlib
+import importlib.util
 import re
+import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -77,9 +80,7 @@ class SentenceSplitter:
     """A Punkt sentence splitter whose parameters round-trip through JSON."""
 
     def __init__(self, params: dict[str, Any] | None = None) -> None:
-        from nltk.tokenize.punkt import PunktParameters
-
-        p = PunktParameters()
+        p = _punkt().PunktParameters()
         if params:
             p.abbrev_types = set(params.get("abbrev_types", ()))
             p.collocations = {tuple(c) for c in params.get("collocations", ())}
@@ -88,13 +89,13 @@ class SentenceSplitter:
         p.abbrev_types |= ABBREVIATIONS
         self.params = p
         self._tokenizer: PunktSentenceTokenizer = _memo_tokenizer_class()(p)
+        self._period_context: Any = self._tokenizer._lang_vars.period_context_re()
+        self._realign: Any = self._tokenizer._lang_vars.re_boundary_realignment
 
     @classmethod
     def train(cls, texts: Iterable[str], limit: int = TRAIN_CHARS) -> SentenceSplitter:
         """Learn abbreviations and sentence starters from (a sample of) ``texts``."""
-        from nltk.tokenize.punkt import PunktTrainer
-
-        trainer = PunktTrainer()
+        trainer = _punkt().PunktTrainer()
         seen = 0
         for text in texts:
             if seen >= limit:
@@ -131,55 +132,175 @@ class SentenceSplitter:
             yield start, end  # no possible sentence end: the block is one sentence
             return
         for w_start, w_end in _windows(text, start, end):
-            piece = text[w_start:w_end]
-            for s, e in self._tokenizer.span_tokenize(piece):
+            for s, e in self._punkt_spans(text[w_start:w_end]):
                 yield w_start + s, w_start + e
 
-    def block_spans(self, text: str, blocks: Sequence[Block]) -> Iterator[tuple[int, int, int]]:
-        """Like :meth:`_block_spans`, but a break after ``?`` or ``!`` is undone when the
-        next sentence of the same block starts in lowercase ("“Is it true?” she asked.")."""
-        pending: tuple[int, int, int] | None = None
-        for span in self._block_spans(text, blocks):
-            if pending is not None:
-                if span[0] == pending[0] and _QUESTION_END.search(text, pending[1], pending[2]) and _starts_lower(
-                    text, span[1], span[2]
-                ):
-                    pending = (pending[0], pending[1], span[2])
-                    continue
-                yield pending
-            pending = span
-        if pending is not None:
-            yield pending
+    def _punkt_spans(self, text: str) -> list[tuple[int, int]]:
+        """Exactly ``PunktSentenceTokenizer.span_tokenize(text)``, in one loop.
 
-    def _block_spans(self, text: str, blocks: Sequence[Block]) -> Iterator[tuple[int, int, int]]:
-        """Yield ``(block index, start, end)`` sentence spans, never crossing a block.
+        nltk finds the candidate breaks, the word before each, the breaks and
+        the realigned boundaries in four chained generators; this is the same
+        algorithm (same regexes, same quirks, same memoised decisions) without
+        the generator and slice objects, which cost more than the decisions.
+        """
+        tokenizer = self._tokenizer
+        decide = tokenizer.text_contains_sentbreak
+        whitespace = _PUNKT_WHITESPACE
+        breaks: list[tuple[int, int]] = []
+        last_break = 0
+        # The candidate waiting to be decided: its match and the word before it.
+        pending: Any = None
+        p_start = p_stop = 0
+        for match in self._period_context.finditer(text):
+            m_start = match.start()
+            # Punkt's previous word: after the last ASCII whitespace since the
+            # previous candidate's word; whitespace right at that point (or none)
+            # means the previous word's start (nltk's "index 0 is falsy" rule).
+            i = m_start - 1
+            while i > p_stop and text[i] not in whitespace:
+                i -= 1
+            w_start = i + 1 if i > p_stop else p_start
+            if (
+                pending is not None
+                and p_stop <= w_start
+                and decide(text[p_start:p_stop] + pending.group() + pending.group("after_tok"))
+            ):
+                breaks.append((last_break, pending.end()))
+                nxt = pending.start("next_tok")
+                last_break = nxt if nxt >= 0 else pending.end()
+            pending, p_start, p_stop = match, w_start, m_start
+        if pending is not None and decide(text[p_start:p_stop] + pending.group() + pending.group("after_tok")):
+            breaks.append((last_break, pending.end()))
+            nxt = pending.start("next_tok")
+            last_break = nxt if nxt >= 0 else pending.end()
+        breaks.append((last_break, len(text.rstrip())))
+        # Realign closing quotes and brackets onto the sentence they end.
+        out: list[tuple[int, int]] = []
+        realign = 0
+        realign_re = self._realign
+        last = len(breaks) - 1
+        for k in range(last):
+            s1 = breaks[k][0] + realign
+            s1_end = breaks[k][1]
+            s2, s2_end = breaks[k + 1]
+            m = realign_re.match(text[s2:s2_end]) if s2 < s2_end and text[s2] in _REALIGN_FIRST else None
+            if m is not None:
+                out.append((s1, s2 + len(m.group(0).rstrip())))
+                realign = m.end()
+            else:
+                realign = 0
+                if s1 < s1_end:
+                    out.append((s1, s1_end))
+        s1, s1_end = breaks[last][0] + realign, breaks[last][1]
+        if s1 < s1_end:
+            out.append((s1, s1_end))
+        return out
+
+    def sentence_spans(self, text: str, blocks: Sequence[Block]) -> tuple[list[int], list[int], list[int]]:
+        """The chunks of ``text`` as three lists: start and end offsets, and block index.
+
+        What :func:`chunk_text` returns, without building a :class:`Chunk` per
+        sentence (indexing packs these lists into arrays directly).
+        """
+        starts: list[int] = []
+        ends: list[int] = []
+        paras: list[int] = []
+        spans = self._block_spans(text, blocks)
+        n = len(spans)
+        k = 0
+        big = MAX_CHUNK_CHARS
+        space = str.isspace
+        while k < n:
+            b, s, e = spans[k]
+            k += 1
+            # A break after ? or ! is undone when the next sentence of the same block
+            # starts in lowercase ("“Is it true?” she asked.").
+            while (
+                k < n and spans[k][0] == b and _QUESTION_END.search(text, s, e) and _starts_lower(text, *spans[k][1:])
+            ):
+                e = spans[k][2]
+                k += 1
+            if 0 < e - s <= big and not space(text[s]) and not space(text[e - 1]):
+                starts.append(s)
+                ends.append(e)
+                paras.append(b)
+                continue
+            for lo, hi in _cap(text, s, e):
+                starts.append(lo)
+                ends.append(hi)
+                paras.append(b)
+        return starts, ends, paras
+
+    def _block_spans(self, text: str, blocks: Sequence[Block]) -> list[tuple[int, int, int]]:
+        """``(block index, start, end)`` sentence spans, never crossing a block.
 
         Punkt runs once over a window of consecutive blocks (one call per block
         costs more than the splitting itself on short paragraphs) and its
         sentences are then cut at every block boundary, so blocks stay hard
         boundaries.
         """
+        out: list[tuple[int, int, int]] = []
+        bounds = [(block.start, block.end) for block in blocks]
         i = 0
-        while i < len(blocks):
-            j, w_end = i, blocks[i].end
-            while j + 1 < len(blocks) and blocks[j + 1].end - blocks[i].start <= MAX_WINDOW_CHARS:
+        while i < len(bounds):
+            j, w_end = i, bounds[i][1]
+            while j + 1 < len(bounds) and bounds[j + 1][1] - bounds[i][0] <= MAX_WINDOW_CHARS:
                 j += 1
-                w_end = blocks[j].end
+                w_end = bounds[j][1]
             b = i
-            for s, e in self.spans(text, blocks[i].start, w_end):
+            b_start, b_end = bounds[b]
+            for s, e in self.spans(text, bounds[i][0], w_end):
+                if b_start <= s < e <= b_end and b <= j:  # the usual case: inside the current block
+                    out.append((b, s, e))
+                    continue
                 while b <= j and s < e:
-                    block = blocks[b]
-                    if s >= block.end:
+                    b_start, b_end = bounds[b]
+                    if s >= b_end:
                         b += 1
                         continue
-                    lo, hi = max(s, block.start), min(e, block.end)
+                    lo, hi = max(s, b_start), min(e, b_end)
                     if lo < hi:
-                        yield b, lo, hi
-                    if e <= block.end:
+                        out.append((b, lo, hi))
+                    if e <= b_end:
                         break
-                    s = block.end
+                    s = b_end
                     b += 1
+                if b <= j:
+                    b_start, b_end = bounds[b]
             i = j + 1
+        return out
+
+
+_PUNKT: Any = None
+
+
+def _punkt() -> Any:
+    """nltk's ``punkt`` module, loaded without running ``nltk/__init__``.
+
+    Importing the whole nltk package costs ~0.5 s (most of a refresh after one
+    file changed); Punkt only needs a few small modules. As for the stemmer
+    (:func:`qa.tokens._load_porter`), they are loaded under placeholder parent
+    packages that are then dropped from ``sys.modules``, so a later real
+    ``import nltk`` starts clean.
+    """
+    global _PUNKT
+    if _PUNKT is None:
+        if "nltk.tokenize.punkt" in sys.modules:
+            _PUNKT = sys.modules["nltk.tokenize.punkt"]
+            return _PUNKT
+        before = set(sys.modules)
+        try:
+            for name in ("nltk", "nltk.tokenize"):
+                spec = importlib.util.find_spec(name)
+                if spec is None:  # pragma: no cover - nltk is a dependency
+                    raise ImportError(name)
+                sys.modules[name] = importlib.util.module_from_spec(spec)
+            _PUNKT = importlib.import_module("nltk.tokenize.punkt")
+        finally:
+            for name in set(sys.modules) - before:
+                if name == "nltk" or name.startswith("nltk."):
+                    del sys.modules[name]
+    return _PUNKT
 
 
 _MEMO_CLASS: Any = None
@@ -196,7 +317,7 @@ def _memo_tokenizer_class() -> Any:
     """
     global _MEMO_CLASS
     if _MEMO_CLASS is None:
-        from nltk.tokenize.punkt import PunktSentenceTokenizer
+        PunktSentenceTokenizer: Any = _punkt().PunktSentenceTokenizer
 
         lang_vars, token_cls = _direct_regex_classes()
 
@@ -236,7 +357,7 @@ def _direct(pattern: Any) -> Any:
 
 def _direct_regex_classes() -> tuple[Any, Any]:
     """Punkt's language variables and token class, calling their regexes directly."""
-    from nltk.tokenize import punkt
+    punkt: Any = _punkt()
 
     class DirectLangVars(punkt.PunktLanguageVars):  # type: ignore[misc]
         re_boundary_realignment = _direct(punkt.PunktLanguageVars.re_boundary_realignment)
@@ -262,6 +383,10 @@ def _direct_regex_classes() -> tuple[Any, Any]:
 
 
 _CANDIDATE = re.compile(r"[.?!]")
+#: What Punkt counts as whitespace when it looks for the word before a period.
+_PUNKT_WHITESPACE = frozenset(" \t\n\r\x0b\x0c")
+#: First characters of Punkt's boundary realignment (closing quotes and brackets).
+_REALIGN_FIRST = frozenset("\"')]}\u2018\u2019\u201c\u201d\xab\xbb")
 #: A span ending in ? or ! (closing quotes and brackets allowed after it).
 _QUESTION_END = re.compile(r"[?!][\"'\u201d\u2019)\]]*\s*\Z")
 
@@ -329,26 +454,33 @@ class LineIndex:
         return line, offset - self._starts[line - 1] + 1
 
 
+def chunk_spans(
+    text: str, blocks: Iterable[Block], splitter: SentenceSplitter
+) -> tuple[list[int], list[int], list[int]]:
+    """The chunks :func:`chunk_text` would return, as (starts, ends, block indexes) lists."""
+    return splitter.sentence_spans(text, list(blocks))
+
+
 def chunk_text(text: str, blocks: Iterable[Block], splitter: SentenceSplitter) -> list[Chunk]:
     """Split each block of ``text`` into sentence chunks, in document order."""
     lines = LineIndex(text)
-    chunks: list[Chunk] = []
     block_list = list(blocks)
-    for paragraph, s_start, s_end in splitter.block_spans(text, block_list):
+    starts, ends, paras = splitter.sentence_spans(text, block_list)
+    chunks: list[Chunk] = []
+    for ordinal, (start, end, paragraph) in enumerate(zip(starts, ends, paras, strict=True)):
         block = block_list[paragraph]
-        for start, end in _cap(text, s_start, s_end):
-            line, column = lines.locate(start)
-            chunks.append(
-                Chunk(
-                    start=start,
-                    end=end,
-                    line=line,
-                    column=column,
-                    ordinal=len(chunks),
-                    paragraph=paragraph,
-                    text=text[start:end],
-                    section=block.section,
-                    page=block.page,
-                )
+        line, column = lines.locate(start)
+        chunks.append(
+            Chunk(
+                start=start,
+                end=end,
+                line=line,
+                column=column,
+                ordinal=ordinal,
+                paragraph=paragraph,
+                text=text[start:end],
+                section=block.section,
+                page=block.page,
             )
+        )
     return chunks

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 import numpy as np
 
-from qa.tokens import CHUNK_SEP, joined_words, normal_word, normal_words, stem, tokenize
+from qa.tokens import CHUNK_SEP, joined_words, normal_word, normal_words, stem_all, tokenize
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -129,19 +129,60 @@ def _token_terms(texts: Sequence[str]) -> tuple[list[str], NDArray[np.int32], ND
     return list(terms), ids[keep], chunk_of[keep]
 
 
-def _encode_texts(texts: Sequence[str]) -> tuple[bytes, NDArray[np.int64]]:
+def _encode_texts(texts: Sequence[str], ascii_only: bool = False) -> tuple[bytes, NDArray[np.int64]]:
     """UTF-8 of the texts back to back, and each one's length in bytes."""
+    if ascii_only:  # one byte per character
+        return "".join(texts).encode("ascii"), np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
     pieces = [t.encode("utf-8", errors="surrogatepass") for t in texts]
-    return b"".join(pieces), np.array([len(p) for p in pieces], dtype=np.int64)
+    return b"".join(pieces), np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces))
+
+
+def _line_columns(text: str, starts: NDArray[np.int64]) -> tuple[NDArray[np.int32], NDArray[np.int32]]:
+    """1-based line and column (in characters) of each offset in ``starts``, vectorised."""
+    if text.isascii():
+        chars: NDArray[Any] = np.frombuffer(text.encode("ascii"), dtype=np.uint8)
+    else:
+        chars = np.frombuffer(text.encode("utf-32-le", errors="surrogatepass"), dtype=np.uint32)
+    line_starts = np.zeros(1, dtype=np.int64)
+    line_starts = np.concatenate((line_starts, np.flatnonzero(chars == 10) + 1))
+    line = np.searchsorted(line_starts, starts, side="right")  # bisect_right: the 1-based line
+    return line.astype(np.int32), (starts - line_starts[line - 1] + 1).astype(np.int32)
+
+
+def encode_spans(
+    doc: Document, starts: Sequence[int], ends: Sequence[int], paras: Sequence[int], fingerprint: str = ""
+) -> DocPart:
+    """Like :func:`encode_document`, from the chunks' offsets and block indexes
+    (:meth:`~qa.chunking.SentenceSplitter.sentence_spans`): no Chunk objects."""
+    text = doc.text
+    texts = [text[s:e] for s, e in zip(starts, ends, strict=True)]
+    c_start = np.array(starts, dtype=np.int64)
+    line, column = _line_columns(text, c_start)
+    para = np.array(paras, dtype=np.int32)
+    blocks = doc.blocks
+    sections: dict[str, int] = {}
+    block_section = np.full(len(blocks) + 1, -1, dtype=np.int32)
+    block_page = np.zeros(len(blocks) + 1, dtype=np.int32)
+    for b in dict.fromkeys(paras):  # in chunk order, so section ids follow first use
+        block = blocks[b]
+        if block.section is not None:
+            block_section[b] = sections.setdefault(block.section, len(sections))
+        block_page[b] = block.page or 0
+    cols: dict[str, Any] = {
+        "c_line": line,
+        "c_col": column,
+        "c_para": para,
+        "c_section": block_section[para],
+        "c_page": block_page[para],
+        "c_start": c_start,
+        "c_end": np.array(ends, dtype=np.int64),
+    }
+    return _pack_part(doc, texts, cols, list(sections), fingerprint, ascii_only=text.isascii())
 
 
 def encode_document(doc: Document, chunks: Sequence[Chunk], fingerprint: str = "") -> DocPart:
     """Tokenise ``chunks`` and pack them with their metadata into a :class:`DocPart`."""
     sections: dict[str, int] = {}
-    texts = [c.text for c in chunks]
-    terms, token_ids, chunk_of = _token_terms(texts)
-    blob, blens = _encode_texts(texts)
-    n = len(chunks)
     cols: dict[str, Any] = {
         "c_line": array("i", [c.line for c in chunks]),
         "c_col": array("i", [c.column for c in chunks]),
@@ -150,11 +191,27 @@ def encode_document(doc: Document, chunks: Sequence[Chunk], fingerprint: str = "
             "i", [-1 if c.section is None else sections.setdefault(c.section, len(sections)) for c in chunks]
         ),
         "c_page": array("i", [c.page or 0 for c in chunks]),
-        "c_len": np.bincount(chunk_of, minlength=n).astype(np.int32),
         "c_start": array("q", [c.start for c in chunks]),
         "c_end": array("q", [c.end for c in chunks]),
-        "c_blen": blens,
     }
+    return _pack_part(doc, [c.text for c in chunks], cols, list(sections), fingerprint)
+
+
+def _pack_part(
+    doc: Document,
+    texts: Sequence[str],
+    cols: dict[str, Any],
+    sections: list[str],
+    fingerprint: str,
+    *,
+    ascii_only: bool = False,
+) -> DocPart:
+    """Tokenise ``texts`` and pack them with the chunk columns ``cols``."""
+    terms, token_ids, chunk_of = _token_terms(texts)
+    n = len(texts)
+    cols["c_len"] = np.bincount(chunk_of, minlength=n).astype(np.int32)
+    blob, blens = _encode_texts(texts, ascii_only)
+    cols["c_blen"] = blens
     # (chunk, term) pairs -> postings with term frequencies, in one vectorised pass.
     vocab = max(len(terms), 1)
     keys, tf = np.unique(chunk_of * vocab + token_ids, return_counts=True)
@@ -171,7 +228,7 @@ def encode_document(doc: Document, chunks: Sequence[Chunk], fingerprint: str = "
         n_chunks=n,
         cols={k: v.tobytes() for k, v in cols.items()},
         blob=blob,
-        sections=list(sections),
+        sections=sections,
         terms=terms,
         p_term=(keys % vocab).astype(np.int32).tobytes(),
         p_chunk=(keys // vocab).astype(np.int32).tobytes(),
@@ -220,13 +277,9 @@ class IndexBuilder:
         if not ids and len(set(terms)) == len(terms):
             ids.update(zip(terms, range(len(terms)), strict=True))
             return np.arange(len(terms), dtype=np.int32)
-        out = np.empty(len(terms), dtype=np.int32)
-        for i, term in enumerate(terms):
-            tid = ids.get(term)
-            if tid is None:
-                tid = ids[term] = len(ids)
-            out[i] = tid
-        return out
+        new = [t for t in dict.fromkeys(terms) if t not in ids]
+        ids.update(zip(new, range(len(ids), len(ids) + len(new)), strict=True))
+        return np.fromiter(map(ids.__getitem__, terms), dtype=np.int32, count=len(terms))
 
     def _section_ids(self, sections: Sequence[str]) -> NDArray[np.int32]:
         table = self.sections
@@ -253,7 +306,7 @@ class IndexBuilder:
             self._cols[key].append(values)
         self._blob.write(part.blob)
         self._blob_size += len(part.blob)
-        stems = [stem(w) for w in part.terms]
+        stems = stem_all(part.terms)
         lut = self._term_ids(stems)
         p_term = lut[np.frombuffer(part.p_term, dtype=np.int32)]
         p_chunk = np.frombuffer(part.p_chunk, dtype=np.int32)

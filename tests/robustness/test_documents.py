@@ -286,14 +286,14 @@ def test_file_changing_during_indexing_is_picked_up_next_run(make_corpus: MakeCo
     import qa.build
 
     root = make_corpus({"a.txt": "A heron stays.", "b.txt": "A heron sleeps."})
-    real = qa.build.chunk_text
+    real = qa.build.chunk_spans
 
     def changing(text, blocks, splitter):  # type: ignore[no-untyped-def]
         if text == "A heron sleeps.":  # edited right after it was read
             (root / "b.txt").write_text("A heron wakes and flies to the zebra.", encoding="utf-8")
         return real(text, blocks, splitter)
 
-    monkeypatch.setattr(qa.build, "chunk_text", changing)
+    monkeypatch.setattr(qa.build, "chunk_spans", changing)
     index, _ = open_index([str(root)])
     assert search(index, "heron sleeps", k=1).hits[0].text == "A heron sleeps."  # what was read
     monkeypatch.undo()
