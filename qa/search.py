@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from qa.errors import QueryError
+from qa.rerank import DEFAULT_RERANK, Rerank, rerank_scores
 from qa.tokens import analyze, words
 
 if TYPE_CHECKING:
@@ -119,6 +120,8 @@ class Evidence:
     paragraph: float = 1.2
     title: float = 0.3
     expand: int = 20
+    paragraph_k1: float = 0.6
+    paragraph_b: float = 0.75
 
 
 DEFAULT_EVIDENCE = Evidence()
@@ -147,12 +150,13 @@ class Ranked:
                 + ev.title * self.title)
 
 
-def _paragraph_scores(index: Index, terms: list[str]) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
-    """BM25 of paragraphs as documents (Lucene idf, the index's k1 and b), sparse."""
+def _paragraph_scores(
+    index: Index, terms: list[str], k1: float, b: float
+) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    """BM25 of paragraphs as documents (Lucene idf), sparse."""
     pid, plen = index.paragraphs()
     n_par = len(plen)
     avg = float(plen.mean()) if n_par else 1.0
-    k1, b = index.params.k1, index.params.b
     a = index.arrays
     ids_parts, w_parts = [], []
     for term, qtf in Counter(terms).items():
@@ -185,7 +189,7 @@ def rank(index: Index, terms: list[str], ev: Evidence = DEFAULT_EVIDENCE) -> Ran
     constant = index.query_constant(known)
     sent = sent - constant
     pid, _ = index.paragraphs()
-    par_ids, par_w = _paragraph_scores(index, terms) if (ev.paragraph or ev.expand) else (ids[:0], sent[:0])
+    par_ids, par_w = _paragraph_scores(index, terms, ev.paragraph_k1, ev.paragraph_b) if (ev.paragraph or ev.expand) else (ids[:0], sent[:0])
     cand = ids
     if ev.expand and len(par_ids):
         best = par_ids[np.argsort(-par_w, kind="stable")[: ev.expand]]
@@ -239,11 +243,37 @@ def _title_scores(index: Index, cand: NDArray[np.int64], known: list[tuple[int, 
     return values[inverse]
 
 
-def dense_scores(index: Index, question: str, ev: Evidence = DEFAULT_EVIDENCE) -> NDArray[np.float64]:
-    """Final score of every chunk (non-candidates get the lowest), for evaluation."""
-    ranked = rank(index, query_terms(question), ev)
+def reranked(
+    index: Index, question: str, terms: list[str], ranked: Ranked, size: int, rr: Rerank = DEFAULT_RERANK
+) -> tuple[NDArray[np.int64], NDArray[np.float64], dict[str, NDArray[np.float64]]]:
+    """Re-score the ``size`` best first-stage candidates (:mod:`qa.rerank`).
+
+    Returns:
+        The shortlisted ids, their final scores, and the named parts of those scores.
+    """
+    best = [cid for cid, _ in top_k(ranked.ids, ranked.total, size)]
+    pos = np.searchsorted(ranked.ids, np.asarray(best, dtype=np.int64))
+    ids = ranked.ids[pos]
+    first = {"paragraph": ranked.paragraph[pos]}
+    scores, parts = rerank_scores(index, question, terms, ids, first, rr)
+    return ids, scores, parts
+
+
+def dense_scores(index: Index, question: str, ev: Evidence = DEFAULT_EVIDENCE,
+                 rr: Rerank = DEFAULT_RERANK) -> NDArray[np.float64]:
+    """Final order of every chunk as scores (non-candidates get the lowest), for evaluation.
+
+    Re-scored candidates come first, in their second-stage order; the others
+    follow in first-stage order.
+    """
+    terms = query_terms(question)
+    ranked = rank(index, terms, ev)
+    totals = ranked.total
     out = np.full(index.n_chunks, ranked.constant - 1.0)
-    out[ranked.ids] = ranked.total
+    out[ranked.ids] = totals
+    if rr.shortlist and len(totals):
+        ids, scores, _ = reranked(index, question, terms, ranked, rr.shortlist, rr)
+        out[ids] = scores - scores.min() + totals.max() + 1.0
     return out
 
 
@@ -300,23 +330,33 @@ def search(index: Index, question: str, k: int = 3, context: int = 1, with_expla
     q = check_question(question)
     terms = query_terms(q)
     ranked = rank(index, terms, DEFAULT_EVIDENCE)
-    totals = ranked.total
-    hits = []
-    for n, (cid, value) in enumerate(top_k(ranked.ids, totals, k), start=1):
-        parts: dict[str, float] = {}
-        if with_explain:
-            parts = explain(index, cid, terms)
-            i = int(np.searchsorted(ranked.ids, cid))
-            ev = ranked.ev
-            if ranked.constant:
-                parts["[bm25+ delta]"] = ranked.constant  # BM25Plus gives every sentence idf x delta
-            for name, arr, weight in (("[window]", ranked.window, ev.window),
-                                      ("[paragraph]", ranked.paragraph, ev.paragraph),
-                                      ("[title]", ranked.title, ev.title)):
-                if arr[i] * weight:
-                    parts[name] = float(arr[i] * weight)
-        hits.append(_hit(index, n, cid, value, context, parts))
+    rr = DEFAULT_RERANK
+    if rr.shortlist and len(ranked.ids):
+        ids, scores, parts = reranked(index, q, terms, ranked, max(rr.shortlist, k), rr)
+        where = {cid: j for j, cid in enumerate(ids.tolist())}
+        order = [(where[cid], cid, value) for cid, value in top_k(ids, scores, k)]
+        best = [(cid, value, {name: float(arr[j]) for name, arr in parts.items() if arr[j]} if with_explain else {})
+                for j, cid, value in order]
+    else:
+        best = [(cid, value, _first_stage_explain(index, ranked, cid, terms) if with_explain else {})
+                for cid, value in top_k(ranked.ids, ranked.total, k)]
+    hits = [_hit(index, n, cid, value, context, why) for n, (cid, value, why) in enumerate(best, start=1)]
     return Answer(question=q, terms=terms, hits=hits, missing=_missing_words(q, ranked.missing))
+
+
+def _first_stage_explain(index: Index, ranked: Ranked, cid: int, terms: list[str]) -> dict[str, float]:
+    """Per-term contributions and evidence of a first-stage score (second stage off)."""
+    parts = explain(index, cid, terms)
+    i = int(np.searchsorted(ranked.ids, cid))
+    ev = ranked.ev
+    if ranked.constant:
+        parts["[bm25+ delta]"] = ranked.constant  # BM25Plus gives every sentence idf x delta
+    for name, arr, weight in (("[window]", ranked.window, ev.window),
+                              ("[paragraph]", ranked.paragraph, ev.paragraph),
+                              ("[title]", ranked.title, ev.title)):
+        if arr[i] * weight:
+            parts[name] = float(arr[i] * weight)
+    return parts
 
 
 def _hit(index: Index, rank: int, cid: int, value: float, context: int, parts: dict[str, float]) -> Hit:
