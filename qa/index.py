@@ -549,21 +549,17 @@ class Index:
         return found
 
     def neighbours(self, cid: int, before: int, after: int) -> tuple[list[int], list[int]]:
-        """Ids of up to ``before``/``after`` chunks around ``cid`` in its paragraph."""
+        """Ids of up to ``before``/``after`` chunks around ``cid`` in its paragraph.
+
+        A paragraph is a run of chunks (``g_start`` holds where each begins),
+        so this is two lookups, however long the paragraph.
+        """
         a = self.arrays
-        doc, para = int(a["c_doc"][cid]), int(a["c_para"][cid])
-        prev: list[int] = []
-        i = cid - 1
-        while len(prev) < before and i >= 0 and int(a["c_doc"][i]) == doc and int(a["c_para"][i]) == para:
-            prev.insert(0, i)
-            i -= 1
-        nxt: list[int] = []
-        i = cid + 1
-        n = self.n_chunks
-        while len(nxt) < after and i < n and int(a["c_doc"][i]) == doc and int(a["c_para"][i]) == para:
-            nxt.append(i)
-            i += 1
-        return prev, nxt
+        p = int(a["g_pid"][cid])
+        first, end = int(a["g_start"][p]), int(a["g_start"][p + 1])
+        prev = range(max(first, cid - max(before, 0)), cid)
+        nxt = range(cid + 1, min(end, cid + 1 + max(after, 0)))
+        return list(prev), list(nxt)
 
     def paragraph(self, cid: int) -> list[int]:
         """Ids of every chunk in the paragraph of ``cid``."""

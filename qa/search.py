@@ -314,8 +314,12 @@ def _title_scores(index: Index, cand: NDArray[np.int64], known: list[tuple[int, 
 
 def _occurs(terms: list[tuple[str, float]], headings: list[frozenset[str]]) -> NDArray[np.bool_]:
     """Which terms (columns) each heading (rows) holds."""
-    table = [[term in heading for term, _ in terms] for heading in headings]
-    return np.array(table, dtype=bool).reshape(len(headings), len(terms))
+    table = np.zeros((len(headings), len(terms)), dtype=bool)
+    wanted = frozenset(term for term, _ in terms)
+    for row, heading in enumerate(headings):
+        if not heading.isdisjoint(wanted):  # most headings hold none of the question's terms
+            table[row] = [term in heading for term, _ in terms]
+    return table
 
 
 def dense_scores(index: Index, question: str, ev: Evidence = DEFAULT_EVIDENCE) -> NDArray[np.float64]:

@@ -143,3 +143,19 @@ def test_sum_runs_adds_like_bincount_in_run_order() -> None:
         unique, inverse = np.unique(np.concatenate(runs), return_inverse=True)
         assert ids.tolist() == unique.tolist()
         assert sums.tolist() == np.bincount(inverse, weights=np.concatenate(weights)).tolist()  # bit for bit
+
+
+def test_neighbours_stay_in_the_paragraph(make_corpus: Callable[..., Path]) -> None:
+    rng = random.Random(9)
+    root = make_corpus({f"doc{i}.md": random_markdown(rng) for i in range(4)})
+    index, _ = open_index([str(root)])
+    place = [(int(index.arrays["c_doc"][c]), int(index.arrays["c_para"][c])) for c in range(index.n_chunks)]
+    for cid in range(index.n_chunks):
+        first, end = cid, cid + 1
+        while first > 0 and place[first - 1] == place[cid]:
+            first -= 1
+        while end < index.n_chunks and place[end] == place[cid]:
+            end += 1
+        for before, after in ((0, 0), (1, 1), (2, 0), (0, 3), (1 << 30, 1 << 30)):
+            want = (list(range(max(first, cid - before), cid)), list(range(cid + 1, min(end, cid + 1 + after))))
+            assert index.neighbours(cid, before, after) == want
