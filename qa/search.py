@@ -239,7 +239,7 @@ def _window(cand: NDArray[np.int64], cpar: NDArray[np.int32], sentence: NDArray[
     window = np.zeros(len(cand))
     if len(cand) > 1:
         adjacent = (cand[1:] - 1 == cand[:-1]) & (cpar[1:] == cpar[:-1])
-        window[1:] += np.where(adjacent, sentence[:-1], 0.0)
+        window[1:] = np.where(adjacent, sentence[:-1], 0.0)
         window[:-1] += np.where(adjacent, sentence[1:], 0.0)
     return window
 
@@ -254,8 +254,8 @@ def _per_candidate(cpar: NDArray[np.int32], par_ids: NDArray[np.int64], par_w: N
     heads = cpar[first]
     if len(heads) == len(par_ids) and bool((heads == par_ids).all()):
         # Every candidate's paragraph has a question term, and every such paragraph holds a candidate.
-        out[:] = par_w[np.cumsum(first) - 1]
-        return out
+        spread: NDArray[np.float64] = par_w[np.cumsum(first) - 1]
+        return spread
     pos = np.searchsorted(par_ids, cpar)
     inside = (pos < len(par_ids)) & (par_ids[np.minimum(pos, len(par_ids) - 1)] == cpar)
     out[inside] = par_w[pos[inside]]
