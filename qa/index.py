@@ -341,7 +341,7 @@ def _paragraph_postings(a: dict[str, NDArray[Any]]) -> tuple[NDArray[Any], NDArr
     first[1:] = pids[1:] != pids[:-1]
     first[ptr[:-1][ptr[:-1] < len(pids)]] = True  # a term's first posting starts a run
     starts = np.flatnonzero(first)
-    tf = np.add.reduceat(np.asarray(a["p_tf"], dtype=np.int64), starts) if len(starts) else np.zeros(0, np.int64)
+    tf = np.add.reduceat(a["p_tf"], starts, dtype=np.int64) if len(starts) else np.zeros(0, np.int64)
     q_ptr = np.searchsorted(starts, ptr).astype(np.int64)
     return q_ptr, pids[starts].astype(np.int32), tf.astype(np.int32)
 
