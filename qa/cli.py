@@ -191,13 +191,19 @@ def _progress_callback() -> tuple[Callable[[int, int, int], None], Callable[[], 
 def _open(args: argparse.Namespace, rebuild: bool = False) -> tuple[Index, OpenReport]:
     from qa.engine import open_index
 
-    update, stop = _progress_callback()
+    show, stop = _progress_callback()
+
+    def update(done: int, total: int, nbytes: int) -> None:
+        _checkpoint()
+        show(done, total, nbytes)
+
     try:
         from qa.corpus import Filters
 
         filters = Filters(tuple(args.include or ()), tuple(args.exclude or ()))
         return open_index(
-            args.docs, filters=filters, rebuild=rebuild, cache=not args.no_cache, warn=warn, progress=update
+            args.docs, filters=filters, rebuild=rebuild, cache=not args.no_cache, warn=warn, progress=update,
+            checkpoint=_checkpoint,
         )
     finally:
         stop()
@@ -303,6 +309,10 @@ def cmd_repl(args: argparse.Namespace) -> int:
     console = make_console(sys.stdout, color)
     settings = Settings(k=max(args.top, 1), context=args.context, explain=args.explain)
     lines = None if _is_tty(sys.stdin) else _read_questions(sys.stdin)
+    # The session handles Ctrl-C itself (it clears the line or stops a re-index and goes on).
+    with contextlib.suppress(ValueError):
+        if signal.getsignal(signal.SIGINT) is _on_signal:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
     return start(lambda rebuild: _open(args, rebuild=rebuild), settings, console, lines=lines, debug=args.debug)
 
 
@@ -331,8 +341,23 @@ COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
 # -- the one top-level handler ------------------------------------------
 
 
-def _on_sigterm(signum: int, frame: FrameType | None) -> None:
-    raise Terminated()
+#: Signals received, latched: an exception raised from a handler is lost when
+#: it lands inside a ``__del__`` (Python ignores those), so indexing also checks
+#: this list at each file and before it commits (:func:`_checkpoint`).
+_SIGNALLED: list[int] = []
+
+
+def _on_signal(signum: int, frame: FrameType | None) -> None:
+    _SIGNALLED.append(signum)
+    _checkpoint()
+
+
+def _checkpoint() -> None:
+    """Raise for a signal received earlier, even if its first exception was swallowed."""
+    if _SIGNALLED:
+        if _SIGNALLED[0] == signal.SIGTERM:
+            raise Terminated()
+        raise KeyboardInterrupt
 
 
 def _silence_stdout() -> None:
@@ -347,8 +372,11 @@ def _silence_stdout() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run qa; return the exit status (never raises, never prints a traceback unless --debug)."""
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    _SIGNALLED.clear()
     with contextlib.suppress(ValueError):  # not the main thread (embedded use)
-        signal.signal(signal.SIGTERM, _on_sigterm)
+        signal.signal(signal.SIGTERM, _on_signal)
+        if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            signal.signal(signal.SIGINT, _on_signal)
     try:
         args = build_parser().parse_args(argv)
         if sys.stdout is None:

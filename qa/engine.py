@@ -6,7 +6,7 @@ This is the one path the CLI, the REPL and Python users share.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -58,8 +58,12 @@ def open_index(
     cache: bool = True,
     warn: Warn | None = None,
     progress: Progress | None = None,
+    checkpoint: Callable[[], None] | None = None,
 ) -> tuple[Index, OpenReport]:
     """Return a ready index over ``roots`` (default: ``$QA_DOCS`` or the seeds).
+
+    ``checkpoint`` is called just before a new index is committed: it may raise
+    to abandon the build (the CLI raises there for a signal it received).
 
     Raises:
         CorpusError: a root does not exist, or no document could be read.
@@ -87,7 +91,7 @@ def open_index(
             return index, report
     if skipped:
         note(f"skipped {skipped} file{'s' if skipped != 1 else ''} with unsupported extensions")
-    index = _build_and_save(report, files, params, cache, note, progress, rebuild)
+    index = _build_and_save(report, files, params, cache, note, progress, rebuild, checkpoint)
     report.built = True
     return index, report
 
@@ -156,6 +160,7 @@ def _build_and_save(
     note: Warn,
     progress: Progress | None,
     rebuild: bool,
+    checkpoint: Callable[[], None] | None = None,
 ) -> Index:
     if not cache:
         return _build(None, files, params, note, progress, None)
@@ -176,6 +181,8 @@ def _build_and_save(
             return _build(old, files, params, note, progress, None, report.folder)
         with writer:
             index = _build(old, files, params, note, progress, writer, report.folder)
+            if checkpoint is not None:
+                checkpoint()
             try:
                 writer.commit(index)
             except OSError as exc:

@@ -32,7 +32,7 @@ from qa.index import FORMAT_VERSION, Index
 
 _ARRAYS = (
     "c_doc c_line c_col c_para c_section c_page c_len c_start c_end c_bstart c_bend "
-    "blob p_chunk p_tf p_ptr p_w t_blob t_off t_idf g_pid g_start g_len"
+    "blob p_chunk p_tf p_ptr p_w t_blob t_off t_idf g_pid g_start g_len q_ptr q_par q_tf"
 ).split()
 
 
@@ -259,6 +259,8 @@ def _validate(arrays: dict[str, Any], meta: dict[str, Any]) -> None:
         and int(arrays["t_idf"].shape[0]) == n_terms
         and int(arrays["g_pid"].shape[0]) == n
         and int(arrays["g_start"].shape[0]) == int(arrays["g_len"].shape[0]) + 1
+        and int(arrays["q_ptr"].shape[0]) == n_terms + 1
+        and int(arrays["q_par"].shape[0]) == int(arrays["q_tf"].shape[0]) == int(arrays["q_ptr"][-1])
         and int(arrays["p_tf"].shape[0]) == n_post == int(arrays["p_w"].shape[0])
         and (n_terms < 0 or int(arrays["p_ptr"][-1]) == n_post)
         and (n == 0 or int(arrays["c_bend"][-1]) <= int(arrays["blob"].shape[0]))
