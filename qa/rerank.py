@@ -139,6 +139,7 @@ class Fields:
     """Per-candidate lengths and neighbours, shared by every term."""
 
     ids: NDArray[np.int64]
+    pid: NDArray[np.int64]
     prev: NDArray[np.int64]
     next: NDArray[np.int64]
     has_prev: NDArray[np.bool_]
@@ -165,7 +166,7 @@ def _fields(index: Index, ids: NDArray[np.int64], rr: Rerank) -> Fields:
     avg = index.avgdl or 1.0
     avg_par = float(plen.mean()) if len(plen) else 1.0
     return Fields(
-        ids=ids, prev=prev, next=nxt, has_prev=has_prev, has_next=has_next, lo=lo, hi=hi,
+        ids=ids, pid=p, prev=prev, next=nxt, has_prev=has_prev, has_next=has_next, lo=lo, hi=hi,
         norm_s=1 - rr.sentence_b + rr.sentence_b * own / avg,
         norm_w=1 - rr.window_b + rr.window_b * win / (2 * avg),
         norm_p=1 - rr.paragraph_b + rr.paragraph_b * plen[p] / avg_par,
@@ -211,8 +212,8 @@ def field_scores(index: Index, ids: NDArray[np.int64], terms: list[str], rr: Rer
         ptf = np.asarray(a["p_tf"][lo:hi])
         own = _tf(pc, ptf, ids)
         win = np.where(f.has_prev, _tf(pc, ptf, f.prev), 0) + np.where(f.has_next, _tf(pc, ptf, f.next), 0)
-        cum = np.concatenate(([0], np.cumsum(ptf, dtype=np.int64)))
-        par = cum[np.searchsorted(pc, f.hi)] - cum[np.searchsorted(pc, f.lo)]
+        qpar, qtf_par = index.paragraph_postings(tid)
+        par = _tf(np.asarray(qpar), np.asarray(qtf_par), f.pid)
         rest = np.maximum(par - own - win, 0)
         heading = np.array([term in h for h in headings], dtype=np.float64)
         tf = own / f.norm_s + rr.window * win / f.norm_w + rr.paragraph * rest / f.norm_p + rr.heading * heading
