@@ -391,4 +391,23 @@ def run() -> NoReturn:
             sys.stdout.flush()
     except (BrokenPipeError, OSError, ValueError):
         _silence_stdout()
+    if _nothing_left_to_do():
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            sys.stderr.flush()
+        os._exit(int(code))  # skip tearing down numpy and every module: ~10% of a one-shot question
     sys.exit(int(code))
+
+
+def _nothing_left_to_do() -> bool:
+    """Whether exiting now, without the interpreter's cleanup, loses nothing.
+
+    True when no exit handler is registered and no other thread or worker
+    process can still be running (a REPL's helpers, an indexing pool).
+    """
+    import atexit
+
+    threading = sys.modules.get("threading")
+    if threading is not None and threading.active_count() > 1:
+        return False
+    handlers = getattr(atexit, "_ncallbacks", lambda: 1)()  # CPython; elsewhere assume some
+    return handlers == 0 and "multiprocessing" not in sys.modules

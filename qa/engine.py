@@ -22,7 +22,7 @@ from qa.corpus import (
     source_files,
 )
 from qa.errors import CorpusError, IndexStoreError
-from qa.index import BM25Params, DocInfo, Index
+from qa.index import BM25Params, DocList, Index
 from qa.store import GenerationWriter, index_dir, load, load_punkt, locked
 
 if TYPE_CHECKING:
@@ -54,7 +54,7 @@ def is_fresh(index: Index, paths: Sequence[str]) -> bool:
 
     One ``stat`` per file: size and modification time must be those indexed.
     """
-    indexed = {d.path: (d.size, d.mtime_ns) for d in index.docs}
+    indexed = {d["path"]: (d["size"], d["mtime_ns"]) for d in index.meta["docs"]}  # rows: no DocInfo objects
     indexed.update({p: (s, m) for p, (s, m) in index.meta.get("unread", {}).items()})
     if len(indexed) != len(paths):
         return False
@@ -231,7 +231,7 @@ def _build(
     for doc in index.meta["docs"]:
         if doc["path"] in plan.touched:
             doc["mtime_ns"] = plan.touched[doc["path"]]
-    index.docs = [DocInfo(**d) for d in index.meta["docs"]]
+    index.docs = DocList(index.meta["docs"])
     unread = dict(plan.unread)
     for path in index.meta.pop("unread_paths", []):
         key = _stat_key(Path(path))
