@@ -413,10 +413,42 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def run() -> NoReturn:
     """Console-script entry point."""
+    _fewer_collections()
     code = main()
     try:
         if sys.stdout is not None:
             sys.stdout.flush()
     except (BrokenPipeError, OSError, ValueError):
         _silence_stdout()
+    if _nothing_left_to_do():
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            sys.stderr.flush()
+        os._exit(int(code))  # skip tearing down numpy and every module: ~10% of a one-shot question
     sys.exit(int(code))
+
+
+def _fewer_collections() -> None:
+    """Collect young objects every 50,000 allocations instead of 700.
+
+    Starting up creates a few hundred thousand objects that all stay alive
+    (modules, classes, numpy's types): at the default threshold the collector
+    runs hundreds of times for nothing, ~3% of a one-shot question.
+    """
+    import gc
+
+    gc.set_threshold(50_000, *gc.get_threshold()[1:])
+
+
+def _nothing_left_to_do() -> bool:
+    """Whether exiting now, without the interpreter's cleanup, loses nothing.
+
+    True when no exit handler is registered and no other thread or worker
+    process can still be running (a REPL's helpers, an indexing pool).
+    """
+    import atexit
+
+    threading = sys.modules.get("threading")
+    if threading is not None and threading.active_count() > 1:
+        return False
+    handlers = getattr(atexit, "_ncallbacks", lambda: 1)()  # CPython; elsewhere assume some
+    return handlers == 0 and "multiprocessing" not in sys.modules

@@ -12,9 +12,9 @@ from __future__ import annotations
 import io
 import itertools
 from array import array
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, replace
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO, overload
 
 import numpy as np
 
@@ -62,6 +62,42 @@ class DocInfo:
     first: int
     count: int
     fingerprint: str = ""
+
+
+class DocList(Sequence[DocInfo]):
+    """An index's documents, each made into a :class:`DocInfo` when first read.
+
+    A cached folder of 50,000 notes would otherwise build 50,000 objects
+    before answering a question that cites three of them.
+    """
+
+    __slots__ = ("_made", "_rows")
+
+    def __init__(self, rows: Sequence[dict[str, Any]]) -> None:
+        self._rows = rows
+        self._made: dict[int, DocInfo] = {}
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    @overload
+    def __getitem__(self, i: int) -> DocInfo: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[DocInfo]: ...
+
+    def __getitem__(self, i: int | slice) -> DocInfo | list[DocInfo]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self._rows)))]
+        if i < 0:
+            i += len(self._rows)
+        doc = self._made.get(i)
+        if doc is None:
+            doc = self._made[i] = DocInfo(**self._rows[i])
+        return doc
+
+    def __iter__(self) -> Iterator[DocInfo]:
+        return (self[i] for i in range(len(self._rows)))
 
 
 _CHUNK_INT32 = ("c_doc", "c_line", "c_col", "c_para", "c_section", "c_page", "c_len")
@@ -479,7 +515,7 @@ class Index:
     def __init__(self, arrays: dict[str, NDArray[Any]], meta: dict[str, Any]) -> None:
         self.arrays = arrays
         self.meta = meta
-        self.docs = [DocInfo(**d) for d in meta["docs"]]
+        self.docs: Sequence[DocInfo] = DocList(meta["docs"])
         self.sections: list[str] = list(meta.get("sections", []))
         self.params = BM25Params(**meta["params"]) if "params" in meta else BM25Params()
         self._term_cache: dict[str, int] = {}
