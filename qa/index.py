@@ -652,7 +652,7 @@ class Index:
         """
         if self._paragraph_norms is None or self._paragraph_norms[0] != (k1, b):
             _, plen = self.paragraphs()
-            avg = float(plen.mean()) if len(plen) else 1.0
+            avg = (float(plen.mean()) if len(plen) else 0.0) or 1.0  # all-stopword corpora have length 0
             self._paragraph_norms = ((k1, b), k1 * (1 - b + b * plen / avg))
         return self._paragraph_norms[1]
 

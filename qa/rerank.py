@@ -164,7 +164,7 @@ def _fields(index: Index, ids: NDArray[np.int64], rr: Rerank) -> Fields:
     own = np.asarray(c_len[ids], dtype=np.float64)
     win = np.where(has_prev, c_len[prev], 0) + np.where(has_next, c_len[nxt], 0)
     avg = index.avgdl or 1.0
-    avg_par = float(plen.mean()) if len(plen) else 1.0
+    avg_par = (float(plen.mean()) if len(plen) else 0.0) or 1.0
     return Fields(
         ids=ids, pid=p, prev=prev, next=nxt, has_prev=has_prev, has_next=has_next, lo=lo, hi=hi,
         norm_s=1 - rr.sentence_b + rr.sentence_b * own / avg,
