@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qa.errors import CorpusError
-from qa.formats import SUPPORTED_EXTENSIONS, Block, extract, is_supported
+from qa.formats import SUPPORTED_EXTENSIONS, Block, extract
 
 if TYPE_CHECKING:
     from pathspec import GitIgnoreSpec
@@ -76,10 +76,6 @@ def display_name(path: Path, cwd: Path | None = None) -> str:
         return str(path.relative_to(cwd))
     except ValueError:
         return str(path)
-
-
-def _absolute(raw: str) -> Path:
-    return Path(os.path.abspath(os.path.expanduser(raw)))
 
 
 IGNORE_FILES = (".gitignore", ".qaignore")
@@ -147,61 +143,109 @@ def discover(
     Raises:
         CorpusError: a root does not exist.
     """
-    rules = _Rules.of(filters)
-    found: dict[Path, SourceFile] = {}
-    skipped = 0
+    paths, skipped = discover_paths(roots, warn, filters)
+    return source_files(paths), skipped
+
+
+def source_files(paths: Iterable[str]) -> list[SourceFile]:
+    """:class:`SourceFile` objects (with display names) for absolute paths from :func:`discover_paths`."""
     cwd = Path.cwd()
+    out = []
+    for raw in paths:
+        path = Path(raw)
+        out.append(SourceFile(path, display_name(path, cwd)))
+    return out
+
+
+def discover_paths(
+    roots: Sequence[str], warn: Warn = _ignore, filters: Filters | None = None
+) -> tuple[list[str], int]:
+    """What :func:`discover` finds, as sorted absolute path strings.
+
+    Plain strings all the way: checking that a cached index is fresh walks
+    every file of the corpus, and ``pathlib`` objects would cost more than
+    the ``stat`` calls themselves on a folder of 50,000 notes.
+    """
+    rules = _Rules.of(filters)
+    found: set[str] = set()
+    skipped = 0
     for raw in roots:
-        root = _absolute(raw)
-        if not root.exists():
+        root = os.path.abspath(os.path.expanduser(raw))
+        if not os.path.exists(root):
             raise CorpusError(f"no such file or folder: {raw}")
-        paths = _walk(root, warn, rules) if root.is_dir() else iter([root])
-        for path in paths:
-            if path != root:
-                rel = path.relative_to(root).as_posix()
+        if not os.path.isdir(root):
+            found.add(root)  # a file named as a root is always read
+            continue
+        prefix = root if root.endswith(os.sep) else root + os.sep
+        filtered = rules.include is not None or rules.exclude is not None
+        for path, name in _walk(root, warn, rules):
+            if filtered:
+                rel = _posix(path[len(prefix) :])
                 if rules.excluded(rel):
                     continue
                 if rules.include is not None:
-                    if not rules.include.match_file(rel):
-                        continue
-                elif not is_supported(path):
-                    skipped += 1
+                    if rules.include.match_file(rel):
+                        found.add(path)
                     continue
-            if path not in found:
-                found[path] = SourceFile(path, display_name(path, cwd))
-    return sorted(found.values(), key=lambda f: str(f.path)), skipped
+            if _supported_name(name):
+                found.add(path)
+            else:
+                skipped += 1
+    return sorted(found), skipped
 
 
-def _read_ignores(folder: Path, warn: Warn) -> GitIgnoreSpec | None:
-    """The rules of ``folder``'s .gitignore then .qaignore (later lines win), if any."""
+def _posix(rel: str) -> str:
+    return rel if os.sep == "/" else rel.replace(os.sep, "/")
+
+
+def _supported_name(name: str) -> bool:
+    """:func:`qa.formats.is_supported` on a file name, with pathlib's idea of a suffix."""
+    dot = name.rfind(".")
+    suffix = name[dot:] if 0 < dot < len(name) - 1 else ""
+    return suffix.lower() in SUPPORTED_EXTENSIONS or not suffix
+
+
+def _read_ignores(folder: str, names: set[str], warn: Warn) -> GitIgnoreSpec | None:
+    """The rules of ``folder``'s .gitignore then .qaignore (later lines win), if any.
+
+    ``names`` are the folder's entries: only ignore files that exist are opened.
+    """
     lines: list[str] = []
     for name in IGNORE_FILES:
+        if name not in names:
+            continue
+        path = os.path.join(folder, name)
         try:
-            lines += (folder / name).read_text(encoding="utf-8", errors="replace").splitlines()
+            with open(path, encoding="utf-8", errors="replace") as handle:
+                lines += handle.read().splitlines()
         except FileNotFoundError:
             continue
         except OSError as exc:
-            warn(f"cannot read {folder / name}: {exc.strerror or exc}")
+            warn(f"cannot read {path}: {exc.strerror or exc}")
     return _spec(lines) if any(line.strip() for line in lines) else None
 
 
-def _walk(root: Path, warn: Warn, rules: _Rules) -> Iterator[Path]:
-    """Yield files under ``root``: symlinks followed once, hidden, ignored and excluded names skipped."""
+_Specs = list[tuple[str, "GitIgnoreSpec"]]
+
+
+def _walk(root: str, warn: Warn, rules: _Rules) -> Iterator[tuple[str, str]]:
+    """Yield (path, name) of files under ``root``: symlinks followed once; hidden, ignored, excluded skipped."""
     seen: set[tuple[int, int]] = set()
-    stack: list[tuple[Path, list[tuple[Path, GitIgnoreSpec]]]] = [(root, [])]
+    prefix = root if root.endswith(os.sep) else root + os.sep
+    stack: list[tuple[str, _Specs]] = [(root, [])]
     while stack:
         folder, specs = stack.pop()
         try:
-            st = folder.stat()
+            st = os.stat(folder)
             key = (st.st_dev, st.st_ino)
             if key in seen:
                 continue  # a symlink loop or a second link to the same folder
             seen.add(key)
-            entries = sorted(os.scandir(folder), key=lambda e: e.name, reverse=True)
+            entries = list(os.scandir(folder))
         except OSError as exc:
             warn(f"cannot read folder {folder}: {exc.strerror or exc}")
             continue
-        own = _read_ignores(folder, warn)
+        own = _read_ignores(folder, {e.name for e in entries if e.name in IGNORE_FILES}, warn)
         if own is not None:
             specs = [*specs, (folder, own)]
         for entry in entries:
@@ -209,21 +253,21 @@ def _walk(root: Path, warn: Warn, rules: _Rules) -> Iterator[Path]:
                 continue
             try:
                 is_dir = entry.is_dir()
-                path = Path(entry.path)
+                path = entry.path
                 if specs and ignored(path, is_dir, specs):
                     continue
                 if is_dir:
-                    if not rules.prunes(path.relative_to(root).as_posix()):
+                    if not rules.prunes(_posix(path[len(prefix) :])):
                         stack.append((path, specs))
                 elif entry.is_file():
-                    yield path
+                    yield path, entry.name
                 elif entry.is_symlink():
                     warn(f"skipping broken link {entry.path}")
             except OSError as exc:
                 warn(f"cannot read {entry.path}: {exc.strerror or exc}")
 
 
-def ignored(path: Path, is_dir: bool, specs: Sequence[tuple[Path, GitIgnoreSpec]]) -> bool:
+def ignored(path: str, is_dir: bool, specs: Sequence[tuple[str, GitIgnoreSpec]]) -> bool:
     """Whether the ignore files of the path's folder and its parents ignore it.
 
     ``specs`` are (folder, rules) from the outermost folder in: as in git, the
@@ -231,7 +275,7 @@ def ignored(path: Path, is_dir: bool, specs: Sequence[tuple[Path, GitIgnoreSpec]
     ``!keep.log`` in a subfolder re-includes what a parent's ``*.log`` ignores.
     """
     for base, spec in reversed(specs):
-        rel = path.relative_to(base).as_posix()
+        rel = _posix(path[len(base.rstrip(os.sep)) + 1 :])
         verdict = _folder_verdict(spec, rel + "/") if is_dir else spec.check_file(rel).include
         if verdict is not None:
             return verdict

@@ -6,14 +6,23 @@ This is the one path the CLI, the REPL and Python users share.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from qa.corpus import Filters, SourceFile, Warn, content_digest, default_roots, discover, no_documents_message
+from qa.corpus import (
+    Filters,
+    SourceFile,
+    Warn,
+    content_digest,
+    default_roots,
+    discover_paths,
+    no_documents_message,
+    source_files,
+)
 from qa.errors import CorpusError, IndexStoreError
-from qa.index import BM25Params, DocInfo, Index
+from qa.index import BM25Params, DocList, Index
 from qa.store import GenerationWriter, index_dir, load, load_punkt, locked, reusable_blob
 
 if TYPE_CHECKING:
@@ -32,7 +41,7 @@ class OpenReport:
     warnings: list[str] = field(default_factory=list)
 
 
-def _stat_key(path: Path) -> tuple[int, int] | None:
+def _stat_key(path: str | Path) -> tuple[int, int] | None:
     try:
         st = os.stat(path)
     except OSError:
@@ -40,13 +49,24 @@ def _stat_key(path: Path) -> tuple[int, int] | None:
     return st.st_size, st.st_mtime_ns
 
 
-def is_fresh(index: Index, files: Sequence[SourceFile]) -> bool:
-    """True when the index was built from exactly these files, unchanged."""
-    indexed = {d.path: (d.size, d.mtime_ns) for d in index.docs}
+def is_fresh(index: Index, paths: Sequence[str]) -> bool:
+    """True when the index was built from exactly the files ``paths``, unchanged.
+
+    One ``stat`` per file: size and modification time must be those indexed.
+    """
+    indexed = {d["path"]: (d["size"], d["mtime_ns"]) for d in index.meta["docs"]}  # rows: no DocInfo objects
     indexed.update({p: (s, m) for p, (s, m) in index.meta.get("unread", {}).items()})
-    if len(indexed) != len(files):
+    if len(indexed) != len(paths):
         return False
-    return all(indexed.get(str(f.path)) == _stat_key(f.path) for f in files)
+    stat = os.stat
+    for path in paths:
+        try:
+            st = stat(path)
+        except OSError:
+            return False
+        if indexed.get(path) != (st.st_size, st.st_mtime_ns):
+            return False
+    return True
 
 
 def open_index(
@@ -58,8 +78,12 @@ def open_index(
     cache: bool = True,
     warn: Warn | None = None,
     progress: Progress | None = None,
+    checkpoint: Callable[[], None] | None = None,
 ) -> tuple[Index, OpenReport]:
     """Return a ready index over ``roots`` (default: ``$QA_DOCS`` or the seeds).
+
+    ``checkpoint`` is called just before a new index is committed: it may raise
+    to abandon the build (the CLI raises there for a signal it received).
 
     Raises:
         CorpusError: a root does not exist, or no document could be read.
@@ -72,14 +96,14 @@ def open_index(
             warn(message)
 
     roots = list(roots) if roots else default_roots()
-    files, skipped = discover(roots, note, filters)
+    paths, skipped = discover_paths(roots, note, filters)
     folder = index_dir(roots, filters.key() if filters else None)
     report = OpenReport(roots=roots, folder=folder, skipped_unsupported=skipped, warnings=warnings)
-    if not files:
+    if not paths:
         raise CorpusError(no_documents_message(roots))
     params = params or BM25Params()
     if cache and not rebuild:
-        index = _try_load(report.folder, files, note)
+        index = _try_load(report.folder, paths, note)
         if index is not None:
             report.cached = True
             if index.params != params:
@@ -87,12 +111,12 @@ def open_index(
             return index, report
     if skipped:
         note(f"skipped {skipped} file{'s' if skipped != 1 else ''} with unsupported extensions")
-    index = _build_and_save(report, files, params, cache, note, progress, rebuild)
+    index = _build_and_save(report, paths, params, cache, note, progress, rebuild, checkpoint)
     report.built = True
     return index, report
 
 
-def _try_load(folder: Path, files: Sequence[SourceFile], note: Warn, fresh_only: bool = True) -> Index | None:
+def _try_load(folder: Path, paths: Sequence[str], note: Warn, fresh_only: bool = True) -> Index | None:
     if not (folder / "CURRENT").exists():
         return None
     try:
@@ -100,7 +124,7 @@ def _try_load(folder: Path, files: Sequence[SourceFile], note: Warn, fresh_only:
     except IndexStoreError as exc:
         note(f"{exc}; rebuilding")
         return None
-    return index if not fresh_only or is_fresh(index, files) else None
+    return index if not fresh_only or is_fresh(index, paths) else None
 
 
 @dataclass(slots=True)
@@ -150,13 +174,15 @@ def _digest(path: Path) -> str:
 
 def _build_and_save(
     report: OpenReport,
-    files: Sequence[SourceFile],
+    paths: Sequence[str],
     params: BM25Params,
     cache: bool,
     note: Warn,
     progress: Progress | None,
     rebuild: bool,
+    checkpoint: Callable[[], None] | None = None,
 ) -> Index:
+    files = source_files(paths)
     if not cache:
         return _build(None, files, params, note, progress, None)
     lock = locked(report.folder)
@@ -166,8 +192,8 @@ def _build_and_save(
         note(f"cannot write the index cache ({exc.strerror or exc}); answering from memory")
         return _build(None, files, params, note, progress, None)
     try:
-        old = None if rebuild else _try_load(report.folder, files, lambda message: None, fresh_only=False)
-        if old is not None and is_fresh(old, files):
+        old = None if rebuild else _try_load(report.folder, paths, lambda message: None, fresh_only=False)
+        if old is not None and is_fresh(old, paths):
             return old  # another process finished the same build while we waited
         try:
             writer = GenerationWriter(report.folder)
@@ -176,6 +202,8 @@ def _build_and_save(
             return _build(old, files, params, note, progress, None, report.folder)
         with writer:
             index = _build(old, files, params, note, progress, writer, report.folder)
+            if checkpoint is not None:
+                checkpoint()
             try:
                 writer.commit(index)
             except OSError as exc:
@@ -219,7 +247,7 @@ def _build(
     for doc in index.meta["docs"]:
         if doc["path"] in plan.touched:
             doc["mtime_ns"] = plan.touched[doc["path"]]
-    index.docs = [DocInfo(**d) for d in index.meta["docs"]]
+    index.docs = DocList(index.meta["docs"])
     unread = dict(plan.unread)
     for path in index.meta.pop("unread_paths", []):
         key = _stat_key(Path(path))

@@ -12,9 +12,9 @@ from __future__ import annotations
 import io
 import itertools
 from array import array
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, replace
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO, overload
 
 import numpy as np
 
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from qa.corpus import Document
 
 #: Bumped whenever the on-disk layout or the analyzer changes.
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 
 VARIANTS = ("okapi", "plus", "l")
 
@@ -62,6 +62,42 @@ class DocInfo:
     first: int
     count: int
     fingerprint: str = ""
+
+
+class DocList(Sequence[DocInfo]):
+    """An index's documents, each made into a :class:`DocInfo` when first read.
+
+    A cached folder of 50,000 notes would otherwise build 50,000 objects
+    before answering a question that cites three of them.
+    """
+
+    __slots__ = ("_made", "_rows")
+
+    def __init__(self, rows: Sequence[dict[str, Any]]) -> None:
+        self._rows = rows
+        self._made: dict[int, DocInfo] = {}
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    @overload
+    def __getitem__(self, i: int) -> DocInfo: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[DocInfo]: ...
+
+    def __getitem__(self, i: int | slice) -> DocInfo | list[DocInfo]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self._rows)))]
+        if i < 0:
+            i += len(self._rows)
+        doc = self._made.get(i)
+        if doc is None:
+            doc = self._made[i] = DocInfo(**self._rows[i])
+        return doc
+
+    def __iter__(self) -> Iterator[DocInfo]:
+        return (self[i] for i in range(len(self._rows)))
 
 
 _CHUNK_INT32 = ("c_doc", "c_line", "c_col", "c_para", "c_section", "c_page", "c_len")
@@ -441,6 +477,7 @@ class IndexBuilder:
         arrays.update(self._postings(len(vocab), remap, raw_terms))
         arrays["t_blob"], arrays["t_off"] = _pack_terms(vocab)
         arrays["g_pid"], arrays["g_start"], arrays["g_len"] = _paragraph_arrays(arrays)
+        arrays["q_ptr"], arrays["q_par"], arrays["q_tf"] = _paragraph_postings(arrays)
         meta = {
             "version": FORMAT_VERSION,
             "docs": [asdict(d) for d in self.docs],
@@ -472,6 +509,25 @@ def _paragraph_arrays(a: dict[str, NDArray[Any]]) -> tuple[NDArray[Any], NDArray
     starts = np.flatnonzero(change)
     lengths = np.add.reduceat(a["c_len"].astype(np.int64), starts) if len(starts) else np.zeros(0, np.int64)
     return pid, np.append(starts, len(doc)).astype(np.int64), lengths.astype(np.int64)
+
+
+def _paragraph_postings(a: dict[str, NDArray[Any]]) -> tuple[NDArray[Any], NDArray[Any], NDArray[Any]]:
+    """Postings of paragraphs: per term, the paragraphs holding it (ascending) and its frequency in each.
+
+    A question's paragraph BM25 then reads these short lists instead of
+    folding its terms' sentence postings into paragraphs every time. A term's
+    sentence postings are in chunk order and paragraphs are runs of chunks,
+    so each (term, paragraph) pair is a run of postings.
+    """
+    ptr = np.asarray(a["p_ptr"], dtype=np.int64)
+    pids = np.asarray(a["g_pid"])[a["p_chunk"]]
+    first = np.ones(len(pids), dtype=bool)
+    first[1:] = pids[1:] != pids[:-1]
+    first[ptr[:-1][ptr[:-1] < len(pids)]] = True  # a term's first posting starts a run
+    starts = np.flatnonzero(first)
+    tf = np.add.reduceat(a["p_tf"], starts, dtype=np.int64) if len(starts) else np.zeros(0, np.int64)
+    q_ptr = np.searchsorted(starts, ptr).astype(np.int64)
+    return q_ptr, pids[starts].astype(np.int32), tf.astype(np.int32)
 
 
 def _cat(parts: list[NDArray[Any]], dtype: Any) -> NDArray[Any]:
@@ -512,12 +568,14 @@ class Index:
     def __init__(self, arrays: dict[str, NDArray[Any]], meta: dict[str, Any]) -> None:
         self.arrays = arrays
         self.meta = meta
-        self.docs = [DocInfo(**d) for d in meta["docs"]]
+        self.docs: Sequence[DocInfo] = DocList(meta["docs"])
         self.sections: list[str] = list(meta.get("sections", []))
         self.params = BM25Params(**meta["params"]) if "params" in meta else BM25Params()
         self._term_cache: dict[str, int] = {}
         self._paragraphs: tuple[NDArray[Any], NDArray[np.float64]] | None = None
-        self._headings: dict[tuple[int, int], frozenset[str]] = {}
+        self._paragraph_norms: tuple[tuple[float, float], NDArray[np.float64]] | None = None
+        self._titles: dict[int, frozenset[str]] = {}
+        self._sections: dict[int, frozenset[str]] = {}
 
     # -- statistics -----------------------------------------------------
     @property
@@ -564,6 +622,7 @@ class Index:
         w *= np.repeat(idf.astype(np.float32), df)
         a["p_w"] = w
         a["t_idf"] = idf.astype(np.float32)
+        self._paragraph_norms = None
         self.params = params
         self.meta["params"] = params.to_json()
         self.meta["avgdl"] = avgdl
@@ -607,6 +666,12 @@ class Index:
         lo, hi = int(a["p_ptr"][tid]), int(a["p_ptr"][tid + 1])
         return a["p_chunk"][lo:hi], a["p_w"][lo:hi]
 
+    def paragraph_postings(self, tid: int) -> tuple[NDArray[np.int32], NDArray[np.int32]]:
+        """Paragraph ids (ascending) holding one term, and the term's frequency in each."""
+        a = self.arrays
+        lo, hi = int(a["q_ptr"][tid]), int(a["q_ptr"][tid + 1])
+        return a["q_par"][lo:hi], a["q_tf"][lo:hi]
+
     def idf(self, tid: int) -> float:
         """The term's idf under the index's parameters."""
         return float(self.arrays["t_idf"][tid])
@@ -632,6 +697,18 @@ class Index:
             self._paragraphs = (self.arrays["g_pid"], np.asarray(self.arrays["g_len"], dtype=np.float64))
         return self._paragraphs
 
+    def paragraph_norms(self, k1: float, b: float) -> NDArray[np.float64]:
+        """Per paragraph, the BM25 length normalisation ``k1 * (1 - b + b * length / mean length)``.
+
+        Computed once per loaded index and parameters (a second of work
+        saved over a thousand questions at a million sentences).
+        """
+        if self._paragraph_norms is None or self._paragraph_norms[0] != (k1, b):
+            _, plen = self.paragraphs()
+            avg = (float(plen.mean()) if len(plen) else 0.0) or 1.0  # all-stopword corpora have length 0
+            self._paragraph_norms = ((k1, b), k1 * (1 - b + b * plen / avg))
+        return self._paragraph_norms[1]
+
     def paragraph_chunks(self, pids: NDArray[np.int64]) -> NDArray[np.int64]:
         """Ids of every chunk of the paragraphs ``pids`` (paragraphs are contiguous runs)."""
         starts = self.arrays["g_start"]
@@ -640,36 +717,37 @@ class Index:
 
     def heading_terms(self, cid: int) -> frozenset[str]:
         """Index terms of the title of chunk ``cid``'s document and of its section heading."""
-        doc = int(self.arrays["c_doc"][cid])
-        section = int(self.arrays["c_section"][cid])
-        key = (doc, section)
-        found = self._headings.get(key)
+        doc, section = int(self.arrays["c_doc"][cid]), int(self.arrays["c_section"][cid])
+        return self.title_terms(doc) | self.section_terms(section)
+
+    def title_terms(self, doc: int) -> frozenset[str]:
+        """Index terms of document ``doc``'s title (cached)."""
+        found = self._titles.get(doc)
         if found is None:
             titles = self.meta.get("title_terms") or []
+            found = self._titles[doc] = frozenset(titles[doc] if 0 <= doc < len(titles) else ())
+        return found
+
+    def section_terms(self, section: int) -> frozenset[str]:
+        """Index terms of section heading ``section`` (-1: no section, no terms; cached)."""
+        found = self._sections.get(section)
+        if found is None:
             sections = self.meta.get("section_terms") or []
-            words = list(titles[doc]) if doc < len(titles) else []
-            if 0 <= section < len(sections):
-                words += sections[section]
-            found = frozenset(words)
-            self._headings[key] = found
+            found = self._sections[section] = frozenset(sections[section] if 0 <= section < len(sections) else ())
         return found
 
     def neighbours(self, cid: int, before: int, after: int) -> tuple[list[int], list[int]]:
-        """Ids of up to ``before``/``after`` chunks around ``cid`` in its paragraph."""
+        """Ids of up to ``before``/``after`` chunks around ``cid`` in its paragraph.
+
+        A paragraph is a run of chunks (``g_start`` holds where each begins),
+        so this is two lookups, however long the paragraph.
+        """
         a = self.arrays
-        doc, para = int(a["c_doc"][cid]), int(a["c_para"][cid])
-        prev: list[int] = []
-        i = cid - 1
-        while len(prev) < before and i >= 0 and int(a["c_doc"][i]) == doc and int(a["c_para"][i]) == para:
-            prev.insert(0, i)
-            i -= 1
-        nxt: list[int] = []
-        i = cid + 1
-        n = self.n_chunks
-        while len(nxt) < after and i < n and int(a["c_doc"][i]) == doc and int(a["c_para"][i]) == para:
-            nxt.append(i)
-            i += 1
-        return prev, nxt
+        p = int(a["g_pid"][cid])
+        first, end = int(a["g_start"][p]), int(a["g_start"][p + 1])
+        prev = range(max(first, cid - max(before, 0)), cid)
+        nxt = range(cid + 1, min(end, cid + 1 + max(after, 0)))
+        return list(prev), list(nxt)
 
     def paragraph(self, cid: int) -> list[int]:
         """Ids of every chunk in the paragraph of ``cid``."""

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from qa.errors import QueryError
+from qa.rerank import DEFAULT_RERANK, Rerank, rerank_scores
 from qa.tokens import analyze, words
 
 if TYPE_CHECKING:
@@ -67,6 +68,55 @@ def check_question(question: str) -> str:
     return q
 
 
+def lookup(index: Index, terms: list[str]) -> tuple[list[tuple[int, int]], list[str]]:
+    """The known terms as (term id, count in the question), in question order, and the unknown terms."""
+    known: list[tuple[int, int]] = []
+    missing: list[str] = []
+    for term, qtf in Counter(terms).items():
+        tid = index.term_id(term)
+        if tid is None:
+            missing.append(term)
+        else:
+            known.append((tid, qtf))
+    return known, missing
+
+
+def _sum_runs(ids_parts: list[NDArray[np.int32]], w_parts: list[NDArray[np.float64]]
+              ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    """Add up weights by id over runs that are each sorted by id with no repeats.
+
+    A stable sort merges the runs (timsort finds them, so this costs far less
+    than a general sort or a hash), and each id's weights are then added in
+    run order, one after the other: the sums are bit for bit those of a
+    ``bincount`` over the concatenated runs, whatever the number of runs.
+    """
+    if not ids_parts:
+        return np.empty(0, np.int64), np.empty(0, np.float64)
+    if len(ids_parts) == 1:
+        return ids_parts[0].astype(np.int64), w_parts[0]
+    ids = np.concatenate(ids_parts)
+    order = np.argsort(ids, kind="stable")
+    ids = ids[order]
+    first = np.concatenate(([True], ids[1:] != ids[:-1]))
+    # bincount adds in input order (reduceat may pair the terms differently).
+    sums = np.bincount(np.cumsum(first) - 1, weights=np.concatenate(w_parts)[order]).astype(np.float64, copy=False)
+    return ids[first].astype(np.int64), sums
+
+
+def _sentence_scores(index: Index, known: list[tuple[int, int]]) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    """Ids of the chunks matching at least one known term, and their BM25 scores without the constant."""
+    ids_parts: list[NDArray[np.int32]] = []
+    w_parts: list[NDArray[np.float64]] = []
+    for tid, qtf in known:
+        term_ids, w = index.postings(tid)
+        weights = w.astype(np.float64)
+        if qtf != 1:
+            weights *= qtf
+        ids_parts.append(term_ids)
+        w_parts.append(weights)
+    return _sum_runs(ids_parts, w_parts)
+
+
 def score(index: Index, terms: list[str]) -> tuple[NDArray[np.int64], NDArray[np.float64], list[str]]:
     """Sum the posting weights of ``terms``.
 
@@ -74,30 +124,9 @@ def score(index: Index, terms: list[str]) -> tuple[NDArray[np.int64], NDArray[np
         Ids of chunks that match at least one term, their scores (aligned), and
         the terms that are not in the index.
     """
-    ids_parts: list[NDArray[np.int32]] = []
-    w_parts: list[NDArray[np.float64]] = []
-    missing: list[str] = []
-    known: list[tuple[int, int]] = []
-    for term, qtf in Counter(terms).items():
-        tid = index.term_id(term)
-        if tid is None:
-            missing.append(term)
-            continue
-        known.append((tid, qtf))
-        term_ids, w = index.postings(tid)
-        ids_parts.append(term_ids)
-        w_parts.append(w.astype(np.float64) * qtf)
-    if not ids_parts:
-        return np.empty(0, np.int64), np.empty(0, np.float64), missing
-    ids: NDArray[np.int64] = np.concatenate(ids_parts).astype(np.int64)
-    weights = np.concatenate(w_parts)
-    if len(ids_parts) == 1:
-        scores: NDArray[np.float64] = weights
-    else:
-        ids, inverse = np.unique(ids, return_inverse=True)
-        scores = np.bincount(inverse, weights=weights).astype(np.float64)
-    scores = scores + index.query_constant(known)
-    return ids, scores, missing
+    known, missing = lookup(index, terms)
+    ids, scores = _sentence_scores(index, known)
+    return ids, scores + index.query_constant(known), missing
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,12 +142,17 @@ class Evidence:
         paragraph: weight of the paragraph's own BM25 score (paragraphs as documents).
         title: weight of question words found in the document title or section heading.
         expand: paragraphs (best first) whose other sentences also become candidates.
+        paragraph_k1: BM25 saturation for paragraphs.
+        paragraph_b: BM25 length normalisation for paragraphs (Lucene's default:
+            paragraphs vary in length far more than sentences do).
     """
 
     window: float = 0.15
     paragraph: float = 1.2
     title: float = 0.3
     expand: int = 20
+    paragraph_k1: float = 0.6
+    paragraph_b: float = 0.75
 
 
 DEFAULT_EVIDENCE = Evidence()
@@ -147,103 +181,188 @@ class Ranked:
                 + ev.title * self.title)
 
 
-def _paragraph_scores(index: Index, terms: list[str]) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
-    """BM25 of paragraphs as documents (Lucene idf, the index's k1 and b), sparse."""
-    pid, plen = index.paragraphs()
-    n_par = len(plen)
-    avg = float(plen.mean()) if n_par else 1.0
-    k1, b = index.params.k1, index.params.b
-    a = index.arrays
-    ids_parts, w_parts = [], []
-    for term, qtf in Counter(terms).items():
-        tid = index.term_id(term)
-        if tid is None:
-            continue
-        lo, hi = int(a["p_ptr"][tid]), int(a["p_ptr"][tid + 1])
-        pids = pid[np.asarray(a["p_chunk"][lo:hi])]
-        tf = np.asarray(a["p_tf"][lo:hi], dtype=np.float64)
-        upids, inverse = np.unique(pids, return_inverse=True)
-        tfp = np.bincount(inverse, weights=tf)
-        df = len(upids)
+def _paragraph_scores(
+    index: Index, known: list[tuple[int, int]], k1: float, b: float
+) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    """BM25 of paragraphs as documents (Lucene idf), sparse."""
+    n_par = len(index.paragraphs()[1])
+    norms = index.paragraph_norms(k1, b)
+    ids_parts: list[NDArray[np.int32]] = []
+    w_parts: list[NDArray[np.float64]] = []
+    for tid, qtf in known:
+        pids, tf = index.paragraph_postings(tid)
+        tfp = tf.astype(np.float64)
+        df = len(pids)
         idf = np.log(1 + (n_par - df + 0.5) / (df + 0.5))
-        w = idf * tfp * (k1 + 1) / (tfp + k1 * (1 - b + b * plen[upids] / avg))
-        ids_parts.append(upids)
-        w_parts.append(w * qtf)
-    if not ids_parts:
-        return np.empty(0, np.int64), np.empty(0, np.float64)
-    ids = np.concatenate(ids_parts)
-    weights = np.concatenate(w_parts)
-    ids, inverse = np.unique(ids, return_inverse=True)
-    totals: NDArray[np.float64] = np.bincount(inverse, weights=weights).astype(np.float64)
-    return ids.astype(np.int64), totals
+        w = idf * tfp * (k1 + 1) / (tfp + norms[pids])
+        if qtf != 1:
+            w *= qtf
+        ids_parts.append(pids)
+        w_parts.append(w)
+    return _sum_runs(ids_parts, w_parts)
+
+
+def _best(values: NDArray[np.float64], k: int) -> NDArray[np.int64]:
+    """Positions of the ``k`` largest values, ties going to the lower position.
+
+    The same set as ``np.argsort(-values, kind="stable")[:k]`` (in another
+    order), in linear time rather than a sort of every candidate.
+    """
+    n = len(values)
+    if n <= k:
+        return np.arange(n, dtype=np.int64)
+    if k <= 0:
+        return np.empty(0, np.int64)
+    threshold = np.partition(values, n - k)[n - k]
+    above = np.flatnonzero(values > threshold)
+    tied = np.flatnonzero(values == threshold)[: k - len(above)]
+    return np.concatenate((above, tied)).astype(np.int64)
+
+
+def _with_chunks(ids: NDArray[np.int64], sent: NDArray[np.float64], extra: NDArray[np.int64]
+                 ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    """Sorted ``ids`` plus the sorted ``extra`` chunks not already there (scored 0), merged in order."""
+    pos = np.searchsorted(ids, extra)
+    there = ids[np.minimum(pos, len(ids) - 1)] == extra if len(ids) else np.zeros(len(extra), dtype=bool)
+    new, at = extra[~there], pos[~there]
+    if not len(new):
+        return ids, sent
+    slots = at + np.arange(len(new))  # where each new chunk lands in the merged order
+    keep = np.ones(len(ids) + len(new), dtype=bool)
+    keep[slots] = False
+    cand = np.empty(len(keep), dtype=np.int64)
+    cand[keep], cand[slots] = ids, new
+    sentence = np.zeros(len(keep))
+    sentence[keep] = sent
+    return cand, sentence
+
+
+def _window(cand: NDArray[np.int64], cpar: NDArray[np.int32], sentence: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Sum of the sentence scores of each candidate's two neighbours in its paragraph.
+
+    A neighbour with a score is itself a candidate, and candidates are
+    sorted, so neighbours are next to each other in ``cand``: two shifts.
+    """
+    window = np.zeros(len(cand))
+    if len(cand) > 1:
+        adjacent = (cand[1:] - 1 == cand[:-1]) & (cpar[1:] == cpar[:-1])
+        window[1:] = np.where(adjacent, sentence[:-1], 0.0)
+        window[:-1] += np.where(adjacent, sentence[1:], 0.0)
+    return window
+
+
+def _per_candidate(cpar: NDArray[np.int32], par_ids: NDArray[np.int64], par_w: NDArray[np.float64]
+                   ) -> NDArray[np.float64]:
+    """Each candidate's paragraph score, from the candidates' sorted paragraph ids."""
+    out = np.zeros(len(cpar))
+    if not len(par_ids) or not len(cpar):
+        return out
+    first = np.concatenate(([True], cpar[1:] != cpar[:-1]))
+    heads = cpar[first]
+    if len(heads) == len(par_ids) and bool((heads == par_ids).all()):
+        # Every candidate's paragraph has a question term, and every such paragraph holds a candidate.
+        spread: NDArray[np.float64] = par_w[np.cumsum(first) - 1]
+        return spread
+    pos = np.searchsorted(par_ids, cpar)
+    inside = (pos < len(par_ids)) & (par_ids[np.minimum(pos, len(par_ids) - 1)] == cpar)
+    out[inside] = par_w[pos[inside]]
+    return out
 
 
 def rank(index: Index, terms: list[str], ev: Evidence = DEFAULT_EVIDENCE) -> Ranked:
-    """Score the candidate sentences for ``terms``: own BM25 plus weighted evidence."""
-    ids, sent, missing = score(index, terms)
-    known = [(t, n) for t, n in ((index.term_id(t), n) for t, n in Counter(terms).items()) if t is not None]
+    """Score the candidate sentences for ``terms``: own BM25 plus weighted evidence.
+
+    Candidates are the sentences matching a term plus every sentence of the
+    ``ev.expand`` best paragraphs; all of them get every part of their score
+    except the title bonus, which only the best ``TITLE_SHORTLIST`` by the
+    other parts are looked up for.
+    """
+    known, missing = lookup(index, terms)
     constant = index.query_constant(known)
-    sent = sent - constant
-    pid, _ = index.paragraphs()
-    par_ids, par_w = _paragraph_scores(index, terms) if (ev.paragraph or ev.expand) else (ids[:0], sent[:0])
-    cand = ids
+    ids, sent = _sentence_scores(index, known)
+    if ev.paragraph or ev.expand:
+        par_ids, par_w = _paragraph_scores(index, known, ev.paragraph_k1, ev.paragraph_b)
+    else:
+        par_ids, par_w = ids[:0], sent[:0]
+    cand, sentence = ids, sent
     if ev.expand and len(par_ids):
-        best = par_ids[np.argsort(-par_w, kind="stable")[: ev.expand]]
-        cand = np.union1d(ids, index.paragraph_chunks(best))
-    sentence = np.zeros(len(cand))
-    sentence[np.searchsorted(cand, ids)] = sent
-    window = np.zeros(len(cand))
-    if ev.window and len(ids):
-        for step in (-1, 1):
-            nb = ids + step
-            ok = (nb >= 0) & (nb < index.n_chunks)
-            nb, src = nb[ok], sent[ok]
-            same = pid[nb] == pid[ids[ok]]
-            nb, src = nb[same], src[same]
-            pos = np.searchsorted(cand, nb)
-            inside = (pos < len(cand)) & (cand[np.minimum(pos, len(cand) - 1)] == nb)
-            np.add.at(window, pos[inside], src[inside])
-    paragraph = np.zeros(len(cand))
-    if len(par_ids):
-        cp = pid[cand]
-        pos = np.searchsorted(par_ids, cp)
-        inside = (pos < len(par_ids)) & (par_ids[np.minimum(pos, len(par_ids) - 1)] == cp)
-        paragraph[inside] = par_w[pos[inside]]
+        best = np.sort(par_ids[_best(par_w, ev.expand)])
+        cand, sentence = _with_chunks(ids, sent, index.paragraph_chunks(best))
+    pid, _ = index.paragraphs()
+    cpar = pid[cand]
+    window = _window(cand, cpar, sentence) if ev.window else np.zeros(len(cand))
+    paragraph = _per_candidate(cpar, par_ids, par_w)
     title = np.zeros(len(cand))
     if ev.title and len(cand):
         # The title bonus is small and bounded: only the best candidates by the other
         # evidence can be lifted into the top results, so only they are looked up.
         partial = sentence + ev.window * window + ev.paragraph * paragraph
-        best = np.argsort(-partial, kind="stable")[:TITLE_SHORTLIST]
+        best = _best(partial, TITLE_SHORTLIST)
         title[best] = _title_scores(index, cand[best], known)
-    return Ranked(cand.astype(np.int64), sentence, window, paragraph, title, constant, missing, ev)
+    return Ranked(cand, sentence, window, paragraph, title, constant, missing, ev)
 
 
 def _title_scores(index: Index, cand: NDArray[np.int64], known: list[tuple[int, int]]) -> NDArray[np.float64]:
     """Sum of idf of the question terms that occur in each candidate's title or section.
 
-    Computed once per distinct (document, section) among the candidates.
+    Each distinct title and section among the candidates is looked up once
+    per term; the sums then run over the terms, vectorised over candidates.
     """
     if not known or not len(cand):
         return np.zeros(len(cand))
-    idf = {index.term(tid): index.idf(tid) * qtf for tid, qtf in known}
-    docs = np.asarray(index.arrays["c_doc"][cand], dtype=np.int64)
-    sections = np.asarray(index.arrays["c_section"][cand], dtype=np.int64) + 1
-    keys, first, inverse = np.unique(docs * (len(index.sections) + 1) + sections, return_index=True,
-                                     return_inverse=True)
-    values = np.zeros(len(keys))
-    for j, i in enumerate(first.tolist()):
-        heading = index.heading_terms(int(cand[i]))
-        if heading:
-            values[j] = sum(w for term, w in idf.items() if term in heading)
-    return values[inverse]
+    terms = [(index.term(tid), index.idf(tid) * qtf) for tid, qtf in known]
+    docs, doc_slot = np.unique(index.arrays["c_doc"][cand], return_inverse=True)
+    sections, section_slot = np.unique(index.arrays["c_section"][cand], return_inverse=True)
+    in_title = _occurs(terms, [index.title_terms(d) for d in docs.tolist()])
+    in_section = _occurs(terms, [index.section_terms(s) for s in sections.tolist()])
+    found = in_title[doc_slot.ravel()] | in_section[section_slot.ravel()]
+    values = np.zeros(len(cand))
+    for j, (_, weight) in enumerate(terms):
+        values += np.where(found[:, j], weight, 0.0)  # in question order, as a sum over the terms would
+    return values
 
 
-def dense_scores(index: Index, question: str, ev: Evidence = DEFAULT_EVIDENCE) -> NDArray[np.float64]:
-    """Final score of every chunk (non-candidates get the lowest), for evaluation."""
-    ranked = rank(index, query_terms(question), ev)
+def _occurs(terms: list[tuple[str, float]], headings: list[frozenset[str]]) -> NDArray[np.bool_]:
+    """Which terms (columns) each heading (rows) holds."""
+    table = np.zeros((len(headings), len(terms)), dtype=bool)
+    wanted = frozenset(term for term, _ in terms)
+    for row, heading in enumerate(headings):
+        if not heading.isdisjoint(wanted):  # most headings hold none of the question's terms
+            table[row] = [term in heading for term, _ in terms]
+    return table
+
+
+def reranked(
+    index: Index, question: str, terms: list[str], ranked: Ranked, size: int, rr: Rerank = DEFAULT_RERANK
+) -> tuple[NDArray[np.int64], NDArray[np.float64], dict[str, NDArray[np.float64]]]:
+    """Re-score the ``size`` best first-stage candidates (:mod:`qa.rerank`).
+
+    Returns:
+        The shortlisted ids, their final scores, and the named parts of those scores.
+    """
+    best = [cid for cid, _ in top_k(ranked.ids, ranked.total, size)]
+    pos = np.searchsorted(ranked.ids, np.asarray(best, dtype=np.int64))
+    ids = ranked.ids[pos]
+    first = {"paragraph": ranked.paragraph[pos]}
+    scores, parts = rerank_scores(index, question, terms, ids, first, rr)
+    return ids, scores, parts
+
+
+def dense_scores(index: Index, question: str, ev: Evidence = DEFAULT_EVIDENCE,
+                 rr: Rerank = DEFAULT_RERANK) -> NDArray[np.float64]:
+    """Final order of every chunk as scores (non-candidates get the lowest), for evaluation.
+
+    Re-scored candidates come first, in their second-stage order; the others
+    follow in first-stage order.
+    """
+    terms = query_terms(question)
+    ranked = rank(index, terms, ev)
+    totals = ranked.total
     out = np.full(index.n_chunks, ranked.constant - 1.0)
-    out[ranked.ids] = ranked.total
+    out[ranked.ids] = totals
+    if rr.shortlist and len(totals):
+        ids, scores, _ = reranked(index, question, terms, ranked, rr.shortlist, rr)
+        out[ids] = scores - scores.min() + totals.max() + 1.0
     return out
 
 
@@ -300,23 +419,33 @@ def search(index: Index, question: str, k: int = 3, context: int = 1, with_expla
     q = check_question(question)
     terms = query_terms(q)
     ranked = rank(index, terms, DEFAULT_EVIDENCE)
-    totals = ranked.total
-    hits = []
-    for n, (cid, value) in enumerate(top_k(ranked.ids, totals, k), start=1):
-        parts: dict[str, float] = {}
-        if with_explain:
-            parts = explain(index, cid, terms)
-            i = int(np.searchsorted(ranked.ids, cid))
-            ev = ranked.ev
-            if ranked.constant:
-                parts["[bm25+ delta]"] = ranked.constant  # BM25Plus gives every sentence idf x delta
-            for name, arr, weight in (("[window]", ranked.window, ev.window),
-                                      ("[paragraph]", ranked.paragraph, ev.paragraph),
-                                      ("[title]", ranked.title, ev.title)):
-                if arr[i] * weight:
-                    parts[name] = float(arr[i] * weight)
-        hits.append(_hit(index, n, cid, value, context, parts))
+    rr = DEFAULT_RERANK
+    if rr.shortlist and len(ranked.ids):
+        ids, scores, parts = reranked(index, q, terms, ranked, max(rr.shortlist, k), rr)
+        where = {cid: j for j, cid in enumerate(ids.tolist())}
+        order = [(where[cid], cid, value) for cid, value in top_k(ids, scores, k)]
+        best = [(cid, value, {name: float(arr[j]) for name, arr in parts.items() if arr[j]} if with_explain else {})
+                for j, cid, value in order]
+    else:
+        best = [(cid, value, _first_stage_explain(index, ranked, cid, terms) if with_explain else {})
+                for cid, value in top_k(ranked.ids, ranked.total, k)]
+    hits = [_hit(index, n, cid, value, context, why) for n, (cid, value, why) in enumerate(best, start=1)]
     return Answer(question=q, terms=terms, hits=hits, missing=_missing_words(q, ranked.missing))
+
+
+def _first_stage_explain(index: Index, ranked: Ranked, cid: int, terms: list[str]) -> dict[str, float]:
+    """Per-term contributions and evidence of a first-stage score (second stage off)."""
+    parts = explain(index, cid, terms)
+    i = int(np.searchsorted(ranked.ids, cid))
+    ev = ranked.ev
+    if ranked.constant:
+        parts["[bm25+ delta]"] = ranked.constant  # BM25Plus gives every sentence idf x delta
+    for name, arr, weight in (("[window]", ranked.window, ev.window),
+                              ("[paragraph]", ranked.paragraph, ev.paragraph),
+                              ("[title]", ranked.title, ev.title)):
+        if arr[i] * weight:
+            parts[name] = float(arr[i] * weight)
+    return parts
 
 
 def _hit(index: Index, rank: int, cid: int, value: float, context: int, parts: dict[str, float]) -> Hit:

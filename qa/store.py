@@ -18,21 +18,24 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import mmap
 import os
-import shutil
-import tempfile
+import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import numpy as np
 
 from qa.errors import IndexStoreError
 from qa.index import FORMAT_VERSION, Index
 
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
 _ARRAYS = (
     "c_doc c_line c_col c_para c_section c_page c_len c_start c_end c_bstart c_bend "
-    "blob p_chunk p_tf p_ptr p_w t_blob t_off t_idf g_pid g_start g_len"
+    "blob p_chunk p_tf p_ptr p_w t_blob t_off t_idf g_pid g_start g_len q_ptr q_par q_tf"
 ).split()
 
 
@@ -101,6 +104,8 @@ class GenerationWriter:
     """
 
     def __init__(self, folder: Path) -> None:
+        import tempfile
+
         make_private_dirs(folder)
         self.folder = folder
         self.tmp = Path(tempfile.mkdtemp(prefix="tmp-", dir=folder))
@@ -115,6 +120,8 @@ class GenerationWriter:
         if self._blob is not None:
             self._blob.close()
         if self.committed is None:
+            import shutil
+
             shutil.rmtree(self.tmp, ignore_errors=True)
 
     def blob_file(self, reuse: Path | None = None) -> BinaryIO:
@@ -212,6 +219,8 @@ def load_punkt(folder: Path) -> dict[str, Any] | None:
 
 def _remove_stale(folder: Path, keep: str) -> None:
     """Delete old generations and leftovers of interrupted writers."""
+    import shutil
+
     for entry in folder.iterdir():
         if entry.name != keep and (entry.name.startswith("gen-") or entry.name.startswith("tmp-")):
             shutil.rmtree(entry, ignore_errors=True)
@@ -228,23 +237,56 @@ def load(folder: Path) -> Index:
         meta: dict[str, Any] = json.loads((gen / "meta.json").read_bytes().decode("utf-8", "surrogatepass"))
         if meta.get("version") != FORMAT_VERSION:
             raise IndexStoreError(f"index format {meta.get('version')} is not {FORMAT_VERSION}")
-        # Plain ndarray views over the memory maps: the same pages, without np.memmap's
-        # per-slice Python overhead (thousands of slices per question).
-        arrays = {
-            name: np.asarray(np.load(gen / f"{name}.npy", mmap_mode="r", allow_pickle=False))
-            for name in _ARRAYS
-            if name != "blob"
-        }
-        blob_size = (gen / "blob.bin").stat().st_size
-        arrays["blob"] = (
-            np.memmap(gen / "blob.bin", dtype=np.uint8, mode="r") if blob_size else np.zeros(0, dtype=np.uint8)
-        )
+        arrays = {name: _map_array(gen / f"{name}.npy") for name in _ARRAYS if name != "blob"}
+        arrays["blob"] = _map_bytes(gen / "blob.bin")
     except IndexStoreError:
         raise
     except (OSError, ValueError, UnicodeError, KeyError, TypeError) as exc:
         raise IndexStoreError(f"cannot read index in {folder}: {exc}") from exc
     _validate(arrays, meta)
     return Index(arrays, meta)
+
+
+#: The header ``np.save`` writes for a 1-D array of numbers (format 1.0), read without ``ast``.
+_NPY_HEADER = re.compile(
+    r"\{'descr': '([<>|=][biuf][0-9]{1,2})', 'fortran_order': False, 'shape': \(([0-9]+),\), \} *\n"
+)
+
+
+def _map(path: Path) -> mmap.mmap | None:
+    """A read-only memory map of the whole file (None when it is empty)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        return mmap.mmap(fd, 0, access=mmap.ACCESS_READ) if os.fstat(fd).st_size else None
+    finally:
+        os.close(fd)
+
+
+def _map_bytes(path: Path) -> NDArray[np.uint8]:
+    """A file's bytes as a read-only uint8 array over its memory map."""
+    mm = _map(path)
+    return np.zeros(0, dtype=np.uint8) if mm is None else np.frombuffer(mm, dtype=np.uint8)
+
+
+def _map_array(path: Path) -> NDArray[Any]:
+    """A ``.npy`` file as a plain read-only ndarray over its memory map.
+
+    The same pages numpy's read-only memory map gives, without np.memmap's
+    per-slice overhead (thousands of slices per question) or numpy's ``ast``
+    header parser (a millisecond per file when a one-shot question opens 22).
+    Any header other than a 1-D array of numbers goes to numpy's own reader,
+    which refuses pickles.
+
+    Raises:
+        ValueError: the file is truncated or not a ``.npy`` file.
+    """
+    mm = _map(path)
+    if mm is not None and mm[:8] == b"\x93NUMPY\x01\x00":
+        size = int.from_bytes(mm[8:10], "little")
+        match = _NPY_HEADER.fullmatch(mm[10 : 10 + size].decode("latin-1"))
+        if match is not None:
+            return np.frombuffer(mm, dtype=np.dtype(match[1]), count=int(match[2]), offset=10 + size)
+    return np.asarray(np.load(path, mmap_mode="r", allow_pickle=False))
 
 
 def _validate(arrays: dict[str, Any], meta: dict[str, Any]) -> None:
@@ -259,6 +301,8 @@ def _validate(arrays: dict[str, Any], meta: dict[str, Any]) -> None:
         and int(arrays["t_idf"].shape[0]) == n_terms
         and int(arrays["g_pid"].shape[0]) == n
         and int(arrays["g_start"].shape[0]) == int(arrays["g_len"].shape[0]) + 1
+        and int(arrays["q_ptr"].shape[0]) == n_terms + 1
+        and int(arrays["q_par"].shape[0]) == int(arrays["q_tf"].shape[0]) == int(arrays["q_ptr"][-1])
         and int(arrays["p_tf"].shape[0]) == n_post == int(arrays["p_w"].shape[0])
         and (n_terms < 0 or int(arrays["p_ptr"][-1]) == n_post)
         and (n == 0 or int(arrays["c_bend"][-1]) <= int(arrays["blob"].shape[0]))

@@ -12,6 +12,8 @@ import sys
 import unicodedata
 from array import array
 from collections.abc import Callable, Iterator, Sequence
+from types import ModuleType
+from typing import Any
 
 #: A word: letters and digits (any script), with inner apostrophes kept
 #: together so that possessives and contractions stay one token. Dotted
@@ -40,6 +42,19 @@ STOPWORDS: frozenset[str] = frozenset(
 )
 
 
+def _on_first_use(name: str) -> ModuleType:
+    """A placeholder for module ``name`` that imports the real one when an attribute is read."""
+    placeholder = ModuleType(name)
+
+    def load(attr: str) -> Any:
+        if sys.modules.get(name) is placeholder:
+            del sys.modules[name]
+        return getattr(importlib.import_module(name), attr)
+
+    setattr(placeholder, "__getattr__", load)  # noqa: B010 - PEP 562 module __getattr__
+    return placeholder
+
+
 def _load_porter() -> Callable[[str], str]:
     """Return nltk's Porter stemmer without running ``nltk/__init__``.
 
@@ -61,6 +76,9 @@ def _load_porter() -> Callable[[str], str]:
             if spec is None:  # pragma: no cover - nltk is a dependency
                 raise ImportError(name)
             sys.modules[name] = importlib.util.module_from_spec(spec)
+        # The stemmer module imports nltk.redos (and with it the third-party
+        # ``regex``, ~10 ms) for its demo() only: load that on first use.
+        sys.modules["nltk.redos"] = _on_first_use("nltk.redos")
         from nltk.stem.porter import PorterStemmer
 
         light: Callable[[str], str] = PorterStemmer().stem

@@ -1,0 +1,305 @@
+"""Second stage: re-score the best candidates with their context as BM25F fields.
+
+The first stage (:func:`qa.search.rank`) adds up separately saturated scores
+for the sentence, its neighbours, its paragraph and its heading. That counts a
+question word twice when it is both in the sentence and around it, and it
+cannot tell a sentence that holds *all* the question's words in its context
+from one that repeats a single rare word. BM25F (Robertson, Zaragoza and
+Taylor 2004, the field model Lucene's ``BM25FQuery`` implements) fixes both:
+each term's frequency is summed over weighted, length-normalised fields first,
+then saturated once.
+
+Two lexical cues that any English question carries are added:
+
+- the expected answer type: a "when" question is answered by a sentence with
+  a date, "how many" by one with a number, "who"/"where" by one that names
+  something the question does not;
+- word order: question words that stand together in the sentence (a
+  phrase) or near each other;
+- where the words are rare: a name that fills a whole book tells its
+  sentences apart less than its idf over the corpus says.
+
+Only a short list of candidates is re-scored, so the cost does not grow with
+the corpus. Weights were fitted on the tune half of bench/quality.py.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from itertools import pairwise
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from qa.tokens import tokenize
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+    from qa.index import Index
+
+
+@dataclass(frozen=True, slots=True)
+class Rerank:
+    """Weights of the second stage (``shortlist=0`` turns it off).
+
+    Attributes:
+        shortlist: how many first-stage candidates are re-scored.
+        k1: BM25F saturation, applied once to the fields' combined frequency.
+        sentence_b: length normalisation of the sentence field.
+        window: weight of the neighbouring sentences (same paragraph) field.
+        window_b: its length normalisation.
+        paragraph: weight of the rest of the paragraph field.
+        paragraph_b: its length normalisation (by paragraph length).
+        heading: weight of the document title and section heading field.
+        paragraph_score: weight of the first stage's paragraph BM25.
+        answer_type: bonus when the sentence has what the question asks for.
+        local: weight of the question terms' idf within the sentence's own document.
+        phrase: weight of question word pairs found next to each other (idf share).
+        proximity: weight of sum(1 / distance**2) over matched question term pairs.
+        shared: weight of the idf of matched terms that the paragraph repeats elsewhere.
+    """
+
+    shortlist: int = 20
+    k1: float = 0.45
+    sentence_b: float = 0.3
+    window: float = 0.3
+    window_b: float = 0.2
+    paragraph: float = 0.1
+    paragraph_b: float = 0.5
+    heading: float = 1.0
+    paragraph_score: float = 0.5
+    answer_type: float = 4.0
+    local: float = 0.25
+    phrase: float = 4.0
+    proximity: float = 0.25
+    shared: float = -0.1
+
+
+DEFAULT_RERANK = Rerank()
+
+_DATE_Q = re.compile(
+    r"\bwhen\b|\b(?:what|which) (?:year|century|decade|date|month|day|era|period)\b", re.IGNORECASE
+)
+_NUMBER_Q = re.compile(
+    r"\bhow (?:many|much|long|far|old|large|big|tall|high|often|fast|deep|wide|heavy)\b"
+    r"|\bwhat (?:percentage|percent|proportion|number|amount|fraction)\b",
+    re.IGNORECASE,
+)
+_NAME_Q = re.compile(r"\bwho\b|\bwhom\b|\bwhose\b|\bwhere\b", re.IGNORECASE)
+_DATE_S = re.compile(
+    r"\b(?:1\d{3}|20\d{2})s?\b|\b(?:January|February|March|April|May|June|July|August|September|October"
+    r"|November|December|century|centuries|BC|AD|BCE|CE)\b"
+)
+_NUMBER_S = re.compile(
+    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty"
+    r"|hundred|thousand|million|billion|dozen|half|percent)\b",
+    re.IGNORECASE,
+)
+#: A capitalised word that does not start the sentence.
+_NAME_S = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][a-z]+")
+_WORDS = re.compile(r"\w+")
+
+
+def answer_type(question: str) -> str:
+    """What kind of answer the question asks for: ``date``, ``number``, ``name`` or ``""``."""
+    if _DATE_Q.search(question):
+        return "date"
+    if _NUMBER_Q.search(question):
+        return "number"
+    if _NAME_Q.search(question):
+        return "name"
+    return ""
+
+
+def has_answer_type(kind: str, sentence: str, question_words: set[str]) -> bool:
+    """Whether ``sentence`` holds something of ``kind`` (names must be new to the question)."""
+    if kind == "date":
+        return _DATE_S.search(sentence) is not None
+    if kind == "number":
+        return _NUMBER_S.search(sentence) is not None
+    if kind == "name":
+        return any(m.group().lower() not in question_words for m in _NAME_S.finditer(sentence))
+    return False
+
+
+def _tf(ids: NDArray[np.int32], tf: NDArray[np.int32], at: NDArray[np.int64]) -> NDArray[np.float64]:
+    """Frequency of one term in chunks ``at`` (0 where absent), from its sorted postings."""
+    if not len(ids):
+        return np.zeros(len(at))
+    pos = np.minimum(np.searchsorted(ids, at), len(ids) - 1)
+    found = ids[pos] == at
+    return np.where(found, tf[pos], 0).astype(np.float64)
+
+
+@dataclass(slots=True)
+class Fields:
+    """Per-candidate lengths and neighbours, shared by every term."""
+
+    ids: NDArray[np.int64]
+    pid: NDArray[np.int64]
+    prev: NDArray[np.int64]
+    next: NDArray[np.int64]
+    has_prev: NDArray[np.bool_]
+    has_next: NDArray[np.bool_]
+    lo: NDArray[np.int64]
+    hi: NDArray[np.int64]
+    norm_s: NDArray[np.float64]
+    norm_w: NDArray[np.float64]
+    norm_p: NDArray[np.float64]
+
+
+def _fields(index: Index, ids: NDArray[np.int64], rr: Rerank) -> Fields:
+    a = index.arrays
+    pid, plen = index.paragraphs()
+    starts = a["g_start"]
+    p = np.asarray(pid[ids], dtype=np.int64)
+    lo = np.asarray(starts[p], dtype=np.int64)
+    hi = np.asarray(starts[p + 1], dtype=np.int64)
+    has_prev, has_next = ids - 1 >= lo, ids + 1 < hi
+    prev, nxt = np.maximum(ids - 1, 0), np.minimum(ids + 1, index.n_chunks - 1)
+    c_len = a["c_len"]
+    own = np.asarray(c_len[ids], dtype=np.float64)
+    win = np.where(has_prev, c_len[prev], 0) + np.where(has_next, c_len[nxt], 0)
+    avg = index.avgdl or 1.0
+    avg_par = (float(plen.mean()) if len(plen) else 0.0) or 1.0
+    return Fields(
+        ids=ids, pid=p, prev=prev, next=nxt, has_prev=has_prev, has_next=has_next, lo=lo, hi=hi,
+        norm_s=1 - rr.sentence_b + rr.sentence_b * own / avg,
+        norm_w=1 - rr.window_b + rr.window_b * win / (2 * avg),
+        norm_p=1 - rr.paragraph_b + rr.paragraph_b * plen[p] / avg_par,
+    )
+
+
+@dataclass(slots=True)
+class TermStats:
+    """What the field loop learns about each question term, per candidate."""
+
+    contributions: dict[str, NDArray[np.float64]]
+    local: NDArray[np.float64]
+    shared: NDArray[np.float64]
+
+
+def _doc_ranges(index: Index, ids: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """First chunk and end of each candidate's document (documents are contiguous runs)."""
+    docs = np.asarray(index.arrays["c_doc"][ids], dtype=np.int64)
+    first = np.array([index.docs[d].first for d in docs.tolist()], dtype=np.int64)
+    count = np.array([index.docs[d].count for d in docs.tolist()], dtype=np.int64)
+    return first, first + count
+
+
+def field_scores(index: Index, ids: NDArray[np.int64], terms: list[str], rr: Rerank = DEFAULT_RERANK) -> TermStats:
+    """BM25F of candidates ``ids`` over sentence, neighbours, rest of paragraph and heading, per term.
+
+    Also collects, per candidate, the question terms' idf within its own document
+    (a name that fills a whole book tells its sentences apart less than its
+    corpus idf says) and the idf of matched terms that the paragraph repeats.
+    """
+    f = _fields(index, ids, rr)
+    a = index.arrays
+    doc_lo, doc_hi = _doc_ranges(index, ids)
+    doc_n = (doc_hi - doc_lo).astype(np.float64)
+    stats = TermStats({}, np.zeros(len(ids)), np.zeros(len(ids)))
+    headings = [index.heading_terms(c) for c in ids.tolist()]
+    for term, qtf in Counter(terms).items():
+        tid = index.term_id(term)
+        if tid is None:
+            continue
+        lo, hi = int(a["p_ptr"][tid]), int(a["p_ptr"][tid + 1])
+        pc = np.asarray(a["p_chunk"][lo:hi])
+        ptf = np.asarray(a["p_tf"][lo:hi])
+        own = _tf(pc, ptf, ids)
+        win = np.where(f.has_prev, _tf(pc, ptf, f.prev), 0) + np.where(f.has_next, _tf(pc, ptf, f.next), 0)
+        qpar, qtf_par = index.paragraph_postings(tid)
+        par = _tf(np.asarray(qpar), np.asarray(qtf_par), f.pid)
+        rest = np.maximum(par - own - win, 0)
+        heading = np.array([term in h for h in headings], dtype=np.float64)
+        tf = own / f.norm_s + rr.window * win / f.norm_w + rr.paragraph * rest / f.norm_p + rr.heading * heading
+        idf = index.idf(tid)
+        stats.contributions[term] = qtf * idf * tf * (rr.k1 + 1) / (rr.k1 + tf)
+        matched = own > 0
+        df_doc = (np.searchsorted(pc, doc_hi) - np.searchsorted(pc, doc_lo)).astype(np.float64)
+        stats.local += matched * np.log1p((doc_n - df_doc + 0.5) / (df_doc + 0.5))
+        stats.shared += (matched & (par > own)) * idf
+    return stats
+
+
+def bm25f(index: Index, ids: NDArray[np.int64], terms: list[str], rr: Rerank = DEFAULT_RERANK) -> NDArray[np.float64]:
+    """BM25F of candidates ``ids`` (the sum of :func:`field_scores`' contributions)."""
+    parts = field_scores(index, ids, terms, rr).contributions.values()
+    return np.sum(list(parts), axis=0) if parts else np.zeros(len(ids))
+
+
+def _positions(tokens: list[str]) -> dict[str, list[int]]:
+    pos: dict[str, list[int]] = {}
+    for i, t in enumerate(tokens):
+        pos.setdefault(t, []).append(i)
+    return pos
+
+
+def _gap(a: list[int], b: list[int]) -> int:
+    return min(abs(x - y) for x in a for y in b)
+
+
+def order_scores(index: Index, texts: list[str], terms: list[str]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Phrase and proximity evidence for each candidate text, from its tokens' positions.
+
+    ``phrase``: idf of question word pairs (consecutive in the question) found at
+    most two words apart, as a share of the question's idf. ``proximity``: sum of
+    1/distance² over pairs of matched question terms.
+    """
+    idf: dict[str, float] = {}
+    for term in dict.fromkeys(terms):
+        tid = index.term_id(term)
+        idf[term] = index.idf(tid) if tid is not None else 0.0
+    total = sum(idf.values()) or 1.0
+    seq = [t for t in terms if idf[t] > 0]
+    pairs = [(x, y) for x, y in pairwise(seq) if x != y]
+    phrase, proximity = np.zeros(len(texts)), np.zeros(len(texts))
+    for j, text in enumerate(texts):
+        pos = _positions(tokenize(text))
+        phrase[j] = sum((idf[x] + idf[y]) / 2 for x, y in pairs if x in pos and y in pos and _gap(pos[x], pos[y]) <= 2)
+        found = [t for t in idf if t in pos]
+        proximity[j] = sum(1.0 / _gap(pos[x], pos[y]) ** 2 for i, x in enumerate(found) for y in found[i + 1 :])
+    return phrase / total, proximity
+
+
+def rerank_scores(index: Index, question: str, terms: list[str], ids: NDArray[np.int64],
+                  first_stage: dict[str, NDArray[np.float64]], rr: Rerank = DEFAULT_RERANK,
+                  ) -> tuple[NDArray[np.float64], dict[str, NDArray[np.float64]]]:
+    """Second-stage scores of candidates ``ids`` and their parts (they add up to the score).
+
+    Args:
+        index: the index.
+        question: the question as typed (for its expected answer type).
+        terms: the question's index terms.
+        ids: the candidates.
+        first_stage: the first stage's ``paragraph`` evidence (paragraph BM25) for ``ids``.
+        rr: weights.
+
+    Returns:
+        The scores, and named parts: one per question term (its BM25F
+        contribution) and one per bracketed cue (``[answer type]``...).
+    """
+    stats = field_scores(index, ids, terms, rr)
+    parts: dict[str, NDArray[np.float64]] = dict(stats.contributions)
+    texts = [index.text(c) for c in ids.tolist()]
+    kind = answer_type(question)
+    typed = np.zeros(len(ids))
+    if kind and rr.answer_type:
+        qwords = {w.lower() for w in _WORDS.findall(question)}
+        typed = np.array([has_answer_type(kind, text, qwords) for text in texts], dtype=np.float64)
+    phrase, proximity = order_scores(index, texts, terms) if (rr.phrase or rr.proximity) else (typed * 0, typed * 0)
+    cues = {
+        "[paragraph]": rr.paragraph_score * first_stage["paragraph"],
+        "[answer type]": rr.answer_type * typed,
+        "[local idf]": rr.local * stats.local,
+        "[phrase]": rr.phrase * phrase,
+        "[proximity]": rr.proximity * proximity,
+        "[shared]": rr.shared * stats.shared,
+    }
+    parts.update(cues)
+    total = np.sum(list(parts.values()), axis=0) if parts else np.zeros(len(ids))
+    return total, parts

@@ -1,0 +1,170 @@
+"""The second stage: BM25F fields, answer type, word order, and how search uses them."""
+
+from __future__ import annotations
+
+import math
+import random
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from qa.engine import open_index
+from qa.index import Index
+from qa.rerank import DEFAULT_RERANK, Rerank, answer_type, field_scores, has_answer_type, order_scores
+from qa.search import query_terms, rank, reranked, search
+from qa.tokens import tokenize
+
+WORDS = "amber basalt cobalt delta ember fjord garnet harbor indigo jasper".split()
+
+
+def random_markdown(rng: random.Random) -> str:
+    paragraphs = []
+    for _ in range(rng.randint(1, 4)):
+        sentences = [" ".join(rng.choice(WORDS) for _ in range(rng.randint(2, 7))).capitalize() + "."
+                     for _ in range(rng.randint(1, 4))]
+        paragraphs.append(" ".join(sentences))
+    return f"# {rng.choice(WORDS).title()} notes\n\n" + "\n\n".join(paragraphs) + "\n"
+
+
+def reference_fields(index: Index, cid: int, terms: list[str], rr: Rerank) -> dict[str, float]:
+    """BM25F of one chunk, term by term, from its paragraph's tokens (no postings)."""
+    pid = np.asarray(index.arrays["g_pid"]).tolist()
+    para = [c for c in range(index.n_chunks) if pid[c] == pid[cid]]
+    toks = {c: tokenize(index.text(c)) for c in para}
+    window = [c for c in (cid - 1, cid + 1) if c in toks]
+    rest = [c for c in para if c != cid and c not in window]
+    lengths = [sum(len(tokenize(index.text(c))) for c in range(index.n_chunks) if pid[c] == p)
+               for p in range(max(pid) + 1)]
+    avg_par = sum(lengths) / len(lengths)
+    norm_s = 1 - rr.sentence_b + rr.sentence_b * len(toks[cid]) / index.avgdl
+    norm_w = 1 - rr.window_b + rr.window_b * sum(len(toks[c]) for c in window) / (2 * index.avgdl)
+    norm_p = 1 - rr.paragraph_b + rr.paragraph_b * lengths[pid[cid]] / avg_par
+    heading = index.heading_terms(cid)
+    out = {}
+    for term, qtf in Counter(terms).items():
+        tid = index.term_id(term)
+        if tid is None:
+            continue
+        tf = (toks[cid].count(term) / norm_s
+              + rr.window * sum(toks[c].count(term) for c in window) / norm_w
+              + rr.paragraph * sum(toks[c].count(term) for c in rest) / norm_p
+              + rr.heading * (term in heading))
+        out[term] = qtf * index.idf(tid) * tf * (rr.k1 + 1) / (rr.k1 + tf)
+    return out
+
+
+def test_field_scores_equal_a_direct_computation(make_corpus: Callable[..., Path]) -> None:
+    rng = random.Random(11)
+    root = make_corpus({f"doc{i}.md": random_markdown(rng) for i in range(6)})
+    index, _ = open_index([str(root)])
+    for _ in range(25):
+        terms = query_terms(" ".join(rng.choice([*WORDS, "unknown"]) for _ in range(rng.randint(1, 4))))
+        ids = np.array(sorted(rng.sample(range(index.n_chunks), min(6, index.n_chunks))), dtype=np.int64)
+        stats = field_scores(index, ids, terms, DEFAULT_RERANK)
+        for j, cid in enumerate(ids.tolist()):
+            want = reference_fields(index, cid, terms, DEFAULT_RERANK)
+            got = {t: float(v[j]) for t, v in stats.contributions.items()}
+            assert got.keys() == want.keys()
+            assert [got[t] for t in want] == pytest.approx(list(want.values()), rel=1e-9)
+
+
+@pytest.mark.parametrize(("question", "kind"), [
+    ("When did the bridge open?", "date"),
+    ("In what year was it built?", "date"),
+    ("How many people live there?", "number"),
+    ("What percentage of voters agreed?", "number"),
+    ("Who wrote the report?", "name"),
+    ("Where is the harbour?", "name"),
+    ("What is basalt made of?", ""),
+    ("Why did the dam fail?", ""),
+])
+def test_answer_type_reads_the_question_word(question: str, kind: str) -> None:
+    assert answer_type(question) == kind
+
+
+def test_has_answer_type() -> None:
+    q = {"who", "founded", "the", "society"}
+    assert has_answer_type("date", "The society was founded in 1887.", q)
+    assert has_answer_type("date", "It was founded in March.", q)
+    assert not has_answer_type("date", "It was founded long ago.", q)
+    assert has_answer_type("number", "Twelve members signed.", q)
+    assert has_answer_type("number", "It had 40 members.", q)
+    assert not has_answer_type("number", "Members signed.", q)
+    assert has_answer_type("name", "The society was founded by Ada Lovelace.", q)
+    # A capital that opens the sentence, or a name the question already has, is no answer.
+    assert not has_answer_type("name", "Members founded the society.", q)
+    assert not has_answer_type("name", "It was the Society that founded it.", q | {"society"})
+
+
+def test_phrase_and_proximity_reward_question_words_that_stand_together(make_corpus: Callable[..., Path]) -> None:
+    far = "The harbor stands beyond the old stone walls of the red cliffs."
+    root = make_corpus({"a.txt": f"Red harbor lights shine.\n\n{far}\n"})
+    index, _ = open_index([str(root)])
+    terms = query_terms("red harbor")
+    phrase, proximity = order_scores(index, ["Red harbor lights shine.", far], terms)
+    assert phrase[0] == pytest.approx(0.5)  # the only pair, adjacent: its mean idf over the question's total
+    assert phrase[1] == 0.0  # the same two words, far apart
+    gap = tokenize(far).index("red") - tokenize(far).index("harbor")
+    assert gap > 2
+    assert proximity.tolist() == pytest.approx([1.0, 1 / gap**2])
+
+
+def test_a_when_question_prefers_the_sentence_with_a_date(make_corpus: Callable[..., Path]) -> None:
+    root = make_corpus({
+        "a.txt": "The lighthouse keeper painted the lighthouse white.\n\n"
+                 "The lighthouse keeper arrived in 1887.\n",
+    })
+    index, _ = open_index([str(root)])
+    hits = search(index, "When did the lighthouse keeper arrive?", k=2, with_explain=True).hits
+    assert "1887" in hits[0].text
+    assert hits[0].explain["[answer type]"] == pytest.approx(DEFAULT_RERANK.answer_type)
+    assert "[answer type]" not in hits[1].explain
+
+
+def test_explain_parts_add_up_to_the_score(make_corpus: Callable[..., Path]) -> None:
+    rng = random.Random(4)
+    root = make_corpus({f"doc{i}.md": random_markdown(rng) for i in range(6)})
+    index, _ = open_index([str(root)])
+    for _ in range(20):
+        question = " ".join(rng.choice(WORDS) for _ in range(rng.randint(1, 4)))
+        for hit in search(index, question, k=5, with_explain=True).hits:
+            assert sum(hit.explain.values()) == pytest.approx(hit.score, rel=1e-9, abs=1e-9)
+
+
+def test_search_orders_the_first_stage_shortlist_by_the_second_stage(make_corpus: Callable[..., Path]) -> None:
+    rng = random.Random(8)
+    root = make_corpus({f"doc{i}.md": random_markdown(rng) for i in range(8)})
+    index, _ = open_index([str(root)])
+    for _ in range(20):
+        question = " ".join(rng.choice(WORDS) for _ in range(rng.randint(1, 4)))
+        terms = query_terms(question)
+        ranked = rank(index, terms)
+        ids, scores, _ = reranked(index, question, terms, ranked, max(DEFAULT_RERANK.shortlist, 5))
+        best = sorted(zip(scores.tolist(), ids.tolist(), strict=True), key=lambda p: (-p[0], p[1]))[:5]
+        hits = search(index, question, k=5).hits
+        assert [h.chunk for h in hits] == [c for _, c in best]
+        assert [h.score for h in hits] == pytest.approx([v for v, _ in best])
+        # The shortlist is the first stage's best: nothing outside it scored higher there.
+        outside = np.setdiff1d(ranked.ids, ids)
+        if len(outside):
+            first = dict(zip(ranked.ids.tolist(), ranked.total.tolist(), strict=True))
+            assert max(first[c] for c in outside.tolist()) <= min(first[c] for c in ids.tolist())
+
+
+def test_local_idf_is_lower_for_a_word_that_fills_its_document(make_corpus: Callable[..., Path]) -> None:
+    root = make_corpus({
+        "a.txt": "Ember glows.\n\nEmber fades.\n\nEmber sleeps by the fjord.\n",
+        "b.txt": "Garnet shines by the fjord.\n\nBasalt cools.\n\nJasper cracks.\n",
+    })
+    index, _ = open_index([str(root)])
+    terms = query_terms("fjord")
+    ids = np.array([2, 3], dtype=np.int64)  # the two "fjord" sentences, one per document
+    assert [index.text(int(c)) for c in ids] == ["Ember sleeps by the fjord.", "Garnet shines by the fjord."]
+    stats = field_scores(index, ids, terms)
+    assert stats.local.tolist() == pytest.approx([math.log1p((3 - 1 + 0.5) / 1.5)] * 2)
+    stats = field_scores(index, ids, query_terms("ember fjord"))
+    # "ember" is in every sentence of a.txt: within its document it says little.
+    assert stats.local[0] == pytest.approx(math.log1p((3 - 1 + 0.5) / 1.5) + math.log1p(0.5 / 3.5))
