@@ -9,7 +9,7 @@ Taylor 2004, the field model Lucene's ``BM25FQuery`` implements) fixes both:
 each term's frequency is summed over weighted, length-normalised fields first,
 then saturated once.
 
-Two lexical cues that any English question carries are added:
+Lexical cues that any English question carries are added:
 
 - the expected answer type: a "when" question is answered by a sentence with
   a date, "how many" by one with a number, "who"/"where" by one that names
@@ -17,7 +17,12 @@ Two lexical cues that any English question carries are added:
 - word order: question words that stand together in the sentence (a
   phrase) or near each other;
 - where the words are rare: a name that fills a whole book tells its
-  sentences apart less than its idf over the corpus says.
+  sentences apart less than its idf over the corpus says;
+- the whole document: a sentence from a document that is about the
+  question's words as a whole is likelier to answer it;
+- the very words asked: a question word found in the same form (not only the
+  same stem) is surer evidence, since stemming joins words such as
+  "general" and "generation".
 
 Only a short list of candidates is re-scored, so the cost does not grow with
 the corpus. Weights were fitted on the tune half of bench/quality.py.
@@ -33,7 +38,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from qa.tokens import tokenize
+from qa.tokens import normal_words, stem, stem_all
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -60,6 +65,11 @@ class Rerank:
         phrase: weight of question word pairs found next to each other (idf share).
         proximity: weight of sum(1 / distance**2) over matched question term pairs.
         shared: weight of the idf of matched terms that the paragraph repeats elsewhere.
+        document: weight of the BM25 of the question against the sentence's whole document.
+        document_k1: its saturation (of how many of the document's sentences hold a term).
+        document_b: its length normalisation (by the document's number of sentences).
+        exact: weight of the question's words found in the sentence in the same form
+            (not only the same stem), as a share of the question's idf.
     """
 
     shortlist: int = 20
@@ -76,6 +86,10 @@ class Rerank:
     phrase: float = 4.0
     proximity: float = 0.25
     shared: float = -0.1
+    document: float = 0.1
+    document_k1: float = 3.0
+    document_b: float = 0.75
+    exact: float = 1.5
 
 
 DEFAULT_RERANK = Rerank()
@@ -180,6 +194,7 @@ class TermStats:
     contributions: dict[str, NDArray[np.float64]]
     local: NDArray[np.float64]
     shared: NDArray[np.float64]
+    document: NDArray[np.float64]
 
 
 def _doc_ranges(index: Index, ids: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
@@ -195,13 +210,20 @@ def field_scores(index: Index, ids: NDArray[np.int64], terms: list[str], rr: Rer
 
     Also collects, per candidate, the question terms' idf within its own document
     (a name that fills a whole book tells its sentences apart less than its
-    corpus idf says) and the idf of matched terms that the paragraph repeats.
+    corpus idf says), the idf of matched terms that the paragraph repeats, and
+    the BM25 of the question against the whole document: a term's frequency
+    there is the number of the document's sentences that hold it (a slice of
+    its postings, since documents are contiguous runs of chunks), saturated
+    and normalised by the document's length in sentences, weighted by the
+    term's sentence idf. Its cost grows with the shortlist, not the corpus.
     """
     f = _fields(index, ids, rr)
     a = index.arrays
     doc_lo, doc_hi = _doc_ranges(index, ids)
     doc_n = (doc_hi - doc_lo).astype(np.float64)
-    stats = TermStats({}, np.zeros(len(ids)), np.zeros(len(ids)))
+    stats = TermStats({}, np.zeros(len(ids)), np.zeros(len(ids)), np.zeros(len(ids)))
+    avg_doc = index.n_chunks / max(len(index.docs), 1)
+    doc_norm = rr.document_k1 * (1 - rr.document_b + rr.document_b * doc_n / avg_doc)
     headings = [index.heading_terms(c) for c in ids.tolist()]
     for term, qtf in Counter(terms).items():
         tid = index.term_id(term)
@@ -223,6 +245,7 @@ def field_scores(index: Index, ids: NDArray[np.int64], terms: list[str], rr: Rer
         df_doc = (np.searchsorted(pc, doc_hi) - np.searchsorted(pc, doc_lo)).astype(np.float64)
         stats.local += matched * np.log1p((doc_n - df_doc + 0.5) / (df_doc + 0.5))
         stats.shared += (matched & (par > own)) * idf
+        stats.document += qtf * idf * df_doc * (rr.document_k1 + 1) / (df_doc + doc_norm)
     return stats
 
 
@@ -243,12 +266,16 @@ def _gap(a: list[int], b: list[int]) -> int:
     return min(abs(x - y) for x in a for y in b)
 
 
-def order_scores(index: Index, texts: list[str], terms: list[str]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Phrase and proximity evidence for each candidate text, from its tokens' positions.
+def order_scores(index: Index, texts: list[str], terms: list[str], question: str = ""
+                 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """Phrase, proximity and exact-form evidence for each candidate text, from its words.
 
     ``phrase``: idf of question word pairs (consecutive in the question) found at
     most two words apart, as a share of the question's idf. ``proximity``: sum of
-    1/distance² over pairs of matched question terms.
+    1/distance² over pairs of matched question terms. ``exact``: idf of the
+    question terms that the text holds in a form the question used (before
+    stemming: "general" and "generation" share a stem but not a meaning), as a
+    share of the question's idf.
     """
     idf: dict[str, float] = {}
     for term in dict.fromkeys(terms):
@@ -257,13 +284,22 @@ def order_scores(index: Index, texts: list[str], terms: list[str]) -> tuple[NDAr
     total = sum(idf.values()) or 1.0
     seq = [t for t in terms if idf[t] > 0]
     pairs = [(x, y) for x, y in pairwise(seq) if x != y]
-    phrase, proximity = np.zeros(len(texts)), np.zeros(len(texts))
+    forms: dict[str, set[str]] = {}
+    for word in normal_words(question):
+        term = stem(word)
+        if idf.get(term):
+            forms.setdefault(term, set()).add(word)
+    phrase, proximity, exact = np.zeros(len(texts)), np.zeros(len(texts)), np.zeros(len(texts))
     for j, text in enumerate(texts):
-        pos = _positions(tokenize(text))
+        normals = normal_words(text)
+        pos = _positions(stem_all(normals))
         phrase[j] = sum((idf[x] + idf[y]) / 2 for x, y in pairs if x in pos and y in pos and _gap(pos[x], pos[y]) <= 2)
         found = [t for t in idf if t in pos]
         proximity[j] = sum(1.0 / _gap(pos[x], pos[y]) ** 2 for i, x in enumerate(found) for y in found[i + 1 :])
-    return phrase / total, proximity
+        if forms:
+            seen = set(normals)
+            exact[j] = sum(idf[t] for t, words in forms.items() if not words.isdisjoint(seen))
+    return phrase / total, proximity, exact / total
 
 
 def rerank_scores(index: Index, question: str, terms: list[str], ids: NDArray[np.int64],
@@ -291,7 +327,9 @@ def rerank_scores(index: Index, question: str, terms: list[str], ids: NDArray[np
     if kind and rr.answer_type:
         qwords = {w.lower() for w in _WORDS.findall(question)}
         typed = np.array([has_answer_type(kind, text, qwords) for text in texts], dtype=np.float64)
-    phrase, proximity = order_scores(index, texts, terms) if (rr.phrase or rr.proximity) else (typed * 0, typed * 0)
+    zero = np.zeros(len(ids))
+    phrase, proximity, exact = (order_scores(index, texts, terms, question) if (rr.phrase or rr.proximity or rr.exact)
+                                else (zero, zero, zero))
     cues = {
         "[paragraph]": rr.paragraph_score * first_stage["paragraph"],
         "[answer type]": rr.answer_type * typed,
@@ -299,6 +337,8 @@ def rerank_scores(index: Index, question: str, terms: list[str], ids: NDArray[np
         "[phrase]": rr.phrase * phrase,
         "[proximity]": rr.proximity * proximity,
         "[shared]": rr.shared * stats.shared,
+        "[document]": rr.document * stats.document,
+        "[exact form]": rr.exact * exact,
     }
     parts.update(cues)
     total = np.sum(list(parts.values()), axis=0) if parts else np.zeros(len(ids))

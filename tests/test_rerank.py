@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import random
+import re
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -104,7 +105,7 @@ def test_phrase_and_proximity_reward_question_words_that_stand_together(make_cor
     root = make_corpus({"a.txt": f"Red harbor lights shine.\n\n{far}\n"})
     index, _ = open_index([str(root)])
     terms = query_terms("red harbor")
-    phrase, proximity = order_scores(index, ["Red harbor lights shine.", far], terms)
+    phrase, proximity, _ = order_scores(index, ["Red harbor lights shine.", far], terms)
     assert phrase[0] == pytest.approx(0.5)  # the only pair, adjacent: its mean idf over the question's total
     assert phrase[1] == 0.0  # the same two words, far apart
     gap = tokenize(far).index("red") - tokenize(far).index("harbor")
@@ -168,3 +169,85 @@ def test_local_idf_is_lower_for_a_word_that_fills_its_document(make_corpus: Call
     stats = field_scores(index, ids, query_terms("ember fjord"))
     # "ember" is in every sentence of a.txt: within its document it says little.
     assert stats.local[0] == pytest.approx(math.log1p((3 - 1 + 0.5) / 1.5) + math.log1p(0.5 / 3.5))
+
+
+def reference_document(index: Index, cid: int, terms: list[str], rr: Rerank) -> float:
+    """BM25 of the question against chunk ``cid``'s whole document, from the document's tokens."""
+    doc = index.doc_of(cid)
+    sentences = [set(tokenize(index.text(c))) for c in range(doc.first, doc.first + doc.count)]
+    avg = index.n_chunks / len(index.docs)
+    norm = rr.document_k1 * (1 - rr.document_b + rr.document_b * doc.count / avg)
+    total = 0.0
+    for term, qtf in Counter(terms).items():
+        tid = index.term_id(term)
+        if tid is None:
+            continue
+        n = sum(term in s for s in sentences)
+        total += qtf * index.idf(tid) * n * (rr.document_k1 + 1) / (n + norm)
+    return total
+
+
+def test_document_bm25_equals_a_direct_computation(make_corpus: Callable[..., Path]) -> None:
+    rng = random.Random(5)
+    root = make_corpus({f"doc{i}.md": random_markdown(rng) for i in range(6)})
+    index, _ = open_index([str(root)])
+    rr = Rerank(document_k1=2.0, document_b=0.6)
+    for _ in range(25):
+        terms = query_terms(" ".join(rng.choice([*WORDS, "unknown"]) for _ in range(rng.randint(1, 4))))
+        ids = np.array(sorted(rng.sample(range(index.n_chunks), min(6, index.n_chunks))), dtype=np.int64)
+        got = field_scores(index, ids, terms, rr).document
+        want = [reference_document(index, cid, terms, rr) for cid in ids.tolist()]
+        assert got.tolist() == pytest.approx(want, rel=1e-9)
+
+
+def test_document_evidence_prefers_the_document_about_the_question(make_corpus: Callable[..., Path]) -> None:
+    root = make_corpus({
+        "a.txt": "Basalt cools slowly.\n\nThe harbor holds basalt.\n\nBasalt forms columns.\n",
+        "b.txt": "Amber glows.\n\nThe harbor holds basalt.\n\nJasper cracks.\n",
+    })
+    index, _ = open_index([str(root)])
+    ids = np.array([1, 4], dtype=np.int64)  # the same sentence, once in each document
+    assert index.text(1) == index.text(4)
+    document = field_scores(index, ids, query_terms("harbor basalt")).document
+    assert document[0] > document[1] > 0
+
+
+def reference_exact(index: Index, question: str, text: str) -> float:
+    """Idf share of the question's terms that ``text`` holds in a form the question used."""
+    def forms(s: str) -> dict[str, set[str]]:
+        out: dict[str, set[str]] = {}
+        for word in re.findall(r"\w+", s.lower()):
+            for term in tokenize(word):
+                out.setdefault(term, set()).add(word)
+        return out
+
+    asked, seen = forms(question), forms(text)
+    idf = {t: index.idf(tid) for t in asked if (tid := index.term_id(t)) is not None}
+    same = sum(v for t, v in idf.items() if asked[t] & seen.get(t, set()))
+    return same / (sum(idf.values()) or 1.0)
+
+
+def test_exact_form_equals_a_direct_computation(make_corpus: Callable[..., Path]) -> None:
+    rng = random.Random(9)
+    forms = ["harbor", "harbors", "general", "generation", "generally", "cobalt", "cobalts", "ember"]
+    texts = [" ".join(rng.choice(forms) for _ in range(rng.randint(2, 6))).capitalize() + "." for _ in range(12)]
+    root = make_corpus({"a.txt": "\n\n".join(texts) + "\n"})
+    index, _ = open_index([str(root)])
+    for _ in range(25):
+        question = " ".join(rng.choice(forms) for _ in range(rng.randint(1, 4)))
+        _, _, exact = order_scores(index, texts, query_terms(question), question)
+        assert exact.tolist() == pytest.approx([reference_exact(index, question, t) for t in texts], rel=1e-9)
+
+
+def test_exact_form_tells_words_that_share_a_stem_apart(make_corpus: Callable[..., Path]) -> None:
+    assert tokenize("general") == tokenize("generation")  # Porter gives both the same stem
+    texts = ["The general rule holds.", "The generation rule holds."]
+    root = make_corpus({"a.txt": "\n\n".join(texts) + "\n"})
+    index, _ = open_index([str(root)])
+    question = "What is the general rule?"
+    _, _, exact = order_scores(index, texts, query_terms(question), question)
+    assert exact[0] == pytest.approx(1.0)
+    assert 0 < exact[1] < 1  # only "rule" is there as asked
+    hits = search(index, question, k=2, with_explain=True).hits
+    assert hits[0].text == texts[0]
+    assert hits[0].explain["[exact form]"] == pytest.approx(DEFAULT_RERANK.exact)
