@@ -74,13 +74,19 @@ def _file_size(file: SourceFile) -> int:
 def process_files(
     files: Sequence[SourceFile], splitter: SentenceSplitter, workers: int | None = None
 ) -> Iterator[FileResult]:
-    """Yield a :class:`FileResult` per file, in order, using a process pool when it pays."""
+    """Yield a :class:`FileResult` per file, using a process pool when it pays.
+
+    Alone, files are processed in order. In the pool the largest go first
+    (ties in order), so the run does not end with one worker busy on a big
+    file while the others idle; results come in that order.
+    """
     workers = workers or os.cpu_count() or 1
-    total = sum(_file_size(f) for f in files)
-    if workers < 2 or len(files) < 2 or total < POOL_MIN_BYTES:
+    sizes = [_file_size(f) for f in files]
+    if workers < 2 or len(files) < 2 or sum(sizes) < POOL_MIN_BYTES:
         for file in files:
             yield process_file(file, splitter)
         return
+    files = [files[i] for i in sorted(range(len(files)), key=lambda i: -sizes[i])]
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     pool = ctx.Pool(min(workers, len(files)), initializer=_init_worker, initargs=(splitter.to_json(),))
@@ -117,6 +123,7 @@ def build_index(
     blob: BinaryIO | None = None,
     blob_has_previous: bool = False,
     workers: int | None = None,
+    on_array: Callable[[str, Any], None] | None = None,
 ) -> Index:
     """Build an index over ``files``.
 
@@ -133,6 +140,8 @@ def build_index(
         blob_has_previous: ``blob`` already holds the texts of ``previous`` at
             their offsets (a link to its file); new texts are appended.
         workers: processes to use (default: one per core).
+        on_array: receives each array of the index as soon as it is final
+            (:meth:`~qa.store.GenerationWriter.save_array`).
 
     Files that cannot be read are skipped with a warning; an index with no
     documents is still returned (callers decide whether that is an error).
@@ -155,4 +164,4 @@ def build_index(
         done_bytes += result.size
         progress(i, len(files), done_bytes)
     extra: dict[str, Any] = {"punkt": splitter.to_json(), "unread_paths": unread}
-    return builder.finish(params or BM25Params(), extra)
+    return builder.finish(params or BM25Params(), extra, on_array)

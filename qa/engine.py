@@ -243,6 +243,7 @@ def _build(
         keep=plan.keep,
         blob=blob,
         blob_has_previous=writer is not None and writer.blob_reused,
+        on_array=writer.save_array if writer is not None else None,
     )
     for doc in index.meta["docs"]:
         if doc["path"] in plan.touched:

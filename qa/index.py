@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import itertools
 from array import array
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING, Any, BinaryIO, overload
 
@@ -277,13 +277,67 @@ class _KeptPostings:
     """Postings carried over from an older index, still sorted by (old term, chunk).
 
     ``terms`` are builder term ids of the old index's terms (in its sorted
-    order) and ``counts`` how many kept postings each has.
+    order) and ``counts`` how many kept postings each has; ``q_*`` are the
+    kept paragraph postings (same terms, paragraph ids already renumbered).
     """
 
     terms: NDArray[np.int32]
     counts: NDArray[np.int64]
     chunk: NDArray[np.int32]
     tf: NDArray[np.int32]
+    q_counts: NDArray[np.int64]
+    q_par: NDArray[np.int32]
+    q_tf: NDArray[np.int32]
+
+
+#: Up to this many removed id ranges, ids are shifted by comparisons instead of a table lookup.
+_MAX_SHIFT_RANGES = 8
+
+
+def _kept_ranges(starts: Sequence[int], ends: Sequence[int], total: int) -> list[tuple[int, int]]:
+    """The id ranges ``[lo, hi)`` of ``0..total`` not covered by the sorted kept ranges (starts, ends)."""
+    gaps: list[tuple[int, int]] = []
+    pos = 0
+    for lo, hi in zip(starts, ends, strict=True):
+        if lo > pos:
+            gaps.append((pos, lo))
+        pos = max(pos, hi)
+    if pos < total:
+        gaps.append((pos, total))
+    return gaps
+
+
+def _drop_and_shift(
+    ids: NDArray[Any], gaps: list[tuple[int, int]], table: NDArray[np.int32] | None, base: int
+) -> tuple[NDArray[np.bool_] | None, NDArray[np.int32]]:
+    """Which ``ids`` survive (None: all) and their new values once ids in ``gaps`` are removed
+    and the rest renumbered from ``base``; ``table`` maps every old id to its new one (-1: removed)."""
+    ids = np.asarray(ids)
+    if not gaps:
+        return None, (ids.astype(np.int32) + np.int32(base)) if base else ids.astype(np.int32, copy=False)
+    if len(gaps) > _MAX_SHIFT_RANGES and table is not None:
+        mapped = table[ids]
+        mask = mapped >= 0
+        return mask, mapped[mask]
+    mask = ids < gaps[0][0]
+    for (_, lo), (hi, _) in itertools.pairwise(gaps):  # the kept run [lo, hi) between two gaps
+        mask |= (ids >= lo) & (ids < hi)
+    mask |= ids >= gaps[-1][1]
+    new = ids[mask].astype(np.int32, copy=False)
+    if base:
+        new = new + np.int32(base)
+    for lo, hi in reversed(gaps):  # ids above a gap move down by its width
+        np.subtract(new, np.int32(hi - lo), out=new, where=new >= hi + base)
+    return mask, new
+
+
+def _kept_counts(ptr: NDArray[np.int64], mask: NDArray[np.bool_] | None) -> NDArray[np.int64]:
+    """Per term (posting lists delimited by ``ptr``), how many postings ``mask`` keeps."""
+    counts = np.diff(np.asarray(ptr)).astype(np.int64)
+    if mask is None:
+        return counts
+    dropped = np.searchsorted(ptr, np.flatnonzero(~mask), side="right") - 1
+    return counts - np.bincount(dropped, minlength=len(counts))
 
 
 class IndexBuilder:
@@ -362,53 +416,95 @@ class IndexBuilder:
     def add_kept(self, old: Index, keep: Sequence[int], *, texts_in_blob: bool = False) -> None:
         """Copy the documents ``keep`` (ids in ``old``) unchanged, postings included.
 
-        Vectorised over the whole old index: one pass over its postings, so
-        refreshing a large index after one file changed stays fast. With
-        ``texts_in_blob`` the builder's blob file already holds ``old``'s chunk
-        texts at their old offsets (a link to the old file), so none is copied.
+        Vectorised over the whole old index: one pass over its postings (and
+        paragraph postings), so refreshing a large index after one file
+        changed stays fast. Removed documents leave a few gaps in the chunk
+        and paragraph ids; the ids after a gap just move down. With
+        ``texts_in_blob`` the builder's blob file already holds ``old``'s
+        chunk texts at their old offsets (a link to its file), so none is copied.
         """
         if not keep:
             return
         a = old.arrays
-        keep_doc = np.zeros(len(old.docs), dtype=bool)
-        keep_doc[list(keep)] = True
-        keep_chunk = keep_doc[a["c_doc"]]
-        new_id = np.cumsum(keep_chunk, dtype=np.int64) - 1 + self.n_chunks
-        doc_map = np.full(len(old.docs), -1, dtype=np.int32)
-        first_doc = len(self.docs)
-        for offset, old_id in enumerate(sorted(keep)):
-            d = old.docs[old_id]
-            doc_map[old_id] = first_doc + offset
-            self.docs.append(replace(d, first=int(self.n_chunks + (new_id[d.first] - self.n_chunks if d.count else 0))))
+        keep = sorted(set(keep))
+        docs = old.docs
+        base = self.n_chunks
+        doc_map = np.full(len(docs), -1, dtype=np.int32)
+        doc_map[keep] = np.arange(len(self.docs), len(self.docs) + len(keep), dtype=np.int32)
+        infos = [docs[i] for i in keep]
+        starts = [d.first for d in infos]
+        ends = [d.first + d.count for d in infos]
+        n_old = old.n_chunks
+        gaps = _kept_ranges(starts, ends, n_old)
+        pos = base
+        for d in infos:
+            self.docs.append(replace(d, first=pos))
+            pos += d.count
+        keep_chunk = None if not gaps else doc_map[a["c_doc"]] >= 0
+        chunk_table = None
+        if keep_chunk is not None and len(gaps) > _MAX_SHIFT_RANGES:
+            chunk_table = np.where(keep_chunk, np.cumsum(keep_chunk, dtype=np.int64) - 1 + base, -1).astype(np.int32)
         self._copy_chunks(old, keep_chunk, doc_map, texts_in_blob)
-        p_chunk, ptr = np.asarray(a["p_chunk"]), np.asarray(a["p_ptr"])
-        mask = keep_chunk[p_chunk]
+        mask, chunk = _drop_and_shift(a["p_chunk"], gaps, chunk_table, base)
+        tf = np.asarray(a["p_tf"])
+        tf = tf[mask] if mask is not None else tf
         lut = self._term_ids(old.terms())
-        chunk = new_id.astype(np.int32)[p_chunk[mask]]
-        tf = np.asarray(a["p_tf"])[mask].astype(np.int32, copy=False)
         if self.n_chunks == 0 and self._kept is None:
             # Kept postings stay sorted by term: keep them as one block, no per-posting term ids.
-            dropped = np.searchsorted(ptr, np.flatnonzero(~mask), side="right") - 1
-            counts = np.diff(ptr) - np.bincount(dropped, minlength=len(ptr) - 1)
-            self._kept = _KeptPostings(lut, counts, chunk, tf)
+            counts = _kept_counts(a["p_ptr"], mask)
+            q_counts, q_par, q_tf = self._kept_paragraphs(old, keep_chunk, gaps)
+            self._kept = _KeptPostings(lut, counts, chunk, tf.astype(np.int32, copy=False), q_counts, q_par, q_tf)
         else:
-            self._p_term.append(np.repeat(lut, np.diff(a["p_ptr"]))[mask])
+            p_term = np.repeat(lut, np.diff(a["p_ptr"]))
+            self._p_term.append(p_term[mask] if mask is not None else p_term)
             self._p_chunk.append(chunk)
-            self._p_tf.append(tf)
-        self.n_chunks += int(keep_chunk.sum())
+            self._p_tf.append(tf.astype(np.int32, copy=False))
+        self.n_chunks = pos
+
+    @staticmethod
+    def _kept_paragraphs(
+        old: Index, keep_chunk: NDArray[np.bool_] | None, gaps: list[tuple[int, int]]
+    ) -> tuple[NDArray[np.int64], NDArray[np.int32], NDArray[np.int32]]:
+        """The kept paragraph postings of ``old``: per-term counts, renumbered paragraph ids, frequencies.
+
+        Paragraphs never span documents, so the removed paragraphs are those of
+        the removed chunks and the kept ones keep their order.
+        """
+        a = old.arrays
+        g_start = np.asarray(a["g_start"])
+        n_par = len(g_start) - 1
+        if not gaps:
+            par_gaps: list[tuple[int, int]] = []
+            table = None
+        else:
+            pid = np.asarray(a["g_pid"])
+            par_gaps = [(int(pid[lo]), n_par if hi >= len(pid) else int(pid[hi])) for lo, hi in gaps]
+            table = None
+            if len(par_gaps) > _MAX_SHIFT_RANGES and keep_chunk is not None:
+                keep_par = keep_chunk[g_start[:-1]]
+                table = np.where(keep_par, np.cumsum(keep_par, dtype=np.int64) - 1, -1).astype(np.int32)
+        mask, q_par = _drop_and_shift(a["q_par"], par_gaps, table, 0)
+        q_tf = np.asarray(a["q_tf"])
+        q_tf = q_tf[mask] if mask is not None else q_tf
+        return _kept_counts(a["q_ptr"], mask), q_par, q_tf.astype(np.int32, copy=False)
 
     def _copy_chunks(
-        self, old: Index, keep_chunk: NDArray[np.bool_], doc_map: NDArray[np.int32], texts_in_blob: bool
+        self, old: Index, keep_chunk: NDArray[np.bool_] | None, doc_map: NDArray[np.int32], texts_in_blob: bool
     ) -> None:
         a = old.arrays
+
+        def kept(values: Any) -> NDArray[Any]:
+            array: NDArray[Any] = np.asarray(values)
+            return array[keep_chunk] if keep_chunk is not None else array
+
         for key in (*_CHUNK_INT32, *_CHUNK_INT64):
             if key not in ("c_doc", "c_section", "c_bstart", "c_bend"):
-                self._cols[key].append(np.asarray(a[key])[keep_chunk])
-        self._cols["c_doc"].append(doc_map[a["c_doc"][keep_chunk]])
+                self._cols[key].append(kept(a[key]))
+        self._cols["c_doc"].append(doc_map[kept(a["c_doc"])])
         section_map = self._section_ids(old.sections)
-        self._cols["c_section"].append(section_map[a["c_section"][keep_chunk]])
-        bstart = np.asarray(a["c_bstart"])[keep_chunk]
-        bend = np.asarray(a["c_bend"])[keep_chunk]
+        self._cols["c_section"].append(section_map[kept(a["c_section"])])
+        bstart = kept(a["c_bstart"])
+        bend = kept(a["c_bend"])
         if texts_in_blob:
             self._cols["c_bstart"].append(bstart)
             self._cols["c_bend"].append(bend)
@@ -441,43 +537,65 @@ class IndexBuilder:
         return vocab, remap
 
     def _postings(
-        self, n_terms: int, remap: NDArray[np.int32], raw_terms: NDArray[np.int32]
+        self, n_terms: int, remap: NDArray[np.int32], raw_terms: NDArray[np.int32], g_pid: NDArray[np.int32]
     ) -> dict[str, NDArray[Any]]:
-        """Postings sorted by term, then chunk: kept ones first within each term."""
+        """Postings sorted by term, then chunk (kept ones first within each term), and paragraph postings."""
         p_term = remap[raw_terms] if n_terms else np.empty(0, np.int32)
-        order = np.argsort(p_term, kind="stable")
-        p_term = p_term[order]
-        p_chunk = _cat(self._p_chunk, np.int32)[order]
-        p_tf = _cat(self._p_tf, np.int32)[order]
+        p_term, p_chunk, p_tf = _sort_by_term(p_term, _cat(self._p_chunk, np.int32), _cat(self._p_tf, np.int32))
         counts = np.bincount(p_term, minlength=n_terms).astype(np.int64)
+        ptr = np.zeros(n_terms + 1, dtype=np.int64)
+        np.cumsum(counts, out=ptr[1:])
+        q_ptr, q_par, q_tf = _paragraph_postings(ptr, g_pid, p_chunk, p_tf)
         kept = self._kept
         if kept is not None:
             # Remapping is monotone (both vocabularies are sorted), so kept postings stay
-            # in order; new ones go after the kept ones of the same term.
+            # in order; new ones go after the kept ones of the same term (new chunks and
+            # paragraphs come after the kept ones).
+            live = remap[kept.terms]
+            used = live >= 0
             kept_counts = np.zeros(n_terms, dtype=np.int64)
-            live = kept.counts > 0
-            kept_counts[remap[kept.terms[live]]] = kept.counts[live]
-            ends = np.cumsum(kept_counts)
-            at = ends[p_term]
+            kept_counts[live[used]] = kept.counts[used]
+            at = np.cumsum(kept_counts)[p_term]
             p_chunk = np.insert(kept.chunk, at, p_chunk)
             p_tf = np.insert(kept.tf, at, p_tf)
-            counts += kept_counts
-        ptr = np.zeros(n_terms + 1, dtype=np.int64)
-        np.cumsum(counts, out=ptr[1:])
-        return {"p_chunk": p_chunk, "p_tf": p_tf, "p_ptr": ptr}
+            np.cumsum(counts + kept_counts, out=ptr[1:])
+            q_counts = np.diff(q_ptr)
+            kept_q = np.zeros(n_terms, dtype=np.int64)
+            kept_q[live[used]] = kept.q_counts[used]
+            at = np.repeat(np.cumsum(kept_q), q_counts)
+            q_par = np.insert(kept.q_par, at, q_par)
+            q_tf = np.insert(kept.q_tf, at, q_tf)
+            q_ptr = np.zeros(n_terms + 1, dtype=np.int64)
+            np.cumsum(q_counts + kept_q, out=q_ptr[1:])
+        return {"p_chunk": p_chunk, "p_tf": p_tf, "p_ptr": ptr, "q_ptr": q_ptr, "q_par": q_par, "q_tf": q_tf}
 
-    def finish(self, params: BM25Params, extra_meta: dict[str, Any] | None = None) -> Index:
-        """Sort the vocabulary and postings and compute every posting's weight."""
+    def finish(
+        self,
+        params: BM25Params,
+        extra_meta: dict[str, Any] | None = None,
+        on_array: Callable[[str, NDArray[Any]], None] | None = None,
+    ) -> Index:
+        """Sort the vocabulary and postings and compute every posting's weight.
+
+        ``on_array(name, array)`` receives each array as soon as it is final
+        (to start writing it while the rest is computed).
+        """
+        done = on_array or (lambda name, array: None)
         raw_terms = _cat(self._p_term, np.int32)
         vocab, remap = self._vocabulary(raw_terms)
-        arrays: dict[str, NDArray[Any]] = {
-            k: _cat(v, np.int32 if k in _CHUNK_INT32 else np.int64) for k, v in self._cols.items()
-        }
+        arrays: dict[str, NDArray[Any]] = {}
+        for key, parts in self._cols.items():
+            arrays[key] = _cat(parts, np.int32 if key in _CHUNK_INT32 else np.int64)
+            done(key, arrays[key])
         arrays["blob"] = self._blob_array()
-        arrays.update(self._postings(len(vocab), remap, raw_terms))
-        arrays["t_blob"], arrays["t_off"] = _pack_terms(vocab)
+        done("blob", arrays["blob"])
         arrays["g_pid"], arrays["g_start"], arrays["g_len"] = _paragraph_arrays(arrays)
-        arrays["q_ptr"], arrays["q_par"], arrays["q_tf"] = _paragraph_postings(arrays)
+        for key in ("g_pid", "g_start", "g_len"):
+            done(key, arrays[key])
+        arrays.update(self._postings(len(vocab), remap, raw_terms, arrays["g_pid"]))
+        for key in ("p_chunk", "p_tf", "p_ptr", "q_ptr", "q_par", "q_tf"):
+            done(key, arrays[key])
+        arrays["t_blob"], arrays["t_off"] = _pack_terms(vocab)
         meta = {
             "version": FORMAT_VERSION,
             "docs": [asdict(d) for d in self.docs],
@@ -511,7 +629,9 @@ def _paragraph_arrays(a: dict[str, NDArray[Any]]) -> tuple[NDArray[Any], NDArray
     return pid, np.append(starts, len(doc)).astype(np.int64), lengths.astype(np.int64)
 
 
-def _paragraph_postings(a: dict[str, NDArray[Any]]) -> tuple[NDArray[Any], NDArray[Any], NDArray[Any]]:
+def _paragraph_postings(
+    ptr: NDArray[np.int64], g_pid: NDArray[np.int32], p_chunk: NDArray[np.int32], p_tf: NDArray[np.int32]
+) -> tuple[NDArray[np.int64], NDArray[np.int32], NDArray[np.int32]]:
     """Postings of paragraphs: per term, the paragraphs holding it (ascending) and its frequency in each.
 
     A question's paragraph BM25 then reads these short lists instead of
@@ -519,15 +639,40 @@ def _paragraph_postings(a: dict[str, NDArray[Any]]) -> tuple[NDArray[Any], NDArr
     sentence postings are in chunk order and paragraphs are runs of chunks,
     so each (term, paragraph) pair is a run of postings.
     """
-    ptr = np.asarray(a["p_ptr"], dtype=np.int64)
-    pids = np.asarray(a["g_pid"])[a["p_chunk"]]
+    ptr = np.asarray(ptr, dtype=np.int64)
+    pids = np.asarray(g_pid)[p_chunk]
     first = np.ones(len(pids), dtype=bool)
     first[1:] = pids[1:] != pids[:-1]
     first[ptr[:-1][ptr[:-1] < len(pids)]] = True  # a term's first posting starts a run
     starts = np.flatnonzero(first)
-    tf = np.add.reduceat(a["p_tf"], starts, dtype=np.int64) if len(starts) else np.zeros(0, np.int64)
+    tf = np.add.reduceat(p_tf, starts, dtype=np.int64) if len(starts) else np.zeros(0, np.int64)
     q_ptr = np.searchsorted(starts, ptr).astype(np.int64)
     return q_ptr, pids[starts].astype(np.int32), tf.astype(np.int32)
+
+
+def _sort_by_term(
+    term: NDArray[np.int32], chunk: NDArray[np.int32], tf: NDArray[np.int32]
+) -> tuple[NDArray[np.int32], NDArray[np.int32], NDArray[np.int32]]:
+    """Postings in chunk order -> sorted by (term, chunk).
+
+    One sort of 64-bit keys holding term, chunk and frequency (no argsort,
+    no gathers) when they fit: 3-4x faster than a stable argsort of the terms.
+    """
+    n = len(term)
+    if n == 0:
+        return term, chunk, tf
+    if int(term.max()) < 1 << 23 and int(chunk.max()) < 1 << 28 and int(tf.max()) < 1 << 12 and int(tf.min()) >= 0:
+        key = term.astype(np.int64) << 40
+        key |= chunk.astype(np.int64) << 12
+        key |= tf
+        key.sort()
+        return (
+            (key >> 40).astype(np.int32),
+            ((key >> 12) & ((1 << 28) - 1)).astype(np.int32),
+            (key & ((1 << 12) - 1)).astype(np.int32),
+        )
+    order = np.argsort(term, kind="stable")
+    return term[order], chunk[order], tf[order]
 
 
 def _cat(parts: list[NDArray[Any]], dtype: Any) -> NDArray[Any]:
@@ -656,9 +801,15 @@ class Index:
 
     def terms(self) -> list[str]:
         """Every term, in sorted order (decoded in one pass)."""
-        raw = np.asarray(self.arrays["t_blob"]).tobytes()
-        off = np.asarray(self.arrays["t_off"]).tolist()
-        return [raw[off[i] : off[i + 1]].decode("utf-8", "surrogatepass") for i in range(self.n_terms)]
+        blob = np.asarray(self.arrays["t_blob"])
+        off = np.asarray(self.arrays["t_off"])
+        text = blob.tobytes().decode("utf-8", "surrogatepass")
+        if len(text) != len(blob):  # byte offsets -> character offsets: drop continuation bytes
+            lead = np.zeros(len(blob) + 1, dtype=np.int64)
+            np.cumsum((blob & 0xC0) != 0x80, out=lead[1:])
+            off = lead[off]
+        cuts = off.tolist()
+        return [text[a:b] for a, b in itertools.pairwise(cuts)]
 
     def postings(self, tid: int) -> tuple[NDArray[np.int32], NDArray[np.float32]]:
         """Chunk ids and weights of one term."""

@@ -87,6 +87,15 @@ def _private(path: str, flags: int) -> int:
     return os.open(path, flags, 0o600)
 
 
+def _save_npy(path: Path, array: NDArray[Any]) -> None:
+    """Write one array as a ``.npy`` file (user-only) and fsync it."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        np.save(handle, np.ascontiguousarray(array), allow_pickle=False)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
 def _write_file(path: Path, data: bytes) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as handle:
@@ -112,11 +121,16 @@ class GenerationWriter:
         self._blob: BinaryIO | None = None
         self.blob_reused = False
         self.committed: Path | None = None
+        self._saved: dict[str, Any] = {}
+        self._blob_synced = False
+        self._pool: Any = None
+        self._pending: list[Any] = []
 
     def __enter__(self) -> GenerationWriter:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self._drain(raise_errors=False)
         if self._blob is not None:
             self._blob.close()
         if self.committed is None:
@@ -145,22 +159,52 @@ class GenerationWriter:
         self._blob = blob  # closed in __exit__
         return blob
 
+    def save_array(self, name: str, array: NDArray[Any]) -> None:
+        """Write one final array of the index now, in a background thread.
+
+        The builder hands arrays over as soon as they are done, so writing and
+        fsyncing them overlaps with computing the rest; ``array`` must not
+        change afterwards. :meth:`commit` waits for every write.
+        """
+        if name in self._saved:
+            return
+        if self._pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._pool = ThreadPoolExecutor(1, thread_name_prefix="qa-writer")
+        self._saved[name] = array
+        if name != "blob":
+            self._pending.append(self._pool.submit(_save_npy, self.tmp / f"{name}.npy", array))
+        elif self._blob is not None:  # streamed while building: only the fsync is left
+            self._blob.flush()
+            self._pending.append(self._pool.submit(os.fsync, self._blob.fileno()))
+            self._blob_synced = True
+
+    def _drain(self, raise_errors: bool = True) -> None:
+        """Wait for the background writes (re-raising the first error)."""
+        pending, self._pending = self._pending, []
+        error: BaseException | None = None
+        for future in pending:
+            exc = future.exception()
+            error = error or exc
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+        if error is not None and raise_errors:
+            raise error
+
     def commit(self, index: Index) -> Path:
         """Write the arrays and metadata, fsync, and make this generation current."""
         tmp = self.tmp
+        self._drain()
         if self._blob is None:
             _write_file(tmp / "blob.bin", np.asarray(index.arrays["blob"]).tobytes())
-        else:
+        elif not self._blob_synced:
             self._blob.flush()
             os.fsync(self._blob.fileno())
-        for name in _ARRAYS:
-            if name == "blob":
-                continue
-            fd = os.open(tmp / f"{name}.npy", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "wb") as handle:
-                np.save(handle, np.ascontiguousarray(index.arrays[name]), allow_pickle=False)
-                handle.flush()
-                os.fsync(handle.fileno())
+        for name in _ARRAYS:  # what was not handed over while building (or has changed since)
+            if name != "blob" and self._saved.get(name) is not index.arrays[name]:
+                _save_npy(tmp / f"{name}.npy", index.arrays[name])
         meta = dict(index.meta)
         punkt = meta.pop("punkt", None)
         _write_file(tmp / "punkt.json", json.dumps(punkt).encode("utf-8"))
