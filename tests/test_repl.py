@@ -12,6 +12,7 @@ import re
 import stat
 import sys
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from subprocess import CompletedProcess
@@ -63,10 +64,16 @@ def run_session(keys: str, history_file: Path | None = None, settings: Settings 
     session = new_session(settings)
     with create_pipe_input() as pipe:
         pipe.send_text(keys)
-        if later:
-            threading.Timer(0.5, pipe.send_text, [later]).start()
         history = private_history(history_file) if history_file else None
         repl = Repl(session, out, input=pipe, output=DummyOutput(), history=history, editor=editor, debug=debug)
+        if later:
+
+            def send_later() -> None:
+                repl.words()  # completion may wait for the words: a loaded machine must not outrun it
+                time.sleep(0.5)
+                pipe.send_text(later)
+
+            threading.Thread(target=send_later, daemon=True).start()
         status = repl.run()
     return status, out.export_text(), session
 
