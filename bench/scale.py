@@ -125,11 +125,14 @@ def time_process(cmd: list[str], env: dict[str, str], runs: int) -> dict[str, fl
     return time_processes([cmd], env, runs)[0]
 
 
-def compile_qa(env: dict[str, str]) -> Path:
-    """Byte-compile the qa package the command imports, as ``pip install`` does; return its folder."""
+def compile_qa(env: dict[str, str], cwd: Path) -> Path:
+    """Byte-compile the qa package the command imports, as ``pip install`` does; return its folder.
+
+    Asked from ``cwd`` (not this checkout), where ``python -c`` finds the same qa as the ``qa`` script.
+    """
     where = subprocess.run(
         [sys.executable, "-c", "import os, qa; print(os.path.dirname(qa.__file__))"],
-        env=env, check=True, capture_output=True, text=True,
+        env=env, check=True, capture_output=True, text=True, cwd=cwd,
     ).stdout.strip()
     subprocess.run([sys.executable, "-m", "compileall", "-q", where], env=env, check=True, capture_output=True)
     return Path(where)
@@ -241,7 +244,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="qa-scale-") as tmp:
         work = Path(tmp)
-        compiled = compile_qa(dict(os.environ))
+        compiled = compile_qa(dict(os.environ), work)
         print(f"compiled {compiled} to .pyc (as pip install does) before timing", file=sys.stderr)
         books = args.books
         if books is None:
