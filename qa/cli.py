@@ -474,9 +474,9 @@ def _single_threaded_blas() -> None:
     """Ask numpy's OpenBLAS for no worker threads, unless the user chose a number.
 
     qa does no linear algebra, but OpenBLAS starts a thread per core when
-    numpy is imported: on a busy machine that alone costs tens of
-    milliseconds, a third of a one-shot question's import time. Indexing
-    workers are processes, not BLAS threads, so nothing gets slower.
+    numpy is imported: on a busy machine that alone can cost tens of
+    milliseconds of a one-shot question. Indexing workers are processes,
+    not BLAS threads, so nothing gets slower.
     """
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
