@@ -11,6 +11,12 @@ command and library:
 - one-shot ``qa ask`` as a whole process on an existing index (median, max RSS),
 - on the seeds: one-shot ``qa ask`` against ``python -c "import rich.console"``.
 
+Processes are timed from a small launcher that starts them and reads their
+peak memory from ``wait4``: the figures are the child's own, not this
+(large) benchmark process's. Before timing, qa's modules are compiled to
+``.pyc`` as ``pip install`` does (an editable install under
+``PYTHONDONTWRITEBYTECODE`` would otherwise recompile them on every run).
+
 Prints a table, then one JSON line. Usage::
 
     python bench/scale.py                 # everything (~5 minutes on 2 cores)
@@ -76,17 +82,60 @@ def run_measured(cmd: list[str], env: dict[str, str]) -> dict[str, float]:
     return {"wall": wall, "peak_mb": peak / 1024}
 
 
-def time_process(cmd: list[str], env: dict[str, str], runs: int) -> dict[str, float]:
-    """Median wall time of ``runs`` runs and the largest max-RSS (via wait4)."""
-    walls, rss = [], 0
-    for _ in range(runs):
+#: Runs commands in turn (interleaved, so load on a shared machine hits them
+#: alike) and prints, per command, each run's wall seconds and peak RSS in KB.
+#: It is a separate small process because a child's ``ru_maxrss`` also counts
+#: the memory of the process that started it, up to its ``exec``.
+_LAUNCHER = r"""
+import json, os, sys, time
+cmds, runs = json.loads(sys.argv[1]), int(sys.argv[2])
+out = [{"walls": [], "rss_kb": []} for _ in cmds]
+null = [(os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+        (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
+        (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0)]
+for _ in range(runs):
+    for cmd, res in zip(cmds, out):
         start = time.perf_counter()
-        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        _, status, usage = os.wait4(proc.pid, 0)
-        walls.append(time.perf_counter() - start)
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        rss = max(rss, usage.ru_maxrss)
-    return {"median": statistics.median(walls), "rss_mb": rss / 1024}
+        pid = os.posix_spawnp(cmd[0], cmd, os.environ, file_actions=null)
+        _, status, usage = os.wait4(pid, 0)
+        res["walls"].append(time.perf_counter() - start)
+        res["rss_kb"].append(usage.ru_maxrss)
+        if os.waitstatus_to_exitcode(status) not in (0, 1):
+            sys.exit(f"exit {os.waitstatus_to_exitcode(status)}: {cmd}")
+print(json.dumps(out))
+"""
+
+
+def time_processes(cmds: list[list[str]], env: dict[str, str], runs: int) -> list[dict[str, float]]:
+    """For each command: median wall time of ``runs`` runs and its largest own max-RSS (MB)."""
+    out = subprocess.run(
+        [sys.executable, "-c", _LAUNCHER, json.dumps(cmds), str(runs)],
+        env=env, capture_output=True, text=True,
+    )
+    if out.returncode != 0:
+        raise SystemExit(f"timing failed: {out.stderr.strip()}")
+    return [
+        {"median": statistics.median(r["walls"]), "min": min(r["walls"]), "rss_mb": max(r["rss_kb"]) / 1024}
+        for r in json.loads(out.stdout)
+    ]
+
+
+def time_process(cmd: list[str], env: dict[str, str], runs: int) -> dict[str, float]:
+    """Median wall time of ``runs`` runs and the largest max-RSS of the process itself."""
+    return time_processes([cmd], env, runs)[0]
+
+
+def compile_qa(env: dict[str, str], cwd: Path) -> Path:
+    """Byte-compile the qa package the command imports, as ``pip install`` does; return its folder.
+
+    Asked from ``cwd`` (not this checkout), where ``python -c`` finds the same qa as the ``qa`` script.
+    """
+    where = subprocess.run(
+        [sys.executable, "-c", "import os, qa; print(os.path.dirname(qa.__file__))"],
+        env=env, check=True, capture_output=True, text=True, cwd=cwd,
+    ).stdout.strip()
+    subprocess.run([sys.executable, "-m", "compileall", "-q", where], env=env, check=True, capture_output=True)
+    return Path(where)
 
 
 def make_subset(books: Path, dest: Path, target_bytes: int) -> int:
@@ -158,7 +207,7 @@ def measure(name: str, docs: Path, work: Path, n_questions: int) -> dict[str, An
     size_mb = sum(p.stat().st_size for p in docs.rglob("*") if p.is_file()) / 1e6
     build = run_measured([*qa_cmd(), "index", "--docs", str(docs)], env)
     warm = warm_queries(docs, env, n_questions)
-    one_shot = time_process([*qa_cmd(), "ask", "--docs", str(docs), "Who was the captain of the ship?"], env, 5)
+    one_shot = time_process([*qa_cmd(), "ask", "--docs", str(docs), "Who was the captain of the ship?"], env, 11)
     touch_one(docs)
     refresh = run_measured([*qa_cmd(), "index", "--docs", str(docs)], env)
     return {
@@ -171,6 +220,7 @@ def measure(name: str, docs: Path, work: Path, n_questions: int) -> dict[str, An
         "warm_p50_ms": round(warm["p50_ms"], 2),
         "warm_p95_ms": round(warm["p95_ms"], 2),
         "oneshot_s": round(one_shot["median"], 3),
+        "oneshot_min_s": round(one_shot["min"], 3),
         "query_rss_mb": round(one_shot["rss_mb"]),
     }
 
@@ -180,8 +230,8 @@ def seeds_ratio(work: Path, runs: int = 11) -> dict[str, float]:
     env["QA_CACHE_DIR"] = str(work / "cache-seeds")
     env.pop("QA_DOCS", None)
     subprocess.run([*qa_cmd(), "index"], env=env, check=True, capture_output=True)
-    rich = time_process([sys.executable, "-c", "import rich.console"], env, runs)
-    qa = time_process([*qa_cmd(), "ask", SEEDS_QUESTION], env, runs)
+    rich, qa = time_processes([[sys.executable, "-c", "import rich.console"], [*qa_cmd(), "ask", SEEDS_QUESTION]],
+                              env, runs)
     return {"rich_s": rich["median"], "qa_s": qa["median"], "ratio": qa["median"] / rich["median"]}
 
 
@@ -194,6 +244,8 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="qa-scale-") as tmp:
         work = Path(tmp)
+        compiled = compile_qa(dict(os.environ), work)
+        print(f"compiled {compiled} to .pyc (as pip install does) before timing", file=sys.stderr)
         books = args.books
         if books is None:
             out = subprocess.run(["sh", str(UNPACK), str(work / "lib")], check=True, capture_output=True, text=True)
@@ -217,9 +269,10 @@ def main() -> None:
     print(" | ".join(head))
     for r in rows:
         print(" | ".join(f"{r[k]:,}" if isinstance(r[k], int) else str(r[k]) for k in keys))
+    print(f"one-shot: median of 11 runs after compiling {compiled} to .pyc; RSS MB: the qa process's own peak")
     print(f"seeds one-shot {seeds['qa_s']:.3f} s vs import rich.console {seeds['rich_s']:.3f} s: "
           f"{seeds['ratio']:.2f}x")
-    print(json.dumps({"rows": rows, "seeds": {k: round(v, 4) for k, v in seeds.items()}}))
+    print(json.dumps({"compiled": str(compiled), "rows": rows, "seeds": {k: round(v, 4) for k, v in seeds.items()}}))
 
 
 if __name__ == "__main__":

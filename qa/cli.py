@@ -32,8 +32,38 @@ class Terminated(BaseException):
     """Raised from the SIGTERM handler so cleanup code runs before exiting 143."""
 
 
+def _columns() -> int:
+    """Terminal width as ``shutil.get_terminal_size().columns`` gives it ($COLUMNS, else stdout's, else 80)."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or 80
+
+
+class _Formatter(argparse.HelpFormatter):
+    """argparse's help formatter, sized without importing shutil.
+
+    argparse makes one for every option it adds, and its default width comes
+    from ``shutil`` (which loads zlib, bz2 and lzma): ~3 ms of every run.
+    """
+
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24,
+                 width: int | None = None) -> None:
+        super().__init__(prog, indent_increment, max_help_position, _columns() - 2 if width is None else width)
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse, but errors become a UsageError (one line, exit 2)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
         raise UsageError(f"{message} (see 'qa --help')")
@@ -414,6 +444,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def run() -> NoReturn:
     """Console-script entry point."""
     _fewer_collections()
+    _single_threaded_blas()
     code = main()
     try:
         if sys.stdout is not None:
@@ -437,6 +468,17 @@ def _fewer_collections() -> None:
     import gc
 
     gc.set_threshold(50_000, *gc.get_threshold()[1:])
+
+
+def _single_threaded_blas() -> None:
+    """Ask numpy's OpenBLAS for no worker threads, unless the user chose a number.
+
+    qa does no linear algebra, but OpenBLAS starts a thread per core when
+    numpy is imported: on a busy machine that alone can cost tens of
+    milliseconds of a one-shot question. Indexing workers are processes,
+    not BLAS threads, so nothing gets slower.
+    """
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 
 def _nothing_left_to_do() -> bool:

@@ -16,10 +16,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qa.errors import CorpusError
-from qa.formats import SUPPORTED_EXTENSIONS, Block, extract
+from qa.extensions import SUPPORTED_EXTENSIONS
 
 if TYPE_CHECKING:
     from pathspec import GitIgnoreSpec
+
+    from qa.formats import Block
 
 Warn = Callable[[str], None]
 
@@ -316,6 +318,8 @@ def read_document(file: SourceFile, warn: Warn = _ignore) -> Document | None:
     except OSError as exc:
         warn(f"cannot read {file.source}: {exc.strerror or exc}")
         return None
+    from qa.formats import extract  # the extractors: not needed to answer from a cached index
+
     extracted = extract(file.path, data, file.source, warn)
     if extracted is None:
         return None

@@ -718,7 +718,7 @@ class Index:
         self.params = BM25Params(**meta["params"]) if "params" in meta else BM25Params()
         self._term_cache: dict[str, int] = {}
         self._paragraphs: tuple[NDArray[Any], NDArray[np.float64]] | None = None
-        self._paragraph_norms: tuple[tuple[float, float], NDArray[np.float64]] | None = None
+        self._paragraph_mean: float | None = None
         self._titles: dict[int, frozenset[str]] = {}
         self._sections: dict[int, frozenset[str]] = {}
 
@@ -767,7 +767,6 @@ class Index:
         w *= np.repeat(idf.astype(np.float32), df)
         a["p_w"] = w
         a["t_idf"] = idf.astype(np.float32)
-        self._paragraph_norms = None
         self.params = params
         self.meta["params"] = params.to_json()
         self.meta["avgdl"] = avgdl
@@ -848,17 +847,38 @@ class Index:
             self._paragraphs = (self.arrays["g_pid"], np.asarray(self.arrays["g_len"], dtype=np.float64))
         return self._paragraphs
 
-    def paragraph_norms(self, k1: float, b: float) -> NDArray[np.float64]:
-        """Per paragraph, the BM25 length normalisation ``k1 * (1 - b + b * length / mean length)``.
+    @property
+    def n_paragraphs(self) -> int:
+        """Number of paragraphs."""
+        return int(self.arrays["g_len"].shape[0])
 
-        Computed once per loaded index and parameters (a second of work
-        saved over a thousand questions at a million sentences).
+    def paragraph_mean(self) -> float:
+        """Mean paragraph length in tokens (0.0 when there are none), computed once."""
+        if self._paragraph_mean is None:
+            lengths = self.arrays["g_len"]
+            if not len(lengths):
+                self._paragraph_mean = 0.0
+            elif lengths.dtype.kind in "iu":
+                # The exact total over the count: what numpy's mean of the lengths as
+                # floats gives (every partial sum is an integer below 2**53, so exact),
+                # without converting every paragraph's length (ms at a million sentences).
+                self._paragraph_mean = int(lengths.sum(dtype=np.int64)) / len(lengths)
+            else:
+                self._paragraph_mean = float(np.asarray(lengths, dtype=np.float64).mean())
+        return self._paragraph_mean
+
+    def paragraph_lengths(self, pids: NDArray[Any]) -> NDArray[np.float64]:
+        """Lengths in tokens of the paragraphs ``pids``."""
+        return np.asarray(self.arrays["g_len"][pids], dtype=np.float64)
+
+    def paragraph_norms(self, k1: float, b: float, pids: NDArray[Any]) -> NDArray[np.float64]:
+        """For the paragraphs ``pids``, the BM25 length normalisation ``k1 * (1 - b + b * length / mean length)``.
+
+        Only for those asked for: the same values, element by element, as over
+        every paragraph, which a one-shot question cannot amortise.
         """
-        if self._paragraph_norms is None or self._paragraph_norms[0] != (k1, b):
-            _, plen = self.paragraphs()
-            avg = (float(plen.mean()) if len(plen) else 0.0) or 1.0  # all-stopword corpora have length 0
-            self._paragraph_norms = ((k1, b), k1 * (1 - b + b * plen / avg))
-        return self._paragraph_norms[1]
+        avg = self.paragraph_mean() or 1.0  # all-stopword corpora have length 0
+        return k1 * (1 - b + b * self.paragraph_lengths(pids) / avg)
 
     def paragraph_chunks(self, pids: NDArray[np.int64]) -> NDArray[np.int64]:
         """Ids of every chunk of the paragraphs ``pids`` (paragraphs are contiguous runs)."""

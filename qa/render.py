@@ -2,14 +2,15 @@
 
 Every format shows the same content. ``rich`` only adds decoration (colour,
 dimmed context, highlighted words, clickable citations) to the lines that
-``text`` prints, and is only imported when used: a piped one-shot question
-never pays for it.
+``text`` prints. A one-shot question writes that decoration's escape codes
+itself (:class:`AnsiRenderer`); only the REPL imports the rich library.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import sys
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -277,6 +278,80 @@ class RichRenderer:
         """Nothing to finish."""
 
 
+#: SGR parameters rich writes for the styles of the terminal format.
+_SGR = {"bold": "1", "dim": "2", "cyan": "36", "bold green": "1;32", "bold yellow": "1;33", "bold magenta": "1;35"}
+
+
+def _spans(line: Line, terms: set[str], hyperlinks: bool) -> list[tuple[int, int, str, str | None]]:
+    """(start, end, style, link) decorations of a line in the terminal format, in order, not overlapping.
+
+    What :meth:`RichRenderer._styled` applies (``tests/test_render_ansi.py`` checks both agree).
+    """
+    text = line.text
+    if line.kind == "header" and line.hit is not None:
+        rank_end = text.index("]") + 1
+        cite_end = rank_end + 1 + len(citation(line.hit))
+        link = file_url(line.hit) if hyperlinks else None
+        return [(0, rank_end, "bold", None), (rank_end + 1, cite_end, "cyan", link), (cite_end, len(text), "dim", None)]
+    if line.kind == "hit":
+        return [(0, 3, "bold green", None), *((s, e, "bold yellow", None) for s, e in highlights(text, terms))]
+    if line.kind in ("context", "explain"):
+        return [(0, len(text), "dim", None)]
+    if line.kind == "question":
+        return [(0, len(text), "bold magenta", None)]
+    return []
+
+
+class AnsiRenderer:
+    """The terminal format, written as the escape codes rich writes for it, without rich.
+
+    ``qa ask`` on a terminal then does not import rich (~25 ms of a one-shot
+    question); the REPL, which needs rich anyway, uses :class:`RichRenderer`.
+    Lines are never wrapped (rich's ``soft_wrap``), so the width does not matter.
+    """
+
+    def __init__(self, out: TextIO, color: bool, show_question: bool = False, explain: bool = False,
+                 hyperlinks: bool = True) -> None:
+        self.out = out
+        self.color = color
+        self.show_question = show_question
+        self.explain = explain
+        self.hyperlinks = hyperlinks and color
+        self._links = 0
+
+    def write(self, answer: Answer) -> None:
+        """Write one answer (and flush, as rich does after each print)."""
+        terms = set(answer.terms)
+        out: list[str] = []
+        for line in lines(answer, self.show_question, self.explain):
+            out.append(self._decorated(line, terms) if self.color else line.text)
+            out.append("\n")
+        self.out.write("".join(out))
+        self.out.flush()
+
+    def _decorated(self, line: Line, terms: set[str]) -> str:
+        text = line.text
+        out: list[str] = []
+        pos = 0
+        for start, end, style, link in _spans(line, terms, self.hyperlinks):
+            end = min(end, len(text))
+            if start >= end:
+                continue
+            out.append(text[pos:start])
+            piece = f"\x1b[{_SGR[style]}m{text[start:end]}\x1b[0m"
+            if link:
+                self._links += 1
+                piece = f"\x1b]8;id={self._links};{link}\x1b\\{piece}\x1b]8;;\x1b\\"
+            out.append(piece)
+            pos = end
+        out.append(text[pos:])
+        return "".join(out)
+
+    def close(self) -> None:
+        """Flush."""
+        self.out.flush()
+
+
 def make_console(out: TextIO, color: bool, width: int | None = None) -> Console:
     """A rich Console on ``out``; no escape codes at all when ``color`` is False."""
     from rich.console import Console
@@ -305,7 +380,9 @@ def make_renderer(
 ) -> Renderer:
     """The renderer for a resolved format name (not ``auto``)."""
     if fmt == "rich":
-        return RichRenderer(make_console(out, color), show_question, explain, hyperlinks=color)
+        if sys.platform == "win32":  # rich knows the consoles that take no escape codes
+            return RichRenderer(make_console(out, color), show_question, explain, hyperlinks=color)
+        return AnsiRenderer(out, color, show_question, explain, hyperlinks=color)
     if fmt == "markdown":
         return MarkdownRenderer(out, show_question, explain)
     if fmt in ("json", "jsonl"):

@@ -167,7 +167,7 @@ class Fields:
 
 def _fields(index: Index, ids: NDArray[np.int64], rr: Rerank) -> Fields:
     a = index.arrays
-    pid, plen = index.paragraphs()
+    pid = a["g_pid"]
     starts = a["g_start"]
     p = np.asarray(pid[ids], dtype=np.int64)
     lo = np.asarray(starts[p], dtype=np.int64)
@@ -178,12 +178,12 @@ def _fields(index: Index, ids: NDArray[np.int64], rr: Rerank) -> Fields:
     own = np.asarray(c_len[ids], dtype=np.float64)
     win = np.where(has_prev, c_len[prev], 0) + np.where(has_next, c_len[nxt], 0)
     avg = index.avgdl or 1.0
-    avg_par = (float(plen.mean()) if len(plen) else 0.0) or 1.0
+    avg_par = index.paragraph_mean() or 1.0
     return Fields(
         ids=ids, pid=p, prev=prev, next=nxt, has_prev=has_prev, has_next=has_next, lo=lo, hi=hi,
         norm_s=1 - rr.sentence_b + rr.sentence_b * own / avg,
         norm_w=1 - rr.window_b + rr.window_b * win / (2 * avg),
-        norm_p=1 - rr.paragraph_b + rr.paragraph_b * plen[p] / avg_par,
+        norm_p=1 - rr.paragraph_b + rr.paragraph_b * index.paragraph_lengths(p) / avg_par,
     )
 
 

@@ -185,8 +185,7 @@ def _paragraph_scores(
     index: Index, known: list[tuple[int, int]], k1: float, b: float
 ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
     """BM25 of paragraphs as documents (Lucene idf), sparse."""
-    n_par = len(index.paragraphs()[1])
-    norms = index.paragraph_norms(k1, b)
+    n_par = index.n_paragraphs
     ids_parts: list[NDArray[np.int32]] = []
     w_parts: list[NDArray[np.float64]] = []
     for tid, qtf in known:
@@ -194,7 +193,7 @@ def _paragraph_scores(
         tfp = tf.astype(np.float64)
         df = len(pids)
         idf = np.log(1 + (n_par - df + 0.5) / (df + 0.5))
-        w = idf * tfp * (k1 + 1) / (tfp + norms[pids])
+        w = idf * tfp * (k1 + 1) / (tfp + index.paragraph_norms(k1, b, pids))
         if qtf != 1:
             w *= qtf
         ids_parts.append(pids)
@@ -288,8 +287,7 @@ def rank(index: Index, terms: list[str], ev: Evidence = DEFAULT_EVIDENCE) -> Ran
     if ev.expand and len(par_ids):
         best = np.sort(par_ids[_best(par_w, ev.expand)])
         cand, sentence = _with_chunks(ids, sent, index.paragraph_chunks(best))
-    pid, _ = index.paragraphs()
-    cpar = pid[cand]
+    cpar = index.arrays["g_pid"][cand]
     window = _window(cand, cpar, sentence) if ev.window else np.zeros(len(cand))
     paragraph = _per_candidate(cpar, par_ids, par_w)
     title = np.zeros(len(cand))

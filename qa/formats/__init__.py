@@ -15,6 +15,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import PurePath
 
+# The extension sets live in qa.extensions (discovery needs them without the
+# extractors); they are still importable from here.
+from qa.extensions import HTML_EXTENSIONS, MARKDOWN_EXTENSIONS, PDF_EXTENSIONS, SUPPORTED_EXTENSIONS
+from qa.extensions import TEXT_EXTENSIONS as TEXT_EXTENSIONS
+
 #: Bytes looked at to decide whether a file is binary.
 _SNIFF_BYTES = 8192
 _BOMS: tuple[tuple[bytes, str], ...] = (
@@ -48,13 +53,6 @@ class Extracted:
     title: str | None = None
 
 
-#: Extensions read as plain text. Files with no extension at all (README,
-#: NOTES, Gutenberg books) are read as plain text too; binary ones are skipped.
-TEXT_EXTENSIONS = frozenset({".txt", ".text", ".rst", ".org"})
-MARKDOWN_EXTENSIONS = frozenset({".md", ".markdown"})
-HTML_EXTENSIONS = frozenset({".html", ".htm", ".xhtml"})
-PDF_EXTENSIONS = frozenset({".pdf"})
-SUPPORTED_EXTENSIONS = TEXT_EXTENSIONS | MARKDOWN_EXTENSIONS | HTML_EXTENSIONS | PDF_EXTENSIONS
 
 _BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n")
 _VISIBLE = re.compile(r"\S")
