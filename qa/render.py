@@ -257,21 +257,8 @@ class RichRenderer:
         from rich.text import Text
 
         text = Text(line.text)
-        if line.kind == "header" and line.hit is not None:
-            rank_end = line.text.index("]") + 1
-            text.stylize("bold", 0, rank_end)
-            cite = citation(line.hit)
-            link = Style(link=file_url(line.hit)) if self.hyperlinks else Style()
-            text.stylize(Style(color="cyan") + link, rank_end + 1, rank_end + 1 + len(cite))
-            text.stylize("dim", rank_end + 1 + len(cite))
-        elif line.kind == "hit":
-            text.stylize("bold green", 0, 3)
-            for s, e in highlights(line.text, terms):
-                text.stylize("bold yellow", s, e)
-        elif line.kind in ("context", "explain"):
-            text.stylize("dim")
-        elif line.kind == "question":
-            text.stylize("bold magenta")
+        for start, end, style, link in _spans(line, terms, self.hyperlinks):
+            text.stylize(Style.parse(style) + Style(link=link) if link else style, start, end)
         return text
 
     def close(self) -> None:
@@ -285,7 +272,9 @@ _SGR = {"bold": "1", "dim": "2", "cyan": "36", "bold green": "1;32", "bold yello
 def _spans(line: Line, terms: set[str], hyperlinks: bool) -> list[tuple[int, int, str, str | None]]:
     """(start, end, style, link) decorations of a line in the terminal format, in order, not overlapping.
 
-    What :meth:`RichRenderer._styled` applies (``tests/test_render_ansi.py`` checks both agree).
+    The one definition of the terminal format's decoration: :class:`RichRenderer`
+    hands these to rich, :class:`AnsiRenderer` writes the same escape codes itself
+    (``tests/test_render_ansi.py`` checks both give the same bytes).
     """
     text = line.text
     if line.kind == "header" and line.hit is not None:
