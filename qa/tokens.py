@@ -22,9 +22,9 @@ from typing import Any
 _WORD = re.compile(r"(?:[^\W\d_]\.){2,}|[^\W_]+(?:['\u2019\u02bc`][^\W_]+)*")
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u02bc": "'", "`": "'"})
 
-#: English stopwords (the classic list used by NLTK and Snowball), built in so
+#: English stopwords: the classic list used by NLTK and Snowball, built in so
 #: that no corpus download is ever needed.
-STOPWORDS: frozenset[str] = frozenset(
+CLASSIC_STOPWORDS: frozenset[str] = frozenset(
     """
     a about above after again against ain all am an and any are aren aren't as at
     be because been before being below between both but by can couldn couldn't d
@@ -41,6 +41,24 @@ STOPWORDS: frozenset[str] = frozenset(
     also would could may might shall us
     """.split()
 )
+#: Words of that list that qa keeps as terms: quantifiers and comparisons
+#: ("most", "few", "only", "same"), order in time and space ("before",
+#: "after", "during", "between", "under"), negation ("not", "no") and modals
+#: ("may", "would"). A question that uses one of them ("what happened *after*
+#: the war", "the *only* ...") is answered by a sentence that uses it too, and
+#: they are rare enough for their idf to count (bench/quality.py, tune half:
+#: MRR +0.004). Pronouns, articles, auxiliaries, conjunctions and the short
+#: prepositions stay stopwords.
+KEPT: frozenset[str] = frozenset(
+    """
+    most more few only same other all any both each own very too
+    before after above below over under between against during until
+    off down up out through further again once
+    no not nor also would could may might shall
+    """.split()
+)
+#: The words the analyzer drops: the classic list less :data:`KEPT`.
+STOPWORDS: frozenset[str] = CLASSIC_STOPWORDS - KEPT
 
 
 def _on_first_use(name: str, *functions: str) -> ModuleType:

@@ -48,10 +48,21 @@ def assert_exact(text: str, chunks: list[Chunk]) -> None:
         ("Ｆｕｌｌｗｉｄｔｈ café ﬁnal", ["fullwidth", "café", "final"]),
         ("don't won’t", []),
         ("O'Brien’s dog", ["obrien", "dog"]),
+        ("What happened after the war, not before it?", ["happen", "after", "war", "not", "befor"]),
+        ("the only one of the most", ["onli", "one", "most"]),
     ],
 )
 def test_tokenize(text: str, expected: list[str]) -> None:
     assert tokens.tokenize(text) == expected
+
+
+def test_kept_words_are_classic_stopwords_and_the_rest_still_stop() -> None:
+    assert tokens.KEPT < tokens.CLASSIC_STOPWORDS
+    assert tokens.STOPWORDS == tokens.CLASSIC_STOPWORDS - tokens.KEPT
+    for word in ("after", "between", "not", "only", "most", "may"):
+        assert tokens.tokenize(word), word
+    for word in ("the", "which", "was", "they", "of", "and"):
+        assert tokens.tokenize(word) == [], word
 
 
 def test_analyze_gives_offsets_of_the_original_words() -> None:
