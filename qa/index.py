@@ -707,6 +707,12 @@ def idf_table(params: BM25Params, df: NDArray[np.int64], n_chunks: int) -> NDArr
     return np.array([idf[i] for i in range(len(df))], dtype=np.float64)
 
 
+#: Postings lists at least this long have their per-question weights kept (:meth:`Index.term_array`).
+TERM_ARRAY_MIN = 2048
+#: At most this many such weights are kept in all (8 bytes each).
+TERM_ARRAYS_LIMIT = 4_000_000
+
+
 class Index:
     """A loaded index: arrays (in memory or memory-mapped) and metadata."""
 
@@ -721,6 +727,8 @@ class Index:
         self._paragraph_mean: float | None = None
         self._titles: dict[int, frozenset[str]] = {}
         self._sections: dict[int, frozenset[str]] = {}
+        self._term_arrays: dict[tuple[Any, ...], NDArray[np.float64]] = {}
+        self._term_arrays_size = 0
 
     # -- statistics -----------------------------------------------------
     @property
@@ -767,10 +775,32 @@ class Index:
         w *= np.repeat(idf.astype(np.float32), df)
         a["p_w"] = w
         a["t_idf"] = idf.astype(np.float32)
+        self._term_arrays.clear()
+        self._term_arrays_size = 0
         self.params = params
         self.meta["params"] = params.to_json()
         self.meta["avgdl"] = avgdl
         self.meta["n_chunks"] = n
+
+    def term_array(self, key: tuple[Any, ...], size: int, make: Callable[[], NDArray[np.float64]]
+                   ) -> NDArray[np.float64]:
+        """``make()``, kept for the next question when it is long (a frequent term's weights).
+
+        Questions share frequent words, and their per-posting weights cost a
+        pass over long postings each time; rare terms' are cheap and not kept.
+        At most :data:`TERM_ARRAYS_LIMIT` values are kept (then none are added).
+        The arrays are read-only; :meth:`reweight` forgets them.
+        """
+        if size < TERM_ARRAY_MIN:
+            return make()
+        found = self._term_arrays.get(key)
+        if found is None:
+            found = make()
+            if self._term_arrays_size + len(found) <= TERM_ARRAYS_LIMIT:
+                found.flags.writeable = False
+                self._term_arrays[key] = found
+                self._term_arrays_size += len(found)
+        return found
 
     # -- lookups --------------------------------------------------------
     def term_id(self, term: str) -> int | None:

@@ -163,6 +163,7 @@ class Fields:
     norm_s: NDArray[np.float64]
     norm_w: NDArray[np.float64]
     norm_p: NDArray[np.float64]
+    around: NDArray[np.int64]
 
 
 def _fields(index: Index, ids: NDArray[np.int64], rr: Rerank) -> Fields:
@@ -184,6 +185,7 @@ def _fields(index: Index, ids: NDArray[np.int64], rr: Rerank) -> Fields:
         norm_s=1 - rr.sentence_b + rr.sentence_b * own / avg,
         norm_w=1 - rr.window_b + rr.window_b * win / (2 * avg),
         norm_p=1 - rr.paragraph_b + rr.paragraph_b * index.paragraph_lengths(p) / avg_par,
+        around=np.concatenate((ids, prev, nxt)),
     )
 
 
@@ -232,8 +234,8 @@ def field_scores(index: Index, ids: NDArray[np.int64], terms: list[str], rr: Rer
         lo, hi = int(a["p_ptr"][tid]), int(a["p_ptr"][tid + 1])
         pc = np.asarray(a["p_chunk"][lo:hi])
         ptf = np.asarray(a["p_tf"][lo:hi])
-        own = _tf(pc, ptf, ids)
-        win = np.where(f.has_prev, _tf(pc, ptf, f.prev), 0) + np.where(f.has_next, _tf(pc, ptf, f.next), 0)
+        own, before, after = np.split(_tf(pc, ptf, f.around), 3)  # one search for all three
+        win = np.where(f.has_prev, before, 0) + np.where(f.has_next, after, 0)
         qpar, qtf_par = index.paragraph_postings(tid)
         par = _tf(np.asarray(qpar), np.asarray(qtf_par), f.pid)
         rest = np.maximum(par - own - win, 0)
@@ -255,10 +257,12 @@ def bm25f(index: Index, ids: NDArray[np.int64], terms: list[str], rr: Rerank = D
     return np.sum(list(parts), axis=0) if parts else np.zeros(len(ids))
 
 
-def _positions(tokens: list[str]) -> dict[str, list[int]]:
+def _positions(tokens: list[str], wanted: dict[str, float]) -> dict[str, list[int]]:
+    """Where each of the ``wanted`` terms occurs in ``tokens`` (only those found)."""
     pos: dict[str, list[int]] = {}
     for i, t in enumerate(tokens):
-        pos.setdefault(t, []).append(i)
+        if t in wanted:
+            pos.setdefault(t, []).append(i)
     return pos
 
 
@@ -292,7 +296,7 @@ def order_scores(index: Index, texts: list[str], terms: list[str], question: str
     phrase, proximity, exact = np.zeros(len(texts)), np.zeros(len(texts)), np.zeros(len(texts))
     for j, text in enumerate(texts):
         normals = normal_words(text)
-        pos = _positions(stem_all(normals))
+        pos = _positions(stem_all(normals), idf)
         phrase[j] = sum((idf[x] + idf[y]) / 2 for x, y in pairs if x in pos and y in pos and _gap(pos[x], pos[y]) <= 2)
         found = [t for t in idf if t in pos]
         proximity[j] = sum(1.0 / _gap(pos[x], pos[y]) ** 2 for i, x in enumerate(found) for y in found[i + 1 :])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -109,9 +110,9 @@ def _sentence_scores(index: Index, known: list[tuple[int, int]]) -> tuple[NDArra
     w_parts: list[NDArray[np.float64]] = []
     for tid, qtf in known:
         term_ids, w = index.postings(tid)
-        weights = w.astype(np.float64)
+        weights = index.term_array(("sentence", tid), len(w), partial(w.astype, np.float64))
         if qtf != 1:
-            weights *= qtf
+            weights = weights * qtf
         ids_parts.append(term_ids)
         w_parts.append(weights)
     return _sum_runs(ids_parts, w_parts)
@@ -181,6 +182,16 @@ class Ranked:
                 + ev.title * self.title)
 
 
+def _paragraph_weights(index: Index, n_par: int, pids: NDArray[np.int32], tf: NDArray[np.int32], k1: float, b: float
+                       ) -> NDArray[np.float64]:
+    """One term's BM25 weight in each paragraph that holds it (paragraphs as documents, Lucene idf)."""
+    tfp = tf.astype(np.float64)
+    df = len(pids)
+    idf = np.log(1 + (n_par - df + 0.5) / (df + 0.5))
+    w: NDArray[np.float64] = idf * tfp * (k1 + 1) / (tfp + index.paragraph_norms(k1, b, pids))
+    return w
+
+
 def _paragraph_scores(
     index: Index, known: list[tuple[int, int]], k1: float, b: float
 ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
@@ -190,12 +201,10 @@ def _paragraph_scores(
     w_parts: list[NDArray[np.float64]] = []
     for tid, qtf in known:
         pids, tf = index.paragraph_postings(tid)
-        tfp = tf.astype(np.float64)
-        df = len(pids)
-        idf = np.log(1 + (n_par - df + 0.5) / (df + 0.5))
-        w = idf * tfp * (k1 + 1) / (tfp + index.paragraph_norms(k1, b, pids))
+        w = index.term_array(("paragraph", tid, k1, b), len(pids),
+                             partial(_paragraph_weights, index, n_par, pids, tf, k1, b))
         if qtf != 1:
-            w *= qtf
+            w = w * qtf
         ids_parts.append(pids)
         w_parts.append(w)
     return _sum_runs(ids_parts, w_parts)
