@@ -11,9 +11,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import qa.index
 import qa.search
 from qa.engine import open_index
-from qa.index import Index
+from qa.index import BM25Params, Index
 from qa.rerank import Rerank
 from qa.search import DEFAULT_EVIDENCE, Evidence, _best, _sum_runs, lookup, query_terms, rank, search
 from qa.tokens import tokenize
@@ -161,3 +162,26 @@ def test_neighbours_stay_in_the_paragraph(make_corpus: Callable[..., Path]) -> N
         for before, after in ((0, 0), (1, 1), (2, 0), (0, 3), (1 << 30, 1 << 30)):
             want = (list(range(max(first, cid - before), cid)), list(range(cid + 1, min(end, cid + 1 + after))))
             assert index.neighbours(cid, before, after) == want
+
+
+def test_kept_term_weights_change_nothing(make_corpus: Callable[..., Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Weights kept between questions (Index.term_array) give bit-for-bit the same ranking, and reweight drops them."""
+    rng = random.Random(11)
+    root = make_corpus({f"doc{i}.md": random_markdown(rng) for i in range(8)})
+    index, _ = open_index([str(root)])
+    questions = [query_terms(" ".join(rng.choice(WORDS) for _ in range(rng.randint(1, 4)))) for _ in range(20)]
+
+    def totals() -> list[tuple[list[int], list[float]]]:
+        return [(r.ids.tolist(), r.total.tolist()) for r in (rank(index, terms) for terms in questions)]
+
+    monkeypatch.setattr(qa.index, "TERM_ARRAY_MIN", 1 << 40)  # nothing kept
+    fresh = totals()
+    monkeypatch.setattr(qa.index, "TERM_ARRAY_MIN", 0)  # everything kept
+    assert totals() == fresh
+    assert index._term_arrays
+    assert totals() == fresh  # now from the kept arrays
+    index.reweight(BM25Params(k1=0.9, b=0.4))
+    assert not index._term_arrays
+    kept = totals()
+    monkeypatch.setattr(qa.index, "TERM_ARRAY_MIN", 1 << 40)
+    assert totals() == kept != fresh
