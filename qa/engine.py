@@ -202,6 +202,9 @@ def _build_and_save(
             return _build(old, files, params, note, progress, None, report.folder)
         with writer:
             index = _build(old, files, params, note, progress, writer, report.folder)
+            # Unmap the previous generation before it is deleted: its pages are then
+            # freed by whoever deletes it (in the background), not when this process exits.
+            old = None
             if checkpoint is not None:
                 checkpoint()
             try:

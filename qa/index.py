@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from qa.corpus import Document
 
 #: Bumped whenever the on-disk layout or the analyzer changes.
-FORMAT_VERSION = 5
+FORMAT_VERSION = 6
 
 VARIANTS = ("okapi", "plus", "l")
 
@@ -284,10 +284,10 @@ class _KeptPostings:
     terms: NDArray[np.int32]
     counts: NDArray[np.int64]
     chunk: NDArray[np.int32]
-    tf: NDArray[np.int32]
+    tf: NDArray[Any]  # as stored: the smallest type that holds them
     q_counts: NDArray[np.int64]
     q_par: NDArray[np.int32]
-    q_tf: NDArray[np.int32]
+    q_tf: NDArray[Any]
 
 
 #: Up to this many removed id ranges, ids are shifted by comparisons instead of a table lookup.
@@ -453,7 +453,7 @@ class IndexBuilder:
             # Kept postings stay sorted by term: keep them as one block, no per-posting term ids.
             counts = _kept_counts(a["p_ptr"], mask)
             q_counts, q_par, q_tf = self._kept_paragraphs(old, keep_chunk, gaps)
-            self._kept = _KeptPostings(lut, counts, chunk, tf.astype(np.int32, copy=False), q_counts, q_par, q_tf)
+            self._kept = _KeptPostings(lut, counts, chunk, tf, q_counts, q_par, q_tf)
         else:
             p_term = np.repeat(lut, np.diff(a["p_ptr"]))
             self._p_term.append(p_term[mask] if mask is not None else p_term)
@@ -464,7 +464,7 @@ class IndexBuilder:
     @staticmethod
     def _kept_paragraphs(
         old: Index, keep_chunk: NDArray[np.bool_] | None, gaps: list[tuple[int, int]]
-    ) -> tuple[NDArray[np.int64], NDArray[np.int32], NDArray[np.int32]]:
+    ) -> tuple[NDArray[np.int64], NDArray[np.int32], NDArray[Any]]:
         """The kept paragraph postings of ``old``: per-term counts, renumbered paragraph ids, frequencies.
 
         Paragraphs never span documents, so the removed paragraphs are those of
@@ -486,7 +486,7 @@ class IndexBuilder:
         mask, q_par = _drop_and_shift(a["q_par"], par_gaps, table, 0)
         q_tf = np.asarray(a["q_tf"])
         q_tf = q_tf[mask] if mask is not None else q_tf
-        return _kept_counts(a["q_ptr"], mask), q_par, q_tf.astype(np.int32, copy=False)
+        return _kept_counts(a["q_ptr"], mask), q_par, q_tf
 
     def _copy_chunks(
         self, old: Index, keep_chunk: NDArray[np.bool_] | None, doc_map: NDArray[np.int32], texts_in_blob: bool
@@ -556,15 +556,13 @@ class IndexBuilder:
             kept_counts = np.zeros(n_terms, dtype=np.int64)
             kept_counts[live[used]] = kept.counts[used]
             at = np.cumsum(kept_counts)[p_term]
-            p_chunk = np.insert(kept.chunk, at, p_chunk)
-            p_tf = np.insert(kept.tf, at, p_tf)
+            p_chunk, p_tf = _insert_sorted(at, (kept.chunk, p_chunk), (kept.tf, _narrow_counts(p_tf)))
             np.cumsum(counts + kept_counts, out=ptr[1:])
             q_counts = np.diff(q_ptr)
             kept_q = np.zeros(n_terms, dtype=np.int64)
             kept_q[live[used]] = kept.q_counts[used]
             at = np.repeat(np.cumsum(kept_q), q_counts)
-            q_par = np.insert(kept.q_par, at, q_par)
-            q_tf = np.insert(kept.q_tf, at, q_tf)
+            q_par, q_tf = _insert_sorted(at, (kept.q_par, q_par), (kept.q_tf, _narrow_counts(q_tf)))
             q_ptr = np.zeros(n_terms + 1, dtype=np.int64)
             np.cumsum(q_counts + kept_q, out=q_ptr[1:])
         return {"p_chunk": p_chunk, "p_tf": p_tf, "p_ptr": ptr, "q_ptr": q_ptr, "q_par": q_par, "q_tf": q_tf}
@@ -593,6 +591,7 @@ class IndexBuilder:
         for key in ("g_pid", "g_start", "g_len"):
             done(key, arrays[key])
         arrays.update(self._postings(len(vocab), remap, raw_terms, arrays["g_pid"]))
+        arrays["p_tf"], arrays["q_tf"] = _narrow_counts(arrays["p_tf"]), _narrow_counts(arrays["q_tf"])
         for key in ("p_chunk", "p_tf", "p_ptr", "q_ptr", "q_par", "q_tf"):
             done(key, arrays[key])
         arrays["t_blob"], arrays["t_off"] = _pack_terms(vocab)
@@ -673,6 +672,45 @@ def _sort_by_term(
         )
     order = np.argsort(term, kind="stable")
     return term[order], chunk[order], tf[order]
+
+
+def _insert_sorted(at: NDArray[np.int64], *pairs: tuple[NDArray[Any], NDArray[Any]]) -> list[NDArray[Any]]:
+    """For each (base, values): ``np.insert(base, at, values)``, with ``at`` nondecreasing.
+
+    The positions are worked out once for all pairs (np.insert redoes them,
+    with a sort, for every array): a refresh merges a few new postings into
+    millions of kept ones this way.
+    """
+    pos = np.asarray(at, dtype=np.int64) + np.arange(len(at), dtype=np.int64)
+    out: list[NDArray[Any]] = []
+    keep: NDArray[np.bool_] | None = None
+    for base, values in pairs:
+        merged = np.empty(len(base) + len(values), dtype=np.result_type(base.dtype, values.dtype))
+        if keep is None:
+            keep = np.ones(len(merged), dtype=bool)
+            keep[pos] = False
+        merged[pos] = values
+        merged[keep] = base
+        out.append(merged)
+    return out
+
+
+def _narrow_counts(values: NDArray[Any]) -> NDArray[Any]:
+    """Non-negative counts in the smallest unsigned type that holds them (uint8 or uint16), else int32.
+
+    Term frequencies are almost all small: a byte each instead of four means
+    fewer bytes written, fsynced and later freed on every refresh.
+    """
+    values = np.asarray(values)
+    if not len(values):
+        return values.astype(np.uint8)
+    top, low = int(values.max()), int(values.min())
+    if low < 0:
+        return values.astype(np.int32, copy=False)
+    for dtype in (np.uint8, np.uint16):
+        if top <= np.iinfo(dtype).max:
+            return values.astype(dtype, copy=False)
+    return values.astype(np.int32, copy=False)
 
 
 def _cat(parts: list[NDArray[Any]], dtype: Any) -> NDArray[Any]:
@@ -760,18 +798,20 @@ class Index:
         idf = idf_table(params, df, n) if len(df) else np.zeros(0)
         k1 = np.float32(params.k1)
         norm = (1 - params.b + params.b * dl / (avgdl or 1.0)).astype(np.float32)
-        tf = np.asarray(a["p_tf"], dtype=np.float32)
-        per_posting_norm = norm[np.asarray(a["p_chunk"])]
+        tf = np.array(a["p_tf"], dtype=np.float32)  # a copy: computed on in place
         if params.variant == "l":
+            per_posting_norm = norm[np.asarray(a["p_chunk"])]
             d = np.float32(params.delta)
             ctd = tf / per_posting_norm
             w = tf * (k1 + 1) * (ctd + d) / (k1 + ctd + d)
         else:  # plus and okapi share the saturation term (plus adds its delta per query)
-            # tf * (k1 + 1) / (k1 * norm + tf), in place on the gathered norms.
-            w = tf * (k1 + 1)
-            per_posting_norm *= k1
-            per_posting_norm += tf
-            w /= per_posting_norm
+            # tf * (k1 + 1) / (k1 * norm + tf): k1 * norm per chunk, then in place over the
+            # postings (the same float32 operations, in the same order, as one by one).
+            denominator = (norm * k1)[np.asarray(a["p_chunk"])]
+            denominator += tf
+            w = tf
+            w *= k1 + 1
+            w /= denominator
         w *= np.repeat(idf.astype(np.float32), df)
         a["p_w"] = w
         a["t_idf"] = idf.astype(np.float32)

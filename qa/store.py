@@ -279,13 +279,81 @@ def load_punkt(folder: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
+#: Stale folders holding at least this many bytes are deleted by a detached process.
+BACKGROUND_DELETE_BYTES = 64_000_000
+
+#: Deletes the folders given as arguments (run detached: ``python -I -S -c``).
+_DELETER = "import shutil, sys\nfor p in sys.argv[1:]: shutil.rmtree(p, ignore_errors=True)"
+
+
 def _remove_stale(folder: Path, keep: str) -> None:
-    """Delete old generations and leftovers of interrupted writers."""
+    """Delete old generations and leftovers of interrupted writers.
+
+    Deleting a large generation costs a fraction of a second (the kernel frees
+    its cached pages), so old generations are first renamed to ``old-*``
+    (atomic: nothing ever reads them again, and any writer removes ``old-*``
+    leftovers) and, when large, deleted by a detached process while this one
+    prints its answer and exits. Small ones are deleted at once.
+    """
     import shutil
 
+    doomed: list[Path] = []
     for entry in folder.iterdir():
-        if entry.name != keep and (entry.name.startswith("gen-") or entry.name.startswith("tmp-")):
-            shutil.rmtree(entry, ignore_errors=True)
+        name = entry.name
+        if name == keep or not name.startswith(("gen-", "tmp-", "old-")):
+            continue
+        if name.startswith("gen-"):
+            target = folder / f"old-{name[4:]}"
+            try:
+                os.rename(entry, target)
+            except OSError:
+                target = entry
+            doomed.append(target)
+        else:
+            doomed.append(entry)
+    big = [p for p in doomed if _tree_bytes(p) >= BACKGROUND_DELETE_BYTES]
+    if big and _delete_detached(big):
+        doomed = [p for p in doomed if p not in big]
+    for entry in doomed:
+        shutil.rmtree(entry, ignore_errors=True)
+
+
+def _tree_bytes(folder: Path) -> int:
+    """Bytes of the files directly in ``folder`` whose data no other name shares (not hard-linked)."""
+    total = 0
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(folder):
+            with contextlib.suppress(OSError):
+                st = entry.stat(follow_symlinks=False)
+                if st.st_nlink == 1:
+                    total += st.st_size
+    return total
+
+
+def _delete_detached(paths: Sequence[Path]) -> bool:
+    """Start a process, in its own session and without our stdio, that deletes ``paths``; False if it cannot."""
+    import subprocess
+    import sys
+
+    if not sys.executable:
+        return False
+    _DELETERS[:] = [p for p in _DELETERS if p.poll() is None]  # reap finished ones
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-I", "-S", "-c", _DELETER, *map(str, paths)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            close_fds=True,
+            start_new_session=True,
+        )
+    except (OSError, ValueError, subprocess.SubprocessError):
+        return False
+    _DELETERS.append(proc)  # kept to be reaped later, not waited for
+    return True
+
+
+_DELETERS: list[Any] = []
 
 
 def load(folder: Path) -> Index:

@@ -160,3 +160,28 @@ def test_one_shot_on_a_cached_index_imports_only_what_it_needs(make_corpus: Call
     assert "numpy" in loaded
     for heavy in ("nltk", "rank_bm25", "rich", "prompt_toolkit", "multiprocessing"):
         assert heavy not in loaded, heavy
+
+
+def test_large_old_generations_are_deleted_in_the_background(
+    make_corpus: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    import qa.store
+
+    monkeypatch.setattr(qa.store, "BACKGROUND_DELETE_BYTES", 0)  # every generation counts as large
+    root = make_corpus(CORPUS)
+    open_index([str(root)])
+    folder = index_dir([str(root)])
+    first = (folder / "CURRENT").read_text()
+    (root / "e.txt").write_text("Something new about herons.", encoding="utf-8")
+    index, _ = open_index([str(root)])
+    live = (folder / "CURRENT").read_text()
+    assert live != first and [p.name for p in folder.iterdir() if p.name.startswith("gen-")] == [live]
+    deadline = time.monotonic() + 30
+    while [p for p in folder.iterdir() if p.name.startswith("old-")] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not [p for p in folder.iterdir() if p.name.startswith(("old-", "tmp-"))]
+    for proc in qa.store._DELETERS:
+        proc.wait(timeout=30)
+    assert load(folder).n_chunks == index.n_chunks
