@@ -278,8 +278,7 @@ def _punkt() -> Any:
     """nltk's ``punkt`` module, loaded without running ``nltk/__init__``.
 
     Importing the whole nltk package costs ~0.5 s (most of a refresh after one
-    file changed); Punkt only needs a few small modules. As for the stemmer
-    (:func:`qa.tokens._load_porter`), they are loaded under placeholder parent
+    file changed); Punkt only needs a few small modules. They are loaded under placeholder parent
     packages that are then dropped from ``sys.modules``, so a later real
     ``import nltk`` starts clean.
     """

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qa.errors import CorpusError
-from qa.extensions import SUPPORTED_EXTENSIONS
+from qa.extensions import SUPPORTED_EXTENSIONS, is_supported
 
 if TYPE_CHECKING:
     from pathspec import GitIgnoreSpec
@@ -189,7 +189,7 @@ def discover_paths(
                     if rules.include.match_file(rel):
                         found.add(path)
                     continue
-            if _supported_name(name):
+            if is_supported(name):
                 found.add(path)
             else:
                 skipped += 1
@@ -198,13 +198,6 @@ def discover_paths(
 
 def _posix(rel: str) -> str:
     return rel if os.sep == "/" else rel.replace(os.sep, "/")
-
-
-def _supported_name(name: str) -> bool:
-    """:func:`qa.formats.is_supported` on a file name, with pathlib's idea of a suffix."""
-    dot = name.rfind(".")
-    suffix = name[dot:] if 0 < dot < len(name) - 1 else ""
-    return suffix.lower() in SUPPORTED_EXTENSIONS or not suffix
 
 
 def _read_ignores(folder: str, names: set[str], warn: Warn) -> GitIgnoreSpec | None:

@@ -14,3 +14,13 @@ MARKDOWN_EXTENSIONS = frozenset({".md", ".markdown"})
 HTML_EXTENSIONS = frozenset({".html", ".htm", ".xhtml"})
 PDF_EXTENSIONS = frozenset({".pdf"})
 SUPPORTED_EXTENSIONS = TEXT_EXTENSIONS | MARKDOWN_EXTENSIONS | HTML_EXTENSIONS | PDF_EXTENSIONS
+
+
+def is_supported(name: str) -> bool:
+    """Whether qa reads a file of this name by default (``--include`` can add more).
+
+    ``name`` is a file name, not a path; its suffix is what pathlib calls one.
+    """
+    dot = name.rfind(".")
+    suffix = name[dot:] if 0 < dot < len(name) - 1 else ""
+    return suffix.lower() in SUPPORTED_EXTENSIONS or not suffix

@@ -7,14 +7,10 @@ words it was indexed under. Everything here is pure and deterministic.
 from __future__ import annotations
 
 import functools
-import importlib.util
 import re
-import sys
 import unicodedata
 from array import array
 from collections.abc import Callable, Iterator, Sequence
-from types import ModuleType
-from typing import Any
 
 #: A word: letters and digits (any script), with inner apostrophes kept
 #: together so that possessives and contractions stay one token. Dotted
@@ -59,68 +55,6 @@ KEPT: frozenset[str] = frozenset(
 )
 #: The words the analyzer drops: the classic list less :data:`KEPT`.
 STOPWORDS: frozenset[str] = CLASSIC_STOPWORDS - KEPT
-
-
-def _on_first_use(name: str, *functions: str) -> ModuleType:
-    """A placeholder for module ``name`` that imports the real one when an attribute is read.
-
-    The ``functions`` (names a ``from name import f`` reads at once) wait
-    until they are called.
-    """
-    placeholder = ModuleType(name)
-
-    def load(attr: str) -> Any:
-        if attr.startswith("__"):  # the import system asking (is it a package?), not a caller
-            raise AttributeError(attr)
-        if sys.modules.get(name) is placeholder:
-            del sys.modules[name]
-        return getattr(importlib.import_module(name), attr)
-
-    def deferred(attr: str) -> Callable[..., Any]:
-        return lambda *args, **kwargs: load(attr)(*args, **kwargs)
-
-    setattr(placeholder, "__getattr__", load)  # noqa: B010 - PEP 562 module __getattr__
-    for function in functions:
-        setattr(placeholder, function, deferred(function))
-    return placeholder
-
-
-def _load_porter() -> Callable[[str], str]:
-    """Return nltk's Porter stemmer without running ``nltk/__init__``.
-
-    The reference :mod:`qa.porter` is checked against (qa stems with that).
-
-    Importing the whole nltk package costs ~0.4 s, which would triple the time
-    of a one-shot question. The stemmer itself only needs three small modules,
-    so we load those from nltk's own files under placeholder parent packages and
-    then drop every ``nltk`` entry from ``sys.modules``: a later real
-    ``import nltk`` (for sentence splitting) starts clean.
-    """
-    if "nltk.stem.porter" in sys.modules:
-        from nltk.stem.porter import PorterStemmer
-
-        stem: Callable[[str], str] = PorterStemmer().stem
-        return stem
-    before = set(sys.modules)
-    try:
-        for name in ("nltk", "nltk.stem"):
-            spec = importlib.util.find_spec(name)
-            if spec is None:  # pragma: no cover - nltk is a dependency
-                raise ImportError(name)
-            sys.modules[name] = importlib.util.module_from_spec(spec)
-        # The stemmer module imports nltk.redos (and with it the third-party
-        # ``regex``, ~10 ms) for its demo() only: load that on first use.
-        sys.modules["nltk.redos"] = _on_first_use("nltk.redos")
-        # Newer nltk also imports nltk.termsec (~3 ms of tables) for demo()'s safe_print.
-        sys.modules["nltk.termsec"] = _on_first_use("nltk.termsec", "safe_print")
-        from nltk.stem.porter import PorterStemmer
-
-        light: Callable[[str], str] = PorterStemmer().stem
-        return light
-    finally:
-        for name in set(sys.modules) - before:
-            if name == "nltk" or name.startswith("nltk."):
-                del sys.modules[name]
 
 
 class Stemmer:

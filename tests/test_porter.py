@@ -24,7 +24,10 @@ Stem = Callable[[str], str]
 
 @pytest.fixture(scope="module")
 def nltk_stem() -> Stem:
-    return tokens._load_porter()
+    from nltk.stem.porter import PorterStemmer
+
+    stem: Stem = PorterStemmer().stem
+    return stem
 
 
 def _check(words: set[str], nltk_stem: Stem) -> None:

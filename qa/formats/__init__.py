@@ -17,7 +17,8 @@ from pathlib import PurePath
 
 # The extension sets live in qa.extensions (discovery needs them without the
 # extractors); they are still importable from here.
-from qa.extensions import HTML_EXTENSIONS, MARKDOWN_EXTENSIONS, PDF_EXTENSIONS, SUPPORTED_EXTENSIONS
+from qa.extensions import HTML_EXTENSIONS, MARKDOWN_EXTENSIONS, PDF_EXTENSIONS
+from qa.extensions import SUPPORTED_EXTENSIONS as SUPPORTED_EXTENSIONS
 from qa.extensions import TEXT_EXTENSIONS as TEXT_EXTENSIONS
 
 #: Bytes looked at to decide whether a file is binary.
@@ -56,11 +57,6 @@ class Extracted:
 
 _BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n")
 _VISIBLE = re.compile(r"\S")
-
-
-def is_supported(path: PurePath) -> bool:
-    """Whether qa reads a file of this name by default (``--include`` can add more)."""
-    return path.suffix.lower() in SUPPORTED_EXTENSIONS or not path.suffix
 
 
 def blocks_between(text: str, cuts: list[int], sections: list[tuple[int, str | None]] | None = None,
