@@ -40,9 +40,9 @@ CLASSIC_STOPWORDS: frozenset[str] = frozenset(
 #: Words of that list that qa keeps as terms: quantifiers and comparisons
 #: ("most", "few", "only", "same"), order in time and space ("before",
 #: "after", "during", "between", "under"), negation ("not", "no") and modals
-#: ("may", "would"); and "won", there only as the stem of "won't", though as
-#: a word it is the past of "win". A question that uses one of them ("what happened *after*
-#: the war", "the *only* ...") is answered by a sentence that uses it too, and
+#: ("may", "would"); and "won", listed only for "won't", though on its own it
+#: is the past of "win". A question that uses one of them ("what happened
+#: *after* the war", "the *only* ...") is answered by a sentence that uses it too, and
 #: they are rare enough for their idf to count (bench/quality.py, tune half:
 #: MRR +0.004). Pronouns, articles, auxiliaries, conjunctions and the short
 #: prepositions stay stopwords.
