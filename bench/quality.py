@@ -156,6 +156,7 @@ class LuceneBaseline:
 def evaluate(score_fn: Any, inputs: list[tuple[str, int, int]], unique: np.ndarray,
              halves: dict[str, set[int]]) -> dict[str, Any]:
     ranks: dict[str, list[float]] = {"whole": [], "tune": [], "test": []}
+    articles: list[int] = []
     cache: dict[str, np.ndarray] = {}
     elapsed = 0.0
     for question, gold, a_no in inputs:
@@ -166,9 +167,35 @@ def evaluate(score_fn: Any, inputs: list[tuple[str, int, int]], unique: np.ndarr
         r = rank_of(cache[question], gold, unique)
         ranks["whole"].append(r)
         ranks["tune" if a_no in halves["tune"] else "test"].append(r)
-    out = {name: metrics(rs) for name, rs in ranks.items()}
+        articles.append(a_no)
+    out: dict[str, Any] = {name: metrics(rs) for name, rs in ranks.items()}
     out["ms_per_query"] = 1000 * elapsed / max(len(cache), 1)
+    out["ranks"] = np.asarray(ranks["whole"])
+    out["articles"] = np.asarray(articles)
     return out
+
+
+def gain_gap_interval(qa: dict[str, Any], base: dict[str, Any], halves: dict[str, set[int]],
+                      reps: int = 2000, seed: int = 0) -> tuple[float, float]:
+    """95% bootstrap interval of (test MRR gain) - (tune MRR gain) over the baseline.
+
+    Articles are resampled with replacement within each half (questions of one
+    article are not independent), both systems on the same resample.
+    """
+    rng = np.random.default_rng(seed)
+    arts = qa["articles"]
+    diff = 1 / qa["ranks"] - 1 / base["ranks"]
+    per_article = {a: (float(diff[arts == a].sum()), int((arts == a).sum())) for a in np.unique(arts).tolist()}
+    gaps = []
+    for _ in range(reps):
+        gain = {}
+        for half, members in halves.items():
+            pick = rng.choice(sorted(members), size=len(members))
+            total = sum(per_article[a][0] for a in pick.tolist())
+            gain[half] = total / max(sum(per_article[a][1] for a in pick.tolist()), 1)
+        gaps.append(gain["test"] - gain["tune"])
+    lo, hi = np.percentile(gaps, [2.5, 97.5])
+    return float(lo), float(hi)
 
 
 def main() -> None:
@@ -204,8 +231,12 @@ def main() -> None:
             print(f"{system:<10} {half:<6} {m['mrr']:6.3f} {m['r1']:6.3f} {m['r5']:6.3f}")
         print(f"{system:<10} {res['ms_per_query']:.2f} ms per query")
     qa, base = results["qa"], results["baseline"]
-    print(f"gain over baseline: tune {qa['tune']['mrr'] - base['tune']['mrr']:+.3f}, "
-          f"test {qa['test']['mrr'] - base['test']['mrr']:+.3f}")
+    gain = {h: qa[h]["mrr"] - base[h]["mrr"] for h in ("tune", "test")}
+    cut = {h: gain[h] / (1 - base[h]["mrr"]) for h in ("tune", "test")}
+    lo, hi = gain_gap_interval(qa, base, halves)
+    print(f"gain over baseline: tune {gain['tune']:+.4f}, test {gain['test']:+.4f} "
+          f"(test - tune {gain['test'] - gain['tune']:+.4f}, 95% interval over articles {lo:+.3f} .. {hi:+.3f}); "
+          f"share of the baseline's 1 - MRR removed: tune {cut['tune']:.1%}, test {cut['test']:.1%}")
     print(json.dumps({
         "mrr": round(qa["whole"]["mrr"], 4), "r1": round(qa["whole"]["r1"], 4), "r5": round(qa["whole"]["r5"], 4),
         "tune_mrr": round(qa["tune"]["mrr"], 4), "test_mrr": round(qa["test"]["mrr"], 4),

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from qa.corpus import Document
 
 #: Bumped whenever the on-disk layout or the analyzer changes.
-FORMAT_VERSION = 6
+FORMAT_VERSION = 7
 
 VARIANTS = ("okapi", "plus", "l")
 

@@ -12,8 +12,8 @@ then saturated once.
 Lexical cues that any English question carries are added:
 
 - the expected answer type: a "when" question is answered by a sentence with
-  a date, "how many" by one with a number, "who"/"where" by one that names
-  something the question does not;
+  a date, "how many" by one with a number, "who"/"where" by one with a name,
+  each one the question does not already hold;
 - word order: question words that stand together in the sentence (a
   phrase) or near each other;
 - where the words are rare: a name that fills a whole book tells its
@@ -54,8 +54,10 @@ class Rerank:
         shortlist: how many first-stage candidates are re-scored.
         k1: BM25F saturation, applied once to the fields' combined frequency.
         sentence_b: length normalisation of the sentence field.
-        window: weight of the neighbouring sentences (same paragraph) field.
-        window_b: its length normalisation.
+        window: weight of the sentence before (same paragraph) as a field.
+        window_after: weight of the sentence after. Lower: a sentence leans on
+            the one before it ("This is called ...") more than on the one after.
+        window_b: length normalisation of the two neighbours, together.
         paragraph: weight of the rest of the paragraph field.
         paragraph_b: its length normalisation (by paragraph length).
         heading: weight of the document title and section heading field.
@@ -76,6 +78,7 @@ class Rerank:
     k1: float = 0.45
     sentence_b: float = 0.3
     window: float = 0.3
+    window_after: float = 0.09
     window_b: float = 0.2
     paragraph: float = 0.1
     paragraph_b: float = 0.5
@@ -85,11 +88,11 @@ class Rerank:
     local: float = 0.25
     phrase: float = 4.0
     proximity: float = 0.25
-    shared: float = -0.1
-    document: float = 0.1
+    shared: float = -0.125
+    document: float = 0.2
     document_k1: float = 3.0
     document_b: float = 0.75
-    exact: float = 1.5
+    exact: float = 2.8
 
 
 DEFAULT_RERANK = Rerank()
@@ -108,7 +111,7 @@ _DATE_S = re.compile(
     r"|November|December|century|centuries|BC|AD|BCE|CE)\b"
 )
 _NUMBER_S = re.compile(
-    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty"
+    r"\d+|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty"
     r"|hundred|thousand|million|billion|dozen|half|percent)\b",
     re.IGNORECASE,
 )
@@ -129,14 +132,13 @@ def answer_type(question: str) -> str:
 
 
 def has_answer_type(kind: str, sentence: str, question_words: set[str]) -> bool:
-    """Whether ``sentence`` holds something of ``kind`` (names must be new to the question)."""
-    if kind == "date":
-        return _DATE_S.search(sentence) is not None
-    if kind == "number":
-        return _NUMBER_S.search(sentence) is not None
-    if kind == "name":
-        return any(m.group().lower() not in question_words for m in _NAME_S.finditer(sentence))
-    return False
+    """Whether ``sentence`` holds something of ``kind`` that is not one of ``question_words``.
+
+    The answer is what the question does not say: in "how many games did
+    Super Bowl 50 draw", the 50 answers nothing.
+    """
+    pattern = {"date": _DATE_S, "number": _NUMBER_S, "name": _NAME_S}.get(kind)
+    return pattern is not None and any(m.group().lower() not in question_words for m in pattern.finditer(sentence))
 
 
 def _tf(ids: NDArray[np.int32], tf: NDArray[np.int32], at: NDArray[np.int64]) -> NDArray[np.float64]:
@@ -235,12 +237,13 @@ def field_scores(index: Index, ids: NDArray[np.int64], terms: list[str], rr: Rer
         pc = np.asarray(a["p_chunk"][lo:hi])
         ptf = np.asarray(a["p_tf"][lo:hi])
         own, before, after = np.split(_tf(pc, ptf, f.around), 3)  # one search for all three
-        win = np.where(f.has_prev, before, 0) + np.where(f.has_next, after, 0)
+        before, after = np.where(f.has_prev, before, 0), np.where(f.has_next, after, 0)
+        win = rr.window * before + rr.window_after * after
         qpar, qtf_par = index.paragraph_postings(tid)
         par = _tf(np.asarray(qpar), np.asarray(qtf_par), f.pid)
-        rest = np.maximum(par - own - win, 0)
+        rest = np.maximum(par - own - before - after, 0)
         heading = np.array([term in h for h in headings], dtype=np.float64)
-        tf = own / f.norm_s + rr.window * win / f.norm_w + rr.paragraph * rest / f.norm_p + rr.heading * heading
+        tf = own / f.norm_s + win / f.norm_w + rr.paragraph * rest / f.norm_p + rr.heading * heading
         idf = index.idf(tid)
         stats.contributions[term] = qtf * idf * tf * (rr.k1 + 1) / (rr.k1 + tf)
         matched = own > 0

@@ -40,8 +40,9 @@ CLASSIC_STOPWORDS: frozenset[str] = frozenset(
 #: Words of that list that qa keeps as terms: quantifiers and comparisons
 #: ("most", "few", "only", "same"), order in time and space ("before",
 #: "after", "during", "between", "under"), negation ("not", "no") and modals
-#: ("may", "would"). A question that uses one of them ("what happened *after*
-#: the war", "the *only* ...") is answered by a sentence that uses it too, and
+#: ("may", "would"); and "won", listed only for "won't", though on its own it
+#: is the past of "win". A question that uses one of them ("what happened
+#: *after* the war", "the *only* ...") is answered by a sentence that uses it too, and
 #: they are rare enough for their idf to count (bench/quality.py, tune half:
 #: MRR +0.004). Pronouns, articles, auxiliaries, conjunctions and the short
 #: prepositions stay stopwords.
@@ -50,15 +51,56 @@ KEPT: frozenset[str] = frozenset(
     most more few only same other all any both each own very too
     before after above below over under between against during until
     off down up out through further again once
-    no not nor also would could may might shall
+    no not nor also would could may might shall won
     """.split()
 )
 #: The words the analyzer drops: the classic list less :data:`KEPT`.
 STOPWORDS: frozenset[str] = CLASSIC_STOPWORDS - KEPT
 
 
+#: English irregular verb forms and plurals, by their base form: each form is
+#: stemmed as its base, so that "when did the war begin" meets "the war
+#: began" and "what did she build" meets "she built" (questions with "did"
+#: ask in the base form what the text tells in the past). Forms that are as
+#: often another word (left, bound, ground, lay, lit, wound, fed, lent, bit,
+#: lives) are left out (bench/quality.py, tune half: MRR +0.0025).
+_IRREGULAR_TABLE = """
+arise arose arisen | awake awoke awoken | bear borne | beat beaten | become became
+begin began begun | bend bent | bleed bled | blow blew blown | break broke broken
+breed bred | bring brought | build built | buy bought | catch caught
+choose chose chosen | cling clung | come came | creep crept | deal dealt | dig dug
+draw drew drawn | drink drank drunk | drive drove driven | eat ate eaten
+fall fell fallen | feel felt | fight fought | find found | flee fled | fly flew flown
+forbid forbade forbidden | forget forgot forgotten | forgive forgave forgiven
+freeze froze frozen | get got gotten | give gave given | go went gone | grow grew grown
+hang hung | hear heard | hide hid hidden | hold held | keep kept | kneel knelt
+know knew known | lead led | leap leapt | lose lost | make made | mean meant | meet met
+pay paid | ride rode ridden | ring rang rung | rise rose risen | run ran | say said
+see saw seen | seek sought | sell sold | send sent | shake shook shaken | shine shone
+shoot shot | shrink shrank shrunk | sing sang sung | sink sank sunk | sit sat
+sleep slept | slide slid | speak spoke spoken | spend spent | spin spun
+spring sprang sprung | stand stood | steal stole stolen | stick stuck | sting stung
+strike struck stricken | strive strove striven | swear swore sworn | sweep swept
+swim swam swum | swing swung | take took taken | teach taught | tear tore torn
+tell told | think thought | throw threw thrown | understand understood
+undertake undertook undertaken | wake woke woken | wear wore worn | weave wove woven
+weep wept | win won | withdraw withdrew withdrawn | write wrote written
+overcome overcame | undergo underwent undergone | overthrow overthrew overthrown
+rebuild rebuilt | withhold withheld | uphold upheld | mislead misled | forsake forsook forsaken
+man men | woman women | child children | foot feet | tooth teeth | mouse mice | goose geese
+wife wives | knife knives | half halves | wolf wolves | shelf shelves | thief thieves
+"""
+#: Irregular form -> base form (:data:`_IRREGULAR_TABLE`).
+IRREGULAR: dict[str, str] = {
+    form: group.split()[0] for group in _IRREGULAR_TABLE.replace("\n", "|").split("|") for form in group.split()[1:]
+}
+
+
 class Stemmer:
-    """Porter stemming, memoised: each distinct word is stemmed once."""
+    """Porter stemming, memoised: each distinct word is stemmed once.
+
+    An irregular form (:data:`IRREGULAR`) is stemmed as its base form.
+    """
 
     def __init__(self) -> None:
         self._stem: Callable[[str], str] | None = None
@@ -73,7 +115,8 @@ class Stemmer:
             from qa.porter import stem as porter  # NLTK's rules, 3x faster than NLTK (tests/test_porter.py)
 
             self._stem = porter
-        stem = self._stem(word) if len(word) > 2 else word
+        base = IRREGULAR.get(word, word)
+        stem = self._stem(base) if len(base) > 2 else base
         self.cache[word] = stem
         return stem
 

@@ -7,6 +7,7 @@ import random
 import re
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +15,7 @@ import pytest
 
 from qa.engine import open_index
 from qa.index import Index
-from qa.rerank import DEFAULT_RERANK, Rerank, answer_type, field_scores, has_answer_type, order_scores
+from qa.rerank import DEFAULT_RERANK, Rerank, answer_type, bm25f, field_scores, has_answer_type, order_scores
 from qa.search import query_terms, rank, reranked, search
 from qa.tokens import tokenize
 
@@ -35,7 +36,9 @@ def reference_fields(index: Index, cid: int, terms: list[str], rr: Rerank) -> di
     pid = np.asarray(index.arrays["g_pid"]).tolist()
     para = [c for c in range(index.n_chunks) if pid[c] == pid[cid]]
     toks = {c: tokenize(index.text(c)) for c in para}
-    window = [c for c in (cid - 1, cid + 1) if c in toks]
+    before = [c for c in (cid - 1,) if c in toks]
+    after = [c for c in (cid + 1,) if c in toks]
+    window = before + after
     rest = [c for c in para if c != cid and c not in window]
     lengths = [sum(len(tokenize(index.text(c))) for c in range(index.n_chunks) if pid[c] == p)
                for p in range(max(pid) + 1)]
@@ -50,7 +53,8 @@ def reference_fields(index: Index, cid: int, terms: list[str], rr: Rerank) -> di
         if tid is None:
             continue
         tf = (toks[cid].count(term) / norm_s
-              + rr.window * sum(toks[c].count(term) for c in window) / norm_w
+              + (rr.window * sum(toks[c].count(term) for c in before)
+                 + rr.window_after * sum(toks[c].count(term) for c in after)) / norm_w
               + rr.paragraph * sum(toks[c].count(term) for c in rest) / norm_p
               + rr.heading * (term in heading))
         out[term] = qtf * index.idf(tid) * tf * (rr.k1 + 1) / (rr.k1 + tf)
@@ -98,6 +102,34 @@ def test_has_answer_type() -> None:
     # A capital that opens the sentence, or a name the question already has, is no answer.
     assert not has_answer_type("name", "Members founded the society.", q)
     assert not has_answer_type("name", "It was the Society that founded it.", q | {"society"})
+    # Nor is a number or a date the question already has.
+    q50 = {"how", "many", "fans", "watched", "super", "bowl", "50"}
+    assert not has_answer_type("number", "Super Bowl 50 was watched by fans.", q50)
+    assert has_answer_type("number", "Super Bowl 50 was watched by 111 million fans.", q50)
+    assert has_answer_type("number", "Fans of Super Bowl 50 numbered two million.", q50)
+    q1887 = {"when", "did", "the", "society", "of", "1887", "close"}
+    assert not has_answer_type("date", "The society of 1887 closed.", q1887)
+    assert has_answer_type("date", "The society of 1887 closed in 1901.", q1887)
+
+
+def test_a_sentence_leans_on_the_one_before_it_more_than_on_the_one_after(make_corpus: Callable[..., Path]) -> None:
+    # Two sentences with no question word, of the same length, on either side of
+    # the one that has them all: the one after it ("This is why ...") gets more
+    # of its words than the one before.
+    before, middle = "Miners tell many stories.", "Quartz crystals grow slowly in caves."
+    after = "Geologists tell many tales."
+    root = make_corpus({"a.txt": f"{before} {middle} {after}\n"})
+    index, _ = open_index([str(root)])
+    assert [index.text(c) for c in range(index.n_chunks)] == [before, middle, after]
+    terms = query_terms("Where do quartz crystals grow slowly?")
+    ids = np.arange(3, dtype=np.int64)
+    lean = bm25f(index, ids, terms)
+    even = bm25f(index, ids, terms, replace(DEFAULT_RERANK, window_after=DEFAULT_RERANK.window))
+    assert DEFAULT_RERANK.window_after < DEFAULT_RERANK.window
+    assert even[0] == pytest.approx(even[2])  # same weights: mirror images score the same
+    assert lean[1] > lean[2] > lean[0] > 0
+    hits = search(index, "Where do quartz crystals grow slowly?", k=3).hits
+    assert [h.text for h in hits] == [middle, after, before]
 
 
 def test_phrase_and_proximity_reward_question_words_that_stand_together(make_corpus: Callable[..., Path]) -> None:
