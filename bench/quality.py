@@ -44,12 +44,15 @@ LUCENE_STOP = set(
 )
 
 
-def write_corpus(data: list[dict[str, Any]], folder: Path) -> list[dict[str, Any]]:
-    """One file per article; returns per-article paragraph offsets and questions."""
+def write_corpus(data: list[dict[str, Any]], folder: Path, titles: bool = True) -> list[dict[str, Any]]:
+    """One file per article; returns per-article paragraph offsets and questions.
+
+    ``titles=False`` leaves out the title line, as in notes that have none.
+    """
     articles = []
     for art in sorted(data, key=lambda a: a["title"]):
         title = art["title"].replace("_", " ")
-        text = title + "\n\n"
+        text = title + "\n\n" if titles else ""
         paras = []
         for p in art["paragraphs"]:
             context = p["context"].replace("\n", " ")
@@ -201,6 +204,8 @@ def gain_gap_interval(qa: dict[str, Any], base: dict[str, Any], halves: dict[str
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--squad", type=Path, default=SQUAD)
+    parser.add_argument("--no-titles", action="store_true",
+                        help="write the articles without their title line (documents with no heading)")
     args = parser.parse_args()
     sys.path.insert(0, str(HERE.parent))
     from qa.build import build_index
@@ -210,7 +215,7 @@ def main() -> None:
     data = json.loads(args.squad.read_text(encoding="utf-8"))["data"]
     with tempfile.TemporaryDirectory(prefix="qa-squad-") as tmp:
         folder = Path(tmp)
-        articles = write_corpus(data, folder)
+        articles = write_corpus(data, folder, titles=not args.no_titles)
         files, _ = discover([str(folder)])
         index = build_index(files)
         inputs, candidate = gold_inputs(index, articles)
