@@ -310,7 +310,7 @@ _HOSTILE_MARKUP = {
     "unclosed comments.md": "<!--x>" * 12_000,
     "unclosed scripts.md": "<script" * 10_000 + "</script>",
     "unclosed autolinks.md": "<http:" * 12_000,
-    "unclosed attributes.html": '<a href="' * 8_000,
+    "unclosed attributes.html": '<a href="' * 16_000,
     "unclosed comments.html": "<!--x>" * 12_000,
     "bogus sections.html": "<![" * 20_000 + ">",
 }
