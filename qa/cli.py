@@ -242,8 +242,13 @@ def _open(args: argparse.Namespace, rebuild: bool = False) -> tuple[Index, OpenR
 # -- commands ------------------------------------------------------------
 
 
-def _read_questions(stream: TextIO) -> Iterator[str]:
-    """Questions from stdin, one per line, blank lines skipped; bad UTF-8 replaced."""
+def _read_questions(stream: TextIO | None) -> Iterator[str]:
+    """Questions from stdin, one per line, blank lines skipped; bad UTF-8 replaced.
+
+    A closed stdin (``<&-``: Python's ``sys.stdin`` is None) reads as empty.
+    """
+    if stream is None:
+        return
     raw = getattr(stream, "buffer", None)
     if raw is None:
         lines: Iterator[str] = iter(stream)
@@ -411,6 +416,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         if sys.stdout is None:
             raise OutputError("standard output is closed")
+        _tolerant_output()
         return COMMANDS[args.command](args)
     except KeyboardInterrupt:
         _stderr_line("qa: interrupted")
@@ -439,6 +445,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         _stderr_line(f"qa: error: internal error: {type(exc).__name__}: {exc} (run with --debug for details)")
         return ExitCode.ERROR
+
+
+def _tolerant_output() -> None:
+    """Write what an output encoding cannot take (PYTHONIOENCODING=ascii) as escapes, not a crash."""
+    from qa.render import unicode_output
+
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None and not unicode_output(stream):
+            with contextlib.suppress(AttributeError, ValueError, OSError):
+                stream.reconfigure(errors="backslashreplace")  # type: ignore[attr-defined]
 
 
 def run() -> NoReturn:
