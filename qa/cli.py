@@ -454,7 +454,7 @@ def _tolerant_output() -> None:
     for stream in (sys.stdout, sys.stderr):
         if stream is not None and not unicode_output(stream):
             with contextlib.suppress(AttributeError, ValueError, OSError):
-                stream.reconfigure(errors="backslashreplace")  # type: ignore[attr-defined]
+                stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
 
 
 def run() -> NoReturn:
