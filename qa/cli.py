@@ -348,7 +348,10 @@ def cmd_repl(args: argparse.Namespace) -> int:
     with contextlib.suppress(ValueError):
         if signal.getsignal(signal.SIGINT) is _on_signal:
             signal.signal(signal.SIGINT, signal.default_int_handler)
-    return start(lambda rebuild: _open(args, rebuild=rebuild), settings, console, lines=lines, debug=args.debug)
+    # stdout carries answers only when it is not a terminal: messages then go to stderr.
+    notes = None if _is_tty(sys.stdout) else make_console(sys.stderr, use_color(args.color, sys.stderr))
+    return start(lambda rebuild: _open(args, rebuild=rebuild), settings, console, lines=lines, debug=args.debug,
+                 notes=notes)
 
 
 def _is_tty(stream: TextIO) -> bool:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import builtins
 import json
 import os
 import re
@@ -190,14 +189,14 @@ def test_unreadable_file_simulated(make_corpus: MakeCorpus, monkeypatch: pytest.
     import qa.corpus
 
     root = make_corpus({"secret.txt": "A hidden heron.", "open.txt": "An open heron."})
-    real_open = builtins.open
+    real_open = os.open
 
     def guarded(file, *args, **kwargs):  # type: ignore[no-untyped-def]
         if str(file).endswith("secret.txt"):
             raise PermissionError(13, "Permission denied", str(file))
         return real_open(file, *args, **kwargs)
 
-    monkeypatch.setattr(qa.corpus, "open", guarded, raising=False)
+    monkeypatch.setattr(qa.corpus.os, "open", guarded)
     warnings: list[str] = []
     index, _ = open_index([str(root)], warn=warnings.append, cache=False)
     assert [Path(d.path).name for d in index.docs] == ["open.txt"]
