@@ -68,6 +68,13 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         raise UsageError(f"{message} (see 'qa --help')")
 
+    def _print_message(self, message: str, file: Any = None) -> None:
+        """As argparse's, but a failed write (full disk) is an error, not silently dropped."""
+        out = file or sys.stderr
+        if message and out is not None:
+            out.write(message)
+            out.flush()
+
 
 def _positive(text: str) -> int:
     try:

@@ -64,7 +64,10 @@ def default_roots() -> list[str]:
     """``$QA_DOCS`` (``os.pathsep``-separated) if set, else the bundled seeds."""
     env = os.environ.get("QA_DOCS", "").strip()
     if env:
-        return [p for p in env.split(os.pathsep) if p]
+        roots = [p for p in env.split(os.pathsep) if p]
+        if not roots:
+            raise UsageError(f"QA_DOCS={env!r} names no file or folder")
+        return roots
     return [str(bundled_seeds())]
 
 

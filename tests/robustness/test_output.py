@@ -50,6 +50,19 @@ def test_full_disk_for_qa_index() -> None:
     assert full.stderr == "qa: error: cannot write output: No space left on device\n"
 
 
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full on this system")
+@pytest.mark.parametrize("option", ["--version", "--help"])
+def test_full_disk_for_version_and_help(option: str) -> None:
+    """argparse drops a failed write silently: qa's parser does not."""
+    full = subprocess.run(["bash", "-c", f"{shell_qa()} {option} > /dev/full"], capture_output=True, text=True,
+                          timeout=60)
+    assert full.returncode == 2
+    assert full.stderr == "qa: error: cannot write output: No space left on device\n"
+    ok = subprocess.run(["bash", "-c", f"{shell_qa()} {option} | head -1"], capture_output=True, text=True,
+                        timeout=60)
+    assert ok.returncode == 0 and ok.stdout.startswith(("qa ", "usage: qa")) and ok.stderr == ""
+
+
 @pytest.mark.parametrize("fmt", ["text", "json"])
 def test_an_output_encoding_that_is_not_utf_gets_escapes(fmt: str, tmp_path: Path) -> None:
     """PYTHONIOENCODING=ascii: the seeds' curly quotes are escaped, not an internal error."""

@@ -75,3 +75,9 @@ def test_a_bad_line_in_an_ignore_file_is_a_warning(run_qa: RunQA, make_corpus: M
     assert result.returncode == 0
     assert result.stderr.startswith("qa: warning: ignoring the pattern '!' in ") and result.stderr.count("\n") == 1
     assert "a.txt" in result.stdout and "b.md" not in result.stdout  # the good line still applies
+
+
+def test_qa_docs_that_names_nothing_is_a_usage_error(run_qa: RunQA) -> None:
+    result = run_qa("ask", "lamp", env={"QA_DOCS": ":::"})
+    no_traceback(result)
+    assert result.returncode == 2 and result.stderr == "qa: error: QA_DOCS=':::' names no file or folder\n"
