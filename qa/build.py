@@ -8,9 +8,11 @@ index as they are and only processes added or changed files.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import signal
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
@@ -44,11 +46,36 @@ _SPLITTER: SentenceSplitter | None = None
 
 
 def _init_worker(params: dict[str, Any]) -> None:
-    """Pool initializer: the parent handles Ctrl-C and SIGTERM, workers just stop."""
+    """Pool initializer: the parent handles Ctrl-C and SIGTERM, workers just stop.
+
+    Workers leave the parent's process group, so a signal to the whole group
+    (Ctrl-C, ``kill -- -PGID``, a service manager) reaches only the parent,
+    which then stops the pool. A worker the signal killed while it held the
+    task queue's lock would leave ``Pool.terminate()`` waiting for it forever.
+    On Linux a worker also dies with its parent (``kill -9`` of qa).
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    with contextlib.suppress(OSError, AttributeError):
+        os.setpgid(0, 0)
+    _die_with_parent()
     global _SPLITTER
     _SPLITTER = SentenceSplitter(params)
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to SIGKILL this process when its parent dies (PR_SET_PDEATHSIG); elsewhere nothing."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
+        if os.getppid() == 1:  # the parent died before the call
+            os._exit(1)
+    except (OSError, AttributeError):
+        pass
 
 
 def process_file(file: SourceFile, splitter: SentenceSplitter | None = None) -> FileResult:

@@ -68,6 +68,13 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         raise UsageError(f"{message} (see 'qa --help')")
 
+    def _print_message(self, message: str, file: Any = None) -> None:
+        """As argparse's, but a failed write (full disk) is an error, not silently dropped."""
+        out = file or sys.stderr
+        if message and out is not None:
+            out.write(message)
+            out.flush()
+
 
 def _positive(text: str) -> int:
     try:
@@ -242,8 +249,13 @@ def _open(args: argparse.Namespace, rebuild: bool = False) -> tuple[Index, OpenR
 # -- commands ------------------------------------------------------------
 
 
-def _read_questions(stream: TextIO) -> Iterator[str]:
-    """Questions from stdin, one per line, blank lines skipped; bad UTF-8 replaced."""
+def _read_questions(stream: TextIO | None) -> Iterator[str]:
+    """Questions from stdin, one per line, blank lines skipped; bad UTF-8 replaced.
+
+    A closed stdin (``<&-``: Python's ``sys.stdin`` is None) reads as empty.
+    """
+    if stream is None:
+        return
     raw = getattr(stream, "buffer", None)
     if raw is None:
         lines: Iterator[str] = iter(stream)
@@ -343,7 +355,10 @@ def cmd_repl(args: argparse.Namespace) -> int:
     with contextlib.suppress(ValueError):
         if signal.getsignal(signal.SIGINT) is _on_signal:
             signal.signal(signal.SIGINT, signal.default_int_handler)
-    return start(lambda rebuild: _open(args, rebuild=rebuild), settings, console, lines=lines, debug=args.debug)
+    # stdout carries answers only when it is not a terminal: messages then go to stderr.
+    notes = None if _is_tty(sys.stdout) else make_console(sys.stderr, use_color(args.color, sys.stderr))
+    return start(lambda rebuild: _open(args, rebuild=rebuild), settings, console, lines=lines, debug=args.debug,
+                 notes=notes)
 
 
 def _is_tty(stream: TextIO) -> bool:
@@ -411,6 +426,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         if sys.stdout is None:
             raise OutputError("standard output is closed")
+        _tolerant_output()
         return COMMANDS[args.command](args)
     except KeyboardInterrupt:
         _stderr_line("qa: interrupted")
@@ -439,6 +455,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         _stderr_line(f"qa: error: internal error: {type(exc).__name__}: {exc} (run with --debug for details)")
         return ExitCode.ERROR
+
+
+def _tolerant_output() -> None:
+    """Write what an output encoding cannot take (PYTHONIOENCODING=ascii) as escapes, not a crash."""
+    from qa.render import unicode_output
+
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None and not unicode_output(stream):
+            with contextlib.suppress(AttributeError, ValueError, OSError):
+                stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
 
 
 def run() -> NoReturn:

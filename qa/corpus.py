@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from qa.errors import CorpusError
+from qa.errors import CorpusError, UsageError
 from qa.extensions import SUPPORTED_EXTENSIONS, is_supported
 
 if TYPE_CHECKING:
@@ -64,7 +64,10 @@ def default_roots() -> list[str]:
     """``$QA_DOCS`` (``os.pathsep``-separated) if set, else the bundled seeds."""
     env = os.environ.get("QA_DOCS", "").strip()
     if env:
-        return [p for p in env.split(os.pathsep) if p]
+        roots = [p for p in env.split(os.pathsep) if p]
+        if not roots:
+            raise UsageError(f"QA_DOCS={env!r} names no file or folder")
+        return roots
     return [str(bundled_seeds())]
 
 
@@ -95,10 +98,34 @@ class Filters:
         return [list(self.include), list(self.exclude)]
 
 
-def _spec(lines: Iterable[str]) -> GitIgnoreSpec:
+def _spec(lines: Iterable[str], bad: Callable[[str, str], None] | None = None) -> GitIgnoreSpec:
+    """Compile gitignore-style ``lines``; ``bad(line, reason)`` is told of each invalid one, which is left out."""
+    import re
+
     from pathspec import GitIgnoreSpec
 
-    return GitIgnoreSpec.from_lines(lines)
+    lines = list(lines)
+    try:
+        return GitIgnoreSpec.from_lines(lines)
+    except (ValueError, re.error):
+        pass
+    good = []
+    for line in lines:
+        try:
+            GitIgnoreSpec.from_lines([line])
+        except (ValueError, re.error) as exc:
+            if bad is not None:
+                bad(line, getattr(exc, "msg", None) or str(exc).split("\n")[0])
+            continue
+        good.append(line)
+    return GitIgnoreSpec.from_lines(good)
+
+
+def _usage(option: str) -> Callable[[str, str], None]:
+    def bad(line: str, reason: str) -> None:
+        raise UsageError(f"invalid {option} pattern {line!r}: {reason}")
+
+    return bad
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,8 +138,8 @@ class _Rules:
     @classmethod
     def of(cls, filters: Filters | None) -> _Rules:
         filters = filters or Filters()
-        return cls(_spec(filters.include) if filters.include else None,
-                   _spec(filters.exclude) if filters.exclude else None)
+        return cls(_spec(filters.include, _usage("--include")) if filters.include else None,
+                   _spec(filters.exclude, _usage("--exclude")) if filters.exclude else None)
 
     def excluded(self, rel: str) -> bool:
         """Whether ``--exclude`` drops the file ``rel``."""
@@ -217,7 +244,9 @@ def _read_ignores(folder: str, names: set[str], warn: Warn) -> GitIgnoreSpec | N
             continue
         except OSError as exc:
             warn(f"cannot read {path}: {exc.strerror or exc}")
-    return _spec(lines) if any(line.strip() for line in lines) else None
+    if not any(line.strip() for line in lines):
+        return None
+    return _spec(lines, lambda line, reason: warn(f"ignoring the pattern {line!r} in {folder}: {reason}"))
 
 
 _Specs = list[tuple[str, "GitIgnoreSpec"]]
@@ -302,7 +331,9 @@ def content_digest(data: bytes) -> str:
 def read_document(file: SourceFile, warn: Warn = _ignore) -> Document | None:
     """Read and parse one file; None (with a warning) if it cannot be used."""
     try:
-        with open(file.path, "rb") as handle:
+        # Non-blocking: opening a named pipe would otherwise wait for a writer forever.
+        fd = os.open(file.path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        with open(fd, "rb") as handle:
             st = os.fstat(handle.fileno())
             if not stat.S_ISREG(st.st_mode):
                 warn(f"skipping {file.source}: not a regular file")

@@ -216,6 +216,15 @@ def _md_bold(text: str, terms: set[str]) -> str:
     return "".join(out)
 
 
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c\ud800-\udfff]")
+
+
+def unicode_output(stream: TextIO) -> bool:
+    """Whether ``stream`` encodes every character (a UTF encoding)."""
+    encoding = (getattr(stream, "encoding", None) or "utf-8").lower().replace("_", "-")
+    return encoding.startswith("utf")
+
+
 class JsonRenderer:
     """One JSON object per question: indented (``json``) or one line each (``jsonl``)."""
 
@@ -227,7 +236,12 @@ class JsonRenderer:
     def write(self, answer: Answer) -> None:
         """Write one answer object."""
         data = answer_json(answer, self.explain)
-        text = json.dumps(data, ensure_ascii=False) if self.lines else json.dumps(data, ensure_ascii=False, indent=2)
+        # \uXXXX for everything when the output cannot take Unicode (PYTHONIOENCODING=ascii).
+        ascii_only = not unicode_output(self.out)
+        text = json.dumps(data, ensure_ascii=ascii_only, indent=None if self.lines else 2)
+        # Bidi overrides, C1 controls and lone surrogates are valid in JSON strings but
+        # not safe on a terminal: escape them too (they only occur inside strings).
+        text = _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
         self.out.write(text + "\n")
 
     def close(self) -> None:

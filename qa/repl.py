@@ -270,9 +270,11 @@ class Repl:
         editor: str | None = None,
         lines: Iterable[str] | None = None,
         debug: bool = False,
+        notes: Console | None = None,
     ) -> None:
         self.s = session
         self.console = console
+        self.notes = notes or console  # where session messages go (stderr when stdout is not a terminal)
         self.editor = editor if editor is not None else os.environ.get("VISUAL") or os.environ.get("EDITOR", "")
         self.debug = debug
         self._input, self._output = input, output
@@ -304,7 +306,7 @@ class Repl:
         """One line of session output (escaped: documents and questions are data)."""
         from rich.text import Text
 
-        self.console.print(Text(clean(message), style=style), soft_wrap=True)
+        self.notes.print(Text(clean(message), style=style), soft_wrap=True)
 
     def banner(self) -> None:
         """The startup line: the corpus and how to get help."""
@@ -620,11 +622,13 @@ def start(
     history: History | None = None,
     lines: Iterable[str] | None = None,
     debug: bool = False,
+    notes: Console | None = None,
 ) -> int:
     """Open the corpus and run a session; the CLI's ``qa repl`` entry point.
 
     On a terminal the prompt goes to stdout, or to stderr when stdout is
     redirected (answers still go to stdout). With ``lines`` no prompt is shown.
+    Session messages go to ``notes`` when given (else with the answers).
     """
     index, report = opener(False)
     session = Session(index=index, report=report, settings=settings, reopen=opener)
@@ -633,5 +637,5 @@ def start(
 
         output = create_output(always_prefer_tty=True)
     hist = history if history is not None or lines is not None else private_history(history_path())
-    repl = Repl(session, console, input=input, output=output, history=hist, lines=lines, debug=debug)
+    repl = Repl(session, console, input=input, output=output, history=hist, lines=lines, debug=debug, notes=notes)
     return repl.run()

@@ -305,10 +305,14 @@ def test_repl_reads_a_script_from_a_pipe(run_qa: Callable[..., CompletedProcess[
     script = f":k 1\n{SEEDS_Q}\n:docs\n:bogus\nzeppelin\n:quit\nnot asked\n"
     result = run_qa("repl", input=script, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert result.stderr == ""  # no "Input is not a terminal" warning
+    assert "Input is not a terminal" not in result.stderr
     assert f"[1] {CITE}" in result.stdout and "[2]" not in result.stdout
     assert "seeds/003_3ffbbf34607cdfd1.txt" in result.stdout  # :docs
-    assert "unknown command :bogus" in result.stdout and "no match: not in the documents: zeppelin" in result.stdout
+    # stdout is not a terminal: it carries answers only, the session's messages go to stderr.
+    assert result.stderr.splitlines() == ["showing 1 sentence per answer",
+                                          "unknown command :bogus; type :help for the list",
+                                          "no match: not in the documents: zeppelin"]
+    assert "unknown command" not in result.stdout and "no match" not in result.stdout
     assert "\x1b" not in result.stdout and "qa>" not in result.stdout
     assert not (isolated_env / "xdg-data" / "qa" / "history").exists()
 

@@ -14,6 +14,7 @@ and padded with spaces, so every offset is the offset in the source.
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
@@ -162,10 +163,36 @@ def _entity(ref: str, room: int) -> str:
     return value if len(value) <= room else value[:1]
 
 
+#: ``<![`` that the standard parser cannot take (it raises on any other keyword).
+_BAD_SECTION = re.compile(r"<!\[(?!(?:cdata|temp|ignore|include|rcdata|if|else|endif)(?![-_.a-z0-9]))", re.IGNORECASE)
+
+
+def _defuse(text: str) -> str:
+    """``text`` (same length) with a space for each ``<`` that can never open a complete tag.
+
+    HTMLParser rescans from an unclosed ``<`` to the end of the text before
+    taking it as data, once per such ``<``: thousands of them in a page (a
+    broken or hostile file) would cost minutes. A ``<`` after the last ``>``
+    and a ``<!--`` after the last ``-->`` can never close, and read as the
+    same text; a ``<![`` that is no marked section would make the parser raise.
+    """
+    chars = list(text)
+    last_gt = text.rfind(">")
+    for i in range(last_gt + 1, len(text)):
+        if chars[i] == "<":
+            chars[i] = " "
+    start = text.rfind("-->") + 1
+    while (at := text.find("<!--", start, last_gt + 1)) >= 0:
+        chars[at], start = " ", at + 1
+    for m in _BAD_SECTION.finditer(text):
+        chars[m.start()] = " "
+    return "".join(chars)
+
+
 def extract_html(text: str) -> Extracted:
     """HTML page to blanked text (same length as ``text``) with blocks, sections and title."""
     parser = _Extractor(text)
-    parser.feed(text)
+    parser.feed(_defuse(text))
     parser.close()
     if parser.heading is not None:
         parser._end_heading(len(text))

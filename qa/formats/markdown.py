@@ -37,11 +37,11 @@ _FOOTNOTE_DEF = re.compile(r" {0,3}\[\^[^\]\s]+\]:")
 
 _DEST = r"\((?:<[^>\n]*>|(?:[^()\s]|\([^()\s]*\))*)(?:[ \t]+(?:\"[^\"\n]*\"|'[^'\n]*'|\([^()\n]*\)))?[ \t]*\)"
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
-_RAW = re.compile(r"<(script|style)\b[^>]*>.*?</\1[ \t]*>", re.DOTALL | re.IGNORECASE)
-_IMAGE = re.compile(r"!\[[^\]\n]*\](?:" + _DEST + r"|\[[^\]\n]*\])?")
-_LINK = re.compile(r"\[([^\]\n]+)\](?:" + _DEST + r"|\[[^\]\n]*\])")
-_FOOTNOTE_REF = re.compile(r"\[\^[^\]\s]+\]")
-_AUTOLINK = re.compile(r"<(?:https?|mailto|ftp):[^>\s]+>")
+_RAW = {tag: re.compile(rf"<{tag}\b[^<>]*>.*?</{tag}[ \t]*>", re.DOTALL | re.IGNORECASE) for tag in ("script", "style")}
+_IMAGE = re.compile(r"!\[[^\[\]\n]*\](?:" + _DEST + r"|\[[^\[\]\n]*\])?")
+_LINK = re.compile(r"\[([^\[\]\n]+)\](?:" + _DEST + r"|\[[^\[\]\n]*\])")
+_FOOTNOTE_REF = re.compile(r"\[\^[^\[\]\s]+\]")
+_AUTOLINK = re.compile(r"<(?:https?|mailto|ftp):[^<>\s]+>")
 _TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
 _ENTITY = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});")
 _MARKERS = re.compile(r"\*+|~~|`+|(?<![^\W_])_+|_+(?![^\W_])")
@@ -65,9 +65,10 @@ class _Mask:
         self.blank(start, end)
         self.chars[start : start + len(value)] = value
 
-    def blank_all(self, pattern: re.Pattern[str], keep_group: int | None = None) -> None:
-        """Blank every match of ``pattern``, except group ``keep_group`` (link text)."""
-        for m in pattern.finditer(self.text()):
+    def blank_all(self, pattern: re.Pattern[str], keep_group: int | None = None, end: int | None = None) -> None:
+        """Blank every match of ``pattern`` before ``end``, except group ``keep_group`` (link text)."""
+        text = self.text()
+        for m in pattern.finditer(text, 0, len(text) if end is None else end):
             if keep_group is not None and m.group(keep_group) is not None:
                 self.blank(m.start(), m.start(keep_group))
                 self.blank(m.end(keep_group), m.end())
@@ -228,10 +229,24 @@ def _indent(line: str) -> int:
     return col
 
 
+def _after_last(lower: str, close: str) -> int:
+    """End of the last ``close`` in ``lower`` and the ``>`` that ends it (0 if there is none)."""
+    at = lower.rfind(close)
+    if at < 0:
+        return 0
+    end = lower.find(">", at + len(close) - 1)
+    return 0 if end < 0 else end + 1
+
+
 def _blank_inline(mask: _Mask) -> None:
     """Blank inline markup over the whole (block-masked) text, keeping link text."""
-    for pattern, keep in ((_COMMENT, None), (_RAW, None), (_AUTOLINK, None), (_IMAGE, None), (_LINK, 1),
-                          (_FOOTNOTE_REF, None), (_TAG, None)):
+    # A comment or raw block can only end at the last "-->" or "</script>": searching no
+    # further keeps thousands of unclosed "<!--" linear (each would scan to the end).
+    lower = mask.text().lower()
+    mask.blank_all(_COMMENT, end=_after_last(lower, "-->"))
+    for tag, pattern in _RAW.items():
+        mask.blank_all(pattern, end=_after_last(lower, "</" + tag))
+    for pattern, keep in ((_AUTOLINK, None), (_IMAGE, None), (_LINK, 1), (_FOOTNOTE_REF, None), (_TAG, None)):
         mask.blank_all(pattern, keep)
     for m in _ENTITY.finditer(mask.text()):
         value = html.unescape(m.group())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import builtins
 import json
 import os
 import re
@@ -190,14 +189,14 @@ def test_unreadable_file_simulated(make_corpus: MakeCorpus, monkeypatch: pytest.
     import qa.corpus
 
     root = make_corpus({"secret.txt": "A hidden heron.", "open.txt": "An open heron."})
-    real_open = builtins.open
+    real_open = os.open
 
     def guarded(file, *args, **kwargs):  # type: ignore[no-untyped-def]
         if str(file).endswith("secret.txt"):
             raise PermissionError(13, "Permission denied", str(file))
         return real_open(file, *args, **kwargs)
 
-    monkeypatch.setattr(qa.corpus, "open", guarded, raising=False)
+    monkeypatch.setattr(qa.corpus.os, "open", guarded)
     warnings: list[str] = []
     index, _ = open_index([str(root)], warn=warnings.append, cache=False)
     assert [Path(d.path).name for d in index.docs] == ["open.txt"]
@@ -301,3 +300,41 @@ def test_file_changing_during_indexing_is_picked_up_next_run(make_corpus: MakeCo
     assert report.built  # the edit is noticed: not served from the stale index
     hit = search(again, "zebra", k=1).hits[0]
     assert hit.text == "A heron wakes and flies to the zebra." and (hit.start, hit.end) == (0, 37)
+
+
+_HOSTILE_MARKUP = {
+    "unclosed brackets.md": "[" * 60_000,
+    "unclosed images.md": "![" * 30_000,
+    "unclosed footnotes.md": "[^" * 30_000,
+    "unclosed comments.md": "<!--x>" * 12_000,
+    "unclosed scripts.md": "<script" * 10_000 + "</script>",
+    "unclosed autolinks.md": "<http:" * 12_000,
+    "unclosed attributes.html": '<a href="' * 16_000,
+    "unclosed comments.html": "<!--x>" * 12_000,
+    "bogus sections.html": "<![" * 20_000 + ">",
+}
+
+
+@pytest.mark.parametrize("name", sorted(_HOSTILE_MARKUP))
+def test_hostile_markup_is_read_in_linear_time(name: str) -> None:
+    """Thousands of unclosed constructs once made extraction quadratic (minutes for 100 KB)."""
+    import signal
+
+    from qa.formats.html import extract_html
+    from qa.formats.markdown import extract_markdown
+
+    text = "The keeper lit the lamp.\n\n" + _HOSTILE_MARKUP[name] + "\n\nThe yak slept."
+    extract = extract_html if name.endswith(".html") else extract_markdown
+
+    def hang(*_: object) -> None:
+        raise TimeoutError(f"extracting {name} still running after 20 s")
+
+    previous = signal.signal(signal.SIGALRM, hang)
+    signal.alarm(20)  # linear: well under a second; the quadratic code took minutes
+    try:
+        out = extract(text)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert len(out.text) == len(text)
+    assert "keeper lit the lamp" in out.text and "yak slept" in out.text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import signal
@@ -82,6 +83,13 @@ class _Payload:
         return (os.system, (f"touch '{self.marker}'",))
 
 
+def _edit_meta(folder: Path, **changes: object) -> None:
+    meta = _generation(folder) / "meta.json"
+    data = json.loads(meta.read_text(encoding="utf-8"))
+    data.update(changes)
+    meta.write_text(json.dumps(data), encoding="utf-8")
+
+
 def test_corrupted_truncated_pickled_and_old_caches_are_rebuilt(run_qa: RunQA, tmp_path: Path) -> None:
     root = big_corpus(tmp_path / "docs", files=3, sentences=20)
     assert run_qa("index", "--docs", str(root)).returncode == 0
@@ -105,6 +113,14 @@ def test_corrupted_truncated_pickled_and_old_caches_are_rebuilt(run_qa: RunQA, t
         "empty blob": lambda: (_generation(folder) / "blob.bin").write_bytes(b""),
         "empty CURRENT": lambda: (folder / "CURRENT").write_bytes(b""),
         "binary CURRENT": lambda: (folder / "CURRENT").write_bytes(b"\xff\x00../../etc"),
+        "empty npy": lambda: (_generation(folder) / "t_idf.npy").write_bytes(b""),
+        "json list": lambda: (_generation(folder) / "meta.json").write_text("[]", encoding="utf-8"),
+        "deep json": lambda: (_generation(folder) / "meta.json").write_text("[" * 100_000, encoding="utf-8"),
+        "docs not a list": lambda: _edit_meta(folder, docs=5),
+        "document id out of range": lambda: np.save(_generation(folder) / "c_doc.npy",
+                                                    np.load(_generation(folder) / "c_doc.npy") + 1000),
+        "paragraph id out of range": lambda: np.save(_generation(folder) / "g_pid.npy",
+                                                     np.load(_generation(folder) / "g_pid.npy") - 2**20),
     }
     for name, damage in damages.items():
         damage()
@@ -164,3 +180,21 @@ def test_a_full_disk_while_writing_the_cache_answers_anyway(make_corpus: Callabl
     monkeypatch.setattr(qa.store, "_write_file", real)
     index, report = open_index([str(root)])
     assert report.built and report.warnings == [] and search(index, "zebra").hits
+
+
+def _group(_: int) -> int:
+    return os.getpgrp()
+
+
+def test_indexing_workers_are_outside_the_process_group() -> None:
+    """A signal to qa's whole group must reach only the parent: a worker it killed holding the
+    pool's queue lock left Pool.terminate() waiting forever (qa index hung, the index locked)."""
+    import multiprocessing
+
+    from qa.build import _init_worker
+    from qa.chunking import SentenceSplitter
+
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(2, initializer=_init_worker, initargs=(SentenceSplitter.train(["A b. C d."]).to_json(),)) as pool:
+        groups = pool.map(_group, range(4))
+    assert os.getpgrp() not in groups

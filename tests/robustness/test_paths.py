@@ -45,3 +45,39 @@ def test_a_file_given_directly_is_read_even_with_an_odd_name(run_qa: RunQA, tmp_
     odd.write_text("A heron on its own.", encoding="utf-8")
     result = run_qa("ask", "--docs", str(odd), "heron")
     assert result.returncode == 0 and result.stderr == ""
+
+
+def test_a_named_pipe_is_skipped_not_waited_on(run_qa: RunQA, make_corpus: MakeCorpus) -> None:
+    import os
+
+    root = make_corpus({"a.txt": "The keeper lit the lamp."})
+    fifo = root / "pipe.txt"
+    os.mkfifo(fifo)
+    result = run_qa("ask", "--docs", str(fifo), "--docs", str(root / "a.txt"), "lamp", timeout=30)
+    no_traceback(result)
+    assert result.returncode == 0 and "a.txt:1:1" in result.stdout
+    assert result.stderr == f"qa: warning: skipping {fifo}: not a regular file\n"
+
+
+def test_invalid_include_and_exclude_patterns_are_usage_errors(run_qa: RunQA, make_corpus: MakeCorpus) -> None:
+    root = make_corpus({"a.txt": "The keeper lit the lamp."})
+    for option, pattern in (("--exclude", "!"), ("--exclude", "\\"), ("--include", "[z-a]")):
+        result = run_qa("ask", "--docs", str(root), option, pattern, "lamp")
+        no_traceback(result)
+        assert result.returncode == 2 and result.stdout == ""
+        assert result.stderr.startswith(f"qa: error: invalid {option} pattern ") and result.stderr.count("\n") == 1
+
+
+def test_a_bad_line_in_an_ignore_file_is_a_warning(run_qa: RunQA, make_corpus: MakeCorpus) -> None:
+    root = make_corpus({"a.txt": "The keeper lit the lamp.", "b.md": "The lamp is out.", ".gitignore": "!\n*.md\n"})
+    result = run_qa("ask", "--docs", str(root), "lamp", "--format", "jsonl")
+    no_traceback(result)
+    assert result.returncode == 0
+    assert result.stderr.startswith("qa: warning: ignoring the pattern '!' in ") and result.stderr.count("\n") == 1
+    assert "a.txt" in result.stdout and "b.md" not in result.stdout  # the good line still applies
+
+
+def test_qa_docs_that_names_nothing_is_a_usage_error(run_qa: RunQA) -> None:
+    result = run_qa("ask", "lamp", env={"QA_DOCS": ":::"})
+    no_traceback(result)
+    assert result.returncode == 2 and result.stderr == "qa: error: QA_DOCS=':::' names no file or folder\n"

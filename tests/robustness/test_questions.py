@@ -170,3 +170,18 @@ def test_library_search_on_bad_questions_raises_typed_errors() -> None:
             search(index, bad)
     assert search(index, SEEDS_Q).hits
     assert search(index, "the of ?!").hits == []
+
+
+@pytest.mark.parametrize("command", [["ask", "-"], ["repl"], []])
+def test_a_closed_stdin_reads_as_empty(make_corpus: MakeCorpus, command: list[str]) -> None:
+    """``qa ask - <&-``: Python's sys.stdin is None; that is no questions, not an internal error."""
+    from robust_helpers import shell_qa
+
+    root = make_corpus({"a.txt": "The keeper lit the lamp."})
+    args = " ".join(command)
+    result = subprocess.run(["bash", "-c", f"{shell_qa()} --docs '{root}' {args} <&-"],
+                            capture_output=True, text=True, timeout=60)
+    no_traceback(result)
+    assert "internal error" not in result.stderr
+    assert result.stdout == ""
+    assert result.returncode in (0, 1), result.stderr  # repl: a session with nothing typed; ask: no questions
