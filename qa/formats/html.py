@@ -176,17 +176,10 @@ def _defuse(text: str) -> str:
     and a ``<!--`` after the last ``-->`` can never close, and read as the
     same text; a ``<![`` that is no marked section would make the parser raise.
     """
-    chars = list(text)
-    last_gt = text.rfind(">")
-    for i in range(last_gt + 1, len(text)):
-        if chars[i] == "<":
-            chars[i] = " "
-    start = text.rfind("-->") + 1
-    while (at := text.find("<!--", start, last_gt + 1)) >= 0:
-        chars[at], start = " ", at + 1
-    for m in _BAD_SECTION.finditer(text):
-        chars[m.start()] = " "
-    return "".join(chars)
+    last_gt = text.rfind(">") + 1
+    closed = text.rfind("-->") + 1  # at most last_gt: "-->" ends with a ">"
+    text = text[:closed] + text[closed:last_gt].replace("<!--", " !--") + text[last_gt:].replace("<", " ")
+    return _BAD_SECTION.sub(" ![", text)
 
 
 def extract_html(text: str) -> Extracted:
