@@ -45,7 +45,7 @@ class FileResult:
 _SPLITTER: SentenceSplitter | None = None
 
 
-def _init_worker(params: dict[str, Any]) -> None:
+def _init_worker(params: dict[str, Any], parent: int) -> None:
     """Pool initializer: the parent handles Ctrl-C and SIGTERM, workers just stop.
 
     Workers leave the parent's process group, so a signal to the whole group
@@ -58,12 +58,12 @@ def _init_worker(params: dict[str, Any]) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     with contextlib.suppress(OSError, AttributeError):
         os.setpgid(0, 0)
-    _die_with_parent()
+    _die_with_parent(parent)
     global _SPLITTER
     _SPLITTER = SentenceSplitter(params)
 
 
-def _die_with_parent() -> None:
+def _die_with_parent(parent: int) -> None:
     """Ask Linux to SIGKILL this process when its parent dies (PR_SET_PDEATHSIG); elsewhere nothing."""
     if not sys.platform.startswith("linux"):
         return
@@ -72,7 +72,7 @@ def _die_with_parent() -> None:
 
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
-        if os.getppid() == 1:  # the parent died before the call
+        if os.getppid() != parent:  # the parent died before the call (not "== 1": qa may be pid 1)
             os._exit(1)
     except (OSError, AttributeError):
         pass
@@ -116,7 +116,7 @@ def process_files(
     files = [files[i] for i in sorted(range(len(files)), key=lambda i: -sizes[i])]
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    pool = ctx.Pool(min(workers, len(files)), initializer=_init_worker, initargs=(splitter.to_json(),))
+    pool = ctx.Pool(min(workers, len(files)), initializer=_init_worker, initargs=(splitter.to_json(), os.getpid()))
     try:
         yield from pool.imap(process_file, files, chunksize=1)
         pool.close()

@@ -13,7 +13,7 @@ import stat
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from qa.errors import CorpusError, UsageError
 from qa.extensions import SUPPORTED_EXTENSIONS, is_supported
@@ -238,8 +238,11 @@ def _read_ignores(folder: str, names: set[str], warn: Warn) -> GitIgnoreSpec | N
             continue
         path = os.path.join(folder, name)
         try:
-            with open(path, encoding="utf-8", errors="replace") as handle:
-                lines += handle.read().splitlines()
+            with _open_nonblocking(path) as handle:
+                if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                    warn(f"skipping {path}: not a regular file")
+                    continue
+                lines += handle.read().decode("utf-8", "replace").splitlines()
         except FileNotFoundError:
             continue
         except OSError as exc:
@@ -328,12 +331,16 @@ def content_digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
+def _open_nonblocking(path: str | Path) -> BinaryIO:
+    """Open for reading without blocking: opening a named pipe would otherwise wait for a writer forever."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    return open(fd, "rb")
+
+
 def read_document(file: SourceFile, warn: Warn = _ignore) -> Document | None:
     """Read and parse one file; None (with a warning) if it cannot be used."""
     try:
-        # Non-blocking: opening a named pipe would otherwise wait for a writer forever.
-        fd = os.open(file.path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
-        with open(fd, "rb") as handle:
+        with _open_nonblocking(file.path) as handle:
             st = os.fstat(handle.fileno())
             if not stat.S_ISREG(st.st_mode):
                 warn(f"skipping {file.source}: not a regular file")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections import Counter
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
@@ -52,7 +53,9 @@ class _Extractor(HTMLParser):
         self.chars = [c if c in "\r\n" else " " for c in text]
         self.line_starts = [0]
         self.line_starts += [i + 1 for i, c in enumerate(text) if c == "\n"]
+        self.source = text  # data is copied from here: the parser sees a defused copy
         self.stack: list[_Open] = []
+        self.open: Counter[str] = Counter()  # tags on the stack, so an end tag is checked in O(1)
         self.skip_depth = 0
         self.cuts: list[int] = []
         self.heads: list[tuple[int, str | None]] = []
@@ -69,7 +72,7 @@ class _Extractor(HTMLParser):
         if tag in _SKIP:
             return True
         if tag == "header":
-            return not any(o.tag in _CONTENT for o in self.stack)
+            return not any(self.open[t] for t in _CONTENT)
         if tag == "code" and self.stack and self.stack[-1].tag == "pre":
             return True
         values = dict(attrs)
@@ -88,6 +91,7 @@ class _Extractor(HTMLParser):
             return
         skip = self._hides(tag, attrs)
         self.stack.append(_Open(tag, skip))
+        self.open[tag] += 1
         self.skip_depth += skip
         if tag in _HEADINGS and not self.skip_depth:
             self.heading = (tag, [])
@@ -107,9 +111,10 @@ class _Extractor(HTMLParser):
             self.title = None
         if tag in _HEADINGS and self.heading is not None:
             self._end_heading(pos)  # any heading end tag closes the open heading, as browsers do
-        if any(o.tag == tag for o in self.stack):
+        if self.open[tag]:
             while self.stack:
                 top = self.stack.pop()
+                self.open[top.tag] -= 1
                 self.skip_depth -= top.skip
                 if self.heading is not None and top.tag == self.heading[0]:
                     self._end_heading(pos)
@@ -146,7 +151,8 @@ class _Extractor(HTMLParser):
                 chars[start + i] = ch
 
     def handle_data(self, data: str) -> None:
-        self._keep(self._pos(), data)
+        start = self._pos()
+        self._keep(start, self.source[start : start + len(data)])  # "x < 10" as written, not defused
 
     def handle_entityref(self, name: str) -> None:
         self._keep(self._pos(), _entity(f"&{name};", 1 + len(name)))
@@ -164,7 +170,8 @@ def _entity(ref: str, room: int) -> str:
 
 
 #: ``<![`` that the standard parser cannot take (it raises on any other keyword).
-_BAD_SECTION = re.compile(r"<!\[(?!(?:cdata|temp|ignore|include|rcdata|if|else|endif)(?![-_.a-z0-9]))", re.IGNORECASE)
+_BAD_SECTION = re.compile(r"<!\[(?!(?:cdata|temp|ignore|include|rcdata|if|else|endif)(?![-_.a-z0-9]))",
+                          re.IGNORECASE | re.ASCII)
 
 
 def _defuse(text: str) -> str:

@@ -25,19 +25,19 @@ from qa.formats import Extracted, blank_line_cuts, blocks_between
 _FRONT = re.compile(r"\A(---|\+\+\+)[ \t]*\r?\n(.*?)^(?:\1|\.\.\.)[ \t]*\r?$", re.DOTALL | re.MULTILINE)
 _FRONT_KEY = re.compile(r"[ \t]*(?:#.*|[A-Za-z0-9_-]+[ \t]*[:=].*)?\r?")
 _FRONT_TITLE = re.compile(r"""^title[ \t]*[:=][ \t]*(["']?)(.+?)\1[ \t]*\r?$""", re.MULTILINE)
-_ATX = re.compile(r" {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*")
+_ATX = re.compile(r" {0,3}(#{1,6})(?:[ \t]+(.*))?")  # the closing #s: _atx_text (a regex was quadratic)
 _SETEXT = re.compile(r" {0,3}(=+|-+)[ \t]*")
-_FENCE_OPEN = re.compile(r"([ \t]*(?:>[ \t]?)*[ \t]*)(`{3,}(?=[^`]*$)|~{3,})")
+_FENCE_OPEN = re.compile(r"([ \t]*(?:>[ \t]*)*)(`{3,}(?=[^`]*$)|~{3,})")
 _BREAK = re.compile(r" {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*")
 _LIST = re.compile(r"([ \t]*)([-*+]|(\d{1,9})[.)])(?:[ \t]+|$)")
 _QUOTE = re.compile(r"[ \t]{0,3}(?:>[ \t]?)+")
-_TABLE_SEP = re.compile(r"[ \t]*\|?[ \t]*:?-{2,}:?[ \t]*(?:\|[ \t]*:?-{2,}:?[ \t]*)*\|?[ \t]*")
+_TABLE_SEP = re.compile(r"[ \t]*(?:\|[ \t]*)?:?-{2,}:?[ \t]*(?:\|[ \t]*:?-{2,}:?[ \t]*)*(?:\|[ \t]*)?")
 _REF_DEF = re.compile(r" {0,3}\[(?!\^)[^\]]+\]:[ \t]*\S.*")
 _FOOTNOTE_DEF = re.compile(r" {0,3}\[\^[^\]\s]+\]:")
 
-_DEST = r"\((?:<[^>\n]*>|(?:[^()\s]|\([^()\s]*\))*)(?:[ \t]+(?:\"[^\"\n]*\"|'[^'\n]*'|\([^()\n]*\)))?[ \t]*\)"
-_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
-_RAW = {tag: re.compile(rf"<{tag}\b[^<>]*>.*?</{tag}[ \t]*>", re.DOTALL | re.IGNORECASE) for tag in ("script", "style")}
+_DEST = r"\((?:<[^<>\n]*>|(?:[^()\s]|\([^()\s]*\))*)(?:[ \t]+(?:\"[^\"\n]*\"|'[^'\n]*'|\([^()\n]*\)))?[ \t]*\)"
+_RAW_OPEN = re.compile(r"<(script|style)\b")  # searched in lowercased text
+_RAW_CLOSE = {tag: re.compile(rf"</{tag}[ \t]*>") for tag in ("script", "style")}
 _IMAGE = re.compile(r"!\[[^\[\]\n]*\](?:" + _DEST + r"|\[[^\[\]\n]*\])?")
 _LINK = re.compile(r"\[([^\[\]\n]+)\](?:" + _DEST + r"|\[[^\[\]\n]*\])")
 _FOOTNOTE_REF = re.compile(r"\[\^[^\[\]\s]+\]")
@@ -65,10 +65,9 @@ class _Mask:
         self.blank(start, end)
         self.chars[start : start + len(value)] = value
 
-    def blank_all(self, pattern: re.Pattern[str], keep_group: int | None = None, end: int | None = None) -> None:
-        """Blank every match of ``pattern`` before ``end``, except group ``keep_group`` (link text)."""
-        text = self.text()
-        for m in pattern.finditer(text, 0, len(text) if end is None else end):
+    def blank_all(self, pattern: re.Pattern[str], keep_group: int | None = None) -> None:
+        """Blank every match of ``pattern``, except group ``keep_group`` (link text)."""
+        for m in pattern.finditer(self.text()):
             if keep_group is not None and m.group(keep_group) is not None:
                 self.blank(m.start(), m.start(keep_group))
                 self.blank(m.end(keep_group), m.end())
@@ -166,7 +165,7 @@ class _Scanner:
             self.cuts.append(lo)
             return True
         if m := _ATX.fullmatch(line):
-            self._heading(lo, hi, len(m.group(1)), m.group(2) or "")
+            self._heading(lo, hi, len(m.group(1)), _atx_text(m.group(2) or ""))
             return True
         if self.para is not None and (m := _SETEXT.fullmatch(line)) and not self.in_list:
             p_lo, p_hi = self.para
@@ -216,6 +215,15 @@ class _Scanner:
             self.title = name
 
 
+def _atx_text(content: str) -> str:
+    """An ATX heading's text without trailing blanks and the optional closing ``#`` sequence."""
+    content = content.rstrip(" \t")
+    bare = content.rstrip("#")
+    if bare != content and (not bare or bare[-1] in " \t"):
+        content = bare.rstrip(" \t")
+    return content
+
+
 def _indent(line: str) -> int:
     """Columns of leading whitespace (a tab counts as reaching the next multiple of 4)."""
     col = 0
@@ -229,23 +237,41 @@ def _indent(line: str) -> int:
     return col
 
 
-def _after_last(lower: str, close: str) -> int:
-    """End of the last ``close`` in ``lower`` and the ``>`` that ends it (0 if there is none)."""
-    at = lower.rfind(close)
-    if at < 0:
-        return 0
-    end = lower.find(">", at + len(close) - 1)
-    return 0 if end < 0 else end + 1
+def _blank_blocks(mask: _Mask) -> None:
+    """Blank HTML comments, then ``<script>``/``<style>`` blocks, left to right, in linear time.
+
+    A regex would rescan to the end of the text from every unclosed ``<!--``
+    or ``<script>``; here a closer that cannot be found once is not looked for again.
+    """
+    lower = mask.text().lower()
+    at = 0
+    while (start := lower.find("<!--", at)) >= 0:
+        end = lower.find("-->", start + 4)
+        if end < 0:
+            break
+        mask.blank(start, end + 3)
+        at = end + 3
+    lower = mask.text().lower()
+    at, unclosed = 0, set()
+    while opener := _RAW_OPEN.search(lower, at):
+        tag = opener.group(1)
+        at = opener.end()
+        if tag in unclosed:
+            continue
+        gt = lower.find(">", at)
+        if gt < 0:
+            break  # no opening tag after this one can end either
+        closer = _RAW_CLOSE[tag].search(lower, gt + 1)
+        if closer is None:
+            unclosed.add(tag)
+            continue
+        mask.blank(opener.start(), closer.end())
+        at = closer.end()
 
 
 def _blank_inline(mask: _Mask) -> None:
     """Blank inline markup over the whole (block-masked) text, keeping link text."""
-    # A comment or raw block can only end at the last "-->" or "</script>": searching no
-    # further keeps thousands of unclosed "<!--" linear (each would scan to the end).
-    lower = mask.text().lower()
-    mask.blank_all(_COMMENT, end=_after_last(lower, "-->"))
-    for tag, pattern in _RAW.items():
-        mask.blank_all(pattern, end=_after_last(lower, "</" + tag))
+    _blank_blocks(mask)
     for pattern, keep in ((_AUTOLINK, None), (_IMAGE, None), (_LINK, 1), (_FOOTNOTE_REF, None), (_TAG, None)):
         mask.blank_all(pattern, keep)
     for m in _ENTITY.finditer(mask.text()):

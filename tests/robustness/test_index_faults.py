@@ -195,6 +195,20 @@ def test_indexing_workers_are_outside_the_process_group() -> None:
     from qa.chunking import SentenceSplitter
 
     ctx = multiprocessing.get_context("fork")
-    with ctx.Pool(2, initializer=_init_worker, initargs=(SentenceSplitter.train(["A b. C d."]).to_json(),)) as pool:
+    params = SentenceSplitter.train(["A b. C d."]).to_json()
+    with ctx.Pool(2, initializer=_init_worker, initargs=(params, os.getpid())) as pool:
         groups = pool.map(_group, range(4))
     assert os.getpgrp() not in groups
+
+
+def test_a_worker_stays_when_its_parent_is_the_one_it_was_given() -> None:
+    """The orphan check compares with the real parent: qa may itself be pid 1 (a container)."""
+    from qa.build import _die_with_parent
+
+    for parent, status in ((os.getpid(), 0), (-5, 1)):
+        child = os.fork()
+        if child == 0:  # pragma: no cover - the child
+            _die_with_parent(parent)
+            os._exit(0)
+        _, code = os.waitpid(child, 0)
+        assert os.waitstatus_to_exitcode(code) == (status if os.uname().sysname == "Linux" else 0)

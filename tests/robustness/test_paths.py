@@ -81,3 +81,14 @@ def test_qa_docs_that_names_nothing_is_a_usage_error(run_qa: RunQA) -> None:
     result = run_qa("ask", "lamp", env={"QA_DOCS": ":::"})
     no_traceback(result)
     assert result.returncode == 2 and result.stderr == "qa: error: QA_DOCS=':::' names no file or folder\n"
+
+
+def test_a_named_pipe_as_ignore_file_is_skipped(run_qa: RunQA, make_corpus: MakeCorpus) -> None:
+    import os
+
+    root = make_corpus({"a.txt": "The keeper lit the lamp."})
+    os.mkfifo(root / ".gitignore")
+    result = run_qa("ask", "--docs", str(root), "lamp", timeout=30)
+    no_traceback(result)
+    assert result.returncode == 0 and "a.txt:1:1" in result.stdout
+    assert result.stderr == f"qa: warning: skipping {root / '.gitignore'}: not a regular file\n"
