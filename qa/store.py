@@ -422,6 +422,20 @@ def _map_array(path: Path) -> NDArray[Any]:
     return np.asarray(np.load(path, mmap_mode="r", allow_pickle=False))
 
 
+#: What every document record in meta.json holds (and :class:`qa.index.DocInfo` needs).
+_DOC_KEYS = ("path", "source", "size", "mtime_ns", "first", "count")
+
+
+def _doc_count(docs: Any) -> int:
+    """Sentences over all document records; -1 when a record is not a complete object."""
+    total = 0
+    for d in docs:
+        if not isinstance(d, dict) or any(key not in d for key in _DOC_KEYS):
+            return -1
+        total += int(d["count"])
+    return total
+
+
 def _validate(arrays: dict[str, Any], meta: dict[str, Any]) -> None:
     """Cheap consistency checks: lengths agree, offsets stay inside their arrays."""
     n = int(arrays["c_doc"].shape[0])
@@ -440,10 +454,13 @@ def _validate(arrays: dict[str, Any], meta: dict[str, Any]) -> None:
         and (n_terms < 0 or int(arrays["p_ptr"][-1]) == n_post)
         and (n == 0 or int(arrays["c_bend"][-1]) <= int(arrays["blob"].shape[0]))
         and (n_terms <= 0 or int(arrays["t_off"][-1]) == int(arrays["t_blob"].shape[0]))
-        and sum(int(d["count"]) for d in meta.get("docs", [])) == n
+        and _doc_count(meta.get("docs", [])) == n
+        and isinstance(meta.get("unread", {}), dict)
         # Values that index other arrays stay inside them (a few milliseconds at a million sentences).
         and (n == 0 or 0 <= int(arrays["c_doc"].min()) <= int(arrays["c_doc"].max()) < len(meta["docs"]))
         and (n == 0 or 0 <= int(arrays["g_pid"].min()) <= int(arrays["g_pid"].max()) < int(arrays["g_len"].shape[0]))
+        and (n == 0 or -1 <= int(arrays["c_section"].min()) <= int(arrays["c_section"].max())
+             < len(meta.get("sections", [])))
     )
     if not ok:
         raise IndexStoreError("index files are inconsistent (truncated or corrupted)")

@@ -83,6 +83,10 @@ class _Payload:
         return (os.system, (f"touch '{self.marker}'",))
 
 
+def _meta(folder: Path) -> dict:  # type: ignore[type-arg]
+    return json.loads((_generation(folder) / "meta.json").read_text(encoding="utf-8"))
+
+
 def _edit_meta(folder: Path, **changes: object) -> None:
     meta = _generation(folder) / "meta.json"
     data = json.loads(meta.read_text(encoding="utf-8"))
@@ -121,6 +125,11 @@ def test_corrupted_truncated_pickled_and_old_caches_are_rebuilt(run_qa: RunQA, t
                                                     np.load(_generation(folder) / "c_doc.npy") + 1000),
         "paragraph id out of range": lambda: np.save(_generation(folder) / "g_pid.npy",
                                                      np.load(_generation(folder) / "g_pid.npy") - 2**20),
+        "section id out of range": lambda: np.save(_generation(folder) / "c_section.npy",
+                                                   np.load(_generation(folder) / "c_section.npy") + 1000),
+        "document record without a path": lambda: _edit_meta(
+            folder, docs=[{k: v for k, v in d.items() if k != "path"} for d in _meta(folder)["docs"]]),
+        "unread not an object": lambda: _edit_meta(folder, unread=[1]),
     }
     for name, damage in damages.items():
         damage()
