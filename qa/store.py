@@ -16,6 +16,7 @@ leaves the previous generation live. Readers never lock: they follow
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import mmap
 import os
@@ -27,7 +28,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 import numpy as np
 
 from qa.errors import IndexStoreError
-from qa.index import FORMAT_VERSION, Index
+from qa.index import FORMAT_VERSION, DocInfo, Index
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -422,18 +423,24 @@ def _map_array(path: Path) -> NDArray[Any]:
     return np.asarray(np.load(path, mmap_mode="r", allow_pickle=False))
 
 
-#: What every document record in meta.json holds (and :class:`qa.index.DocInfo` needs).
-_DOC_KEYS = ("path", "source", "size", "mtime_ns", "first", "count")
+#: The fields of a document record in meta.json: those of :class:`qa.index.DocInfo`, made from it.
+_DOC_FIELDS = frozenset(f.name for f in dataclasses.fields(DocInfo))
+_DOC_REQUIRED = frozenset(f.name for f in dataclasses.fields(DocInfo) if f.default is dataclasses.MISSING)
 
 
 def _doc_count(docs: Any) -> int:
-    """Sentences over all document records; -1 when a record is not a complete object."""
+    """Sentences over all document records; -1 when a record is not one :class:`DocInfo` can be made of."""
     total = 0
     for d in docs:
-        if not isinstance(d, dict) or any(key not in d for key in _DOC_KEYS):
+        if not isinstance(d, dict) or not _DOC_REQUIRED <= d.keys() <= _DOC_FIELDS:
             return -1
         total += int(d["count"])
     return total
+
+
+def _ids_within(ids: NDArray[Any], low: int, end: int) -> bool:
+    """Whether every value of ``ids`` lies in ``low .. end - 1`` (true when there are none)."""
+    return not len(ids) or low <= int(ids.min()) <= int(ids.max()) < end
 
 
 def _validate(arrays: dict[str, Any], meta: dict[str, Any]) -> None:
@@ -457,10 +464,9 @@ def _validate(arrays: dict[str, Any], meta: dict[str, Any]) -> None:
         and _doc_count(meta.get("docs", [])) == n
         and isinstance(meta.get("unread", {}), dict)
         # Values that index other arrays stay inside them (a few milliseconds at a million sentences).
-        and (n == 0 or 0 <= int(arrays["c_doc"].min()) <= int(arrays["c_doc"].max()) < len(meta["docs"]))
-        and (n == 0 or 0 <= int(arrays["g_pid"].min()) <= int(arrays["g_pid"].max()) < int(arrays["g_len"].shape[0]))
-        and (n == 0 or -1 <= int(arrays["c_section"].min()) <= int(arrays["c_section"].max())
-             < len(meta.get("sections", [])))
+        and _ids_within(arrays["c_doc"], 0, len(meta["docs"]))
+        and _ids_within(arrays["g_pid"], 0, int(arrays["g_len"].shape[0]))
+        and _ids_within(arrays["c_section"], -1, len(meta.get("sections", [])))  # -1: no section
     )
     if not ok:
         raise IndexStoreError("index files are inconsistent (truncated or corrupted)")
