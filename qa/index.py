@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import re
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, replace
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
     from qa.corpus import Document
 
 #: Bumped whenever the on-disk layout or the analyzer changes.
-FORMAT_VERSION = 7
+FORMAT_VERSION = 8
 
 VARIANTS = ("okapi", "plus", "l")
 
@@ -100,10 +101,10 @@ class DocList(Sequence[DocInfo]):
         return (self[i] for i in range(len(self._rows)))
 
 
-_CHUNK_INT32 = ("c_doc", "c_line", "c_col", "c_para", "c_section", "c_page", "c_len")
+_CHUNK_INT32 = ("c_doc", "c_line", "c_col", "c_para", "c_section", "c_label", "c_page", "c_len")
 _CHUNK_INT64 = ("c_start", "c_end", "c_bstart", "c_bend")
 #: Columns a document part carries itself (c_doc and byte offsets are set on merge).
-_PART_INT32 = ("c_line", "c_col", "c_para", "c_section", "c_page", "c_len")
+_PART_INT32 = ("c_line", "c_col", "c_para", "c_section", "c_label", "c_page", "c_len")
 _PART_INT64 = ("c_start", "c_end", "c_blen")
 
 
@@ -115,7 +116,7 @@ class DocPart:
     strings, cheap to pass between processes, merged by :class:`IndexBuilder`.
     Term ids in ``p_term`` index the part's own ``terms`` list (normalised,
     unstemmed words: the parent stems each distinct word once for all
-    workers) and section ids its own ``sections`` list.
+    workers), section ids its own ``sections`` list and label ids its ``labels``.
     """
 
     info: dict[str, Any]
@@ -123,6 +124,7 @@ class DocPart:
     cols: dict[str, bytes]
     blob: bytes
     sections: list[str]
+    labels: list[str]
     terms: list[str]
     p_term: bytes
     p_chunk: bytes
@@ -191,29 +193,62 @@ def encode_spans(
     """Like :func:`encode_document`, from the chunks' offsets and block indexes
     (:meth:`~qa.chunking.SentenceSplitter.sentence_spans`): no Chunk objects."""
     text = doc.text
-    texts = [text[s:e] for s, e in zip(starts, ends, strict=True)]
+    texts = shown_texts(text, doc.hidden, starts, ends)
     c_start = np.array(starts, dtype=np.int64)
     line, column = _line_columns(text, c_start)
     para = np.array(paras, dtype=np.int32)
     blocks = doc.blocks
     sections: dict[str, int] = {}
+    labels: dict[str, int] = {}
     block_section = np.full(len(blocks) + 1, -1, dtype=np.int32)
+    block_label = np.full(len(blocks) + 1, -1, dtype=np.int32)
     block_page = np.zeros(len(blocks) + 1, dtype=np.int32)
-    for b in dict.fromkeys(paras):  # in chunk order, so section ids follow first use
+    for b in dict.fromkeys(paras):  # in chunk order, so section and label ids follow first use
         block = blocks[b]
         if block.section is not None:
             block_section[b] = sections.setdefault(block.section, len(sections))
+        if block.label is not None:
+            block_label[b] = labels.setdefault(block.label, len(labels))
         block_page[b] = block.page or 0
     cols: dict[str, Any] = {
         "c_line": line,
         "c_col": column,
         "c_para": para,
         "c_section": block_section[para],
+        "c_label": block_label[para],
         "c_page": block_page[para],
         "c_start": c_start,
         "c_end": np.array(ends, dtype=np.int64),
     }
-    return _pack_part(doc, texts, cols, list(sections), fingerprint, ascii_only=text.isascii())
+    ascii_only = all(map(str.isascii, texts)) if doc.hidden is not None else text.isascii()
+    return _pack_part(doc, texts, cols, list(sections), list(labels), fingerprint, ascii_only=ascii_only)
+
+
+_SPACES = re.compile(r"\s+")
+
+
+def shown_texts(text: str, hidden: bytes | None, starts: Sequence[int], ends: Sequence[int]) -> list[str]:
+    """The sentences ``text[start:end]`` as a reader sees them.
+
+    Without ``hidden`` (plain text, PDF) that is the exact span. Otherwise the
+    characters marked hidden (blanked markup) are dropped and runs of
+    whitespace become one space, so "returns <code>0</code>." reads
+    "returns 0." and a sentence wrapped over lines in the source is one line.
+    """
+    pairs = zip(starts, ends, strict=True)
+    if hidden is None:
+        return [text[s:e] for s, e in pairs]
+    keep = np.frombuffer(hidden, dtype=np.uint8) == 0
+    if text.isascii():
+        kept = np.frombuffer(text.encode("ascii"), dtype=np.uint8)[keep].tobytes().decode("ascii")
+    else:
+        codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        kept = codes[keep].tobytes().decode("utf-32-le", "surrogatepass")
+    at = np.zeros(len(keep) + 1, dtype=np.int64)
+    np.cumsum(keep, out=at[1:])
+    pos = at.tolist()
+    sub = _SPACES.sub
+    return [sub(" ", kept[pos[s] : pos[e]]).strip() for s, e in pairs]
 
 
 def encode_document(doc: Document, chunks: Sequence[Chunk], fingerprint: str = "") -> DocPart:
@@ -226,11 +261,12 @@ def encode_document(doc: Document, chunks: Sequence[Chunk], fingerprint: str = "
         "c_section": array(
             "i", [-1 if c.section is None else sections.setdefault(c.section, len(sections)) for c in chunks]
         ),
+        "c_label": array("i", [-1] * len(chunks)),
         "c_page": array("i", [c.page or 0 for c in chunks]),
         "c_start": array("q", [c.start for c in chunks]),
         "c_end": array("q", [c.end for c in chunks]),
     }
-    return _pack_part(doc, [c.text for c in chunks], cols, list(sections), fingerprint)
+    return _pack_part(doc, [c.text for c in chunks], cols, list(sections), [], fingerprint)
 
 
 def _pack_part(
@@ -238,6 +274,7 @@ def _pack_part(
     texts: Sequence[str],
     cols: dict[str, Any],
     sections: list[str],
+    labels: list[str],
     fingerprint: str,
     *,
     ascii_only: bool = False,
@@ -265,6 +302,7 @@ def _pack_part(
         cols={k: v.tobytes() for k, v in cols.items()},
         blob=blob,
         sections=sections,
+        labels=labels,
         terms=terms,
         p_term=(keys % vocab).astype(np.int32).tobytes(),
         p_chunk=(keys // vocab).astype(np.int32).tobytes(),
@@ -352,6 +390,7 @@ class IndexBuilder:
     def __init__(self, blob: BinaryIO | None = None) -> None:
         self.docs: list[DocInfo] = []
         self.sections: dict[str, int] = {}
+        self.labels: dict[str, int] = {}
         self._blob: BinaryIO = blob if blob is not None else io.BytesIO()
         self._blob_size = self._blob.seek(0, io.SEEK_END)
         self._cols: dict[str, list[NDArray[Any]]] = {k: [] for k in (*_CHUNK_INT32, *_CHUNK_INT64)}
@@ -372,8 +411,10 @@ class IndexBuilder:
         return np.fromiter(map(ids.__getitem__, terms), dtype=np.int32, count=len(terms))
 
     def _section_ids(self, sections: Sequence[str]) -> NDArray[np.int32]:
-        table = self.sections
-        return np.array([table.setdefault(s, len(table)) for s in sections] + [-1], dtype=np.int32)
+        return _ids(self.sections, sections)
+
+    def _label_ids(self, labels: Sequence[str]) -> NDArray[np.int32]:
+        return _ids(self.labels, labels)
 
     def add(self, doc: Document, chunks: Sequence[Chunk], fingerprint: str = "") -> None:
         """Add one document and its chunks (in document order)."""
@@ -391,6 +432,7 @@ class IndexBuilder:
         cols["c_bstart"] = ends - blen
         cols["c_bend"] = ends
         cols["c_section"] = section_map[cols["c_section"]]  # -1 maps to the trailing -1
+        cols["c_label"] = self._label_ids(part.labels)[cols["c_label"]]
         cols["c_doc"] = np.full(part.n_chunks, doc_id, dtype=np.int32)
         for key, values in cols.items():
             self._cols[key].append(values)
@@ -498,11 +540,12 @@ class IndexBuilder:
             return array[keep_chunk] if keep_chunk is not None else array
 
         for key in (*_CHUNK_INT32, *_CHUNK_INT64):
-            if key not in ("c_doc", "c_section", "c_bstart", "c_bend"):
+            if key not in ("c_doc", "c_section", "c_label", "c_bstart", "c_bend"):
                 self._cols[key].append(kept(a[key]))
         self._cols["c_doc"].append(doc_map[kept(a["c_doc"])])
         section_map = self._section_ids(old.sections)
         self._cols["c_section"].append(section_map[kept(a["c_section"])])
+        self._cols["c_label"].append(self._label_ids(old.labels)[kept(a["c_label"])])
         bstart = kept(a["c_bstart"])
         bend = kept(a["c_bend"])
         if texts_in_blob:
@@ -601,6 +644,8 @@ class IndexBuilder:
             "sections": list(self.sections),
             "title_terms": [tokenize(d.title or "") for d in self.docs],
             "section_terms": [tokenize(x) for x in self.sections],
+            "labels": list(self.labels),
+            "label_terms": [tokenize(x) for x in self.labels],
             **(extra_meta or {}),
         }
         index = Index(arrays, meta)
@@ -615,6 +660,11 @@ class IndexBuilder:
         if self._blob_size == 0 or not isinstance(name, str):
             return np.zeros(0, dtype=np.uint8)
         return np.memmap(name, dtype=np.uint8, mode="r", shape=(self._blob_size,))
+
+
+def _ids(table: dict[str, int], names: Sequence[str]) -> NDArray[np.int32]:
+    """Ids in ``table`` of ``names`` (new names get new ids), plus a trailing -1 for "none"."""
+    return np.array([table.setdefault(s, len(table)) for s in names] + [-1], dtype=np.int32)
 
 
 def _paragraph_arrays(a: dict[str, NDArray[Any]]) -> tuple[NDArray[Any], NDArray[Any], NDArray[Any]]:
@@ -759,12 +809,14 @@ class Index:
         self.meta = meta
         self.docs: Sequence[DocInfo] = DocList(meta["docs"])
         self.sections: list[str] = list(meta.get("sections", []))
+        self.labels: list[str] = list(meta.get("labels", []))
         self.params = BM25Params(**meta["params"]) if "params" in meta else BM25Params()
         self._term_cache: dict[str, int] = {}
         self._paragraphs: tuple[NDArray[Any], NDArray[np.float64]] | None = None
         self._paragraph_mean: float | None = None
         self._titles: dict[int, frozenset[str]] = {}
         self._sections: dict[int, frozenset[str]] = {}
+        self._labels: dict[int, frozenset[str]] = {}
         self._term_arrays: dict[tuple[Any, ...], NDArray[np.float64]] = {}
         self._term_arrays_size = 0
 
@@ -907,6 +959,11 @@ class Index:
         sid = int(self.arrays["c_section"][cid])
         return self.sections[sid] if sid >= 0 else None
 
+    def label(self, cid: int) -> str | None:
+        """The term or signature chunk ``cid`` describes, if any."""
+        lid = int(self.arrays["c_label"][cid])
+        return self.labels[lid] if lid >= 0 else None
+
     def doc_of(self, cid: int) -> DocInfo:
         """The document holding chunk ``cid``."""
         return self.docs[int(self.arrays["c_doc"][cid])]
@@ -957,9 +1014,10 @@ class Index:
         return np.concatenate(parts) if parts else np.empty(0, np.int64)
 
     def heading_terms(self, cid: int) -> frozenset[str]:
-        """Index terms of the title of chunk ``cid``'s document and of its section heading."""
-        doc, section = int(self.arrays["c_doc"][cid]), int(self.arrays["c_section"][cid])
-        return self.title_terms(doc) | self.section_terms(section)
+        """Index terms of the title of chunk ``cid``'s document, its section heading and its label."""
+        a = self.arrays
+        doc, section, label = int(a["c_doc"][cid]), int(a["c_section"][cid]), int(a["c_label"][cid])
+        return self.title_terms(doc) | self.section_terms(section) | self.label_terms(label)
 
     def title_terms(self, doc: int) -> frozenset[str]:
         """Index terms of document ``doc``'s title (cached)."""
@@ -975,6 +1033,14 @@ class Index:
         if found is None:
             sections = self.meta.get("section_terms") or []
             found = self._sections[section] = frozenset(sections[section] if 0 <= section < len(sections) else ())
+        return found
+
+    def label_terms(self, label: int) -> frozenset[str]:
+        """Index terms of label ``label`` (-1: no label, no terms; cached)."""
+        found = self._labels.get(label)
+        if found is None:
+            labels = self.meta.get("label_terms") or []
+            found = self._labels[label] = frozenset(labels[label] if 0 <= label < len(labels) else ())
         return found
 
     def neighbours(self, cid: int, before: int, after: int) -> tuple[list[int], list[int]]:

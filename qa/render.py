@@ -94,6 +94,7 @@ def hit_json(hit: Hit, explain: bool = False) -> dict[str, Any]:
         "after": hit.after,
         "title": hit.title,
         "section": hit.section,
+        "label": hit.label,
         "page": hit.page,
     }
     if explain:
@@ -135,9 +136,9 @@ def lines(answer: Answer, show_question: bool, explain: bool) -> Iterator[Line]:
         yield Line("question", f"Q: {clean(answer.question)}")
     for hit in answer.hits:
         head = f"[{hit.rank}] {citation(hit)}  score {hit.score:.2f}"
-        extra = [clean(x) for x in (hit.section, hit.title if not hit.section else None) if x]
-        if extra:
-            head += "  (" + "; ".join(extra) + ")"
+        where = place(hit)
+        if where:
+            head += f"  ({clean(where)})"
         yield Line("header", head, hit)
         for text in hit.before:
             yield Line("context", "    " + clean(text))
@@ -147,6 +148,11 @@ def lines(answer: Answer, show_question: bool, explain: bool) -> Iterator[Line]:
         if explain:
             yield Line("explain", "    why: " + explain_text(hit))
         yield Line("blank", "")
+
+
+def place(hit: Hit) -> str:
+    """Where in its document a hit stands: section (else title), then the label it describes."""
+    return " > ".join(x for x in (hit.section or hit.title, hit.label) if x)
 
 
 def explain_text(hit: Hit) -> str:
@@ -192,7 +198,7 @@ class MarkdownRenderer(TextRenderer):
         if self.show_question:
             out.append(f"## {_md_escape(clean(answer.question))}\n")
         for hit in answer.hits:
-            where = f" — {_md_escape(clean(hit.section))}" if hit.section else ""
+            where = f" — {_md_escape(clean(place(hit)))}" if hit.section or hit.label else ""
             out.append(f"**{hit.rank}.** [`{citation(hit)}`]({file_url(hit)}){where} · score {hit.score:.2f}\n")
             quote = [f"*{_md_escape(clean(t))}*" for t in hit.before]
             quote.append(_md_bold(clean(hit.text), terms))

@@ -32,7 +32,7 @@ from prompt_toolkit.history import FileHistory, History, InMemoryHistory
 from rich.pager import Pager
 
 from qa.errors import QAError
-from qa.render import RichRenderer, clean, no_match_message
+from qa.render import RichRenderer, clean, no_match_message, place
 
 if TYPE_CHECKING:
     from prompt_toolkit import PromptSession
@@ -482,11 +482,11 @@ class Repl:
         if hit is None:
             return
         rows = paragraph_lines(self.s.index, hit.chunk)
-        where = clean(hit.source) + (f"#page={hit.page}" if hit.page is not None else "")
         out = Text()
-        out.append(where, style="cyan")
-        if hit.section:
-            out.append(f"  ({clean(hit.section)})", style="dim")
+        out.append(clean(hit.source) + (f"#page={hit.page}" if hit.page is not None else ""), style="cyan")
+        where = place(hit)
+        if where:
+            out.append(f"  ({clean(where)})", style="dim")
         width = len(str(rows[-1][0])) if rows else 1
         for number, text, is_hit in rows:
             out.append("\n")

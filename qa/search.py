@@ -33,6 +33,7 @@ class Hit:
     path: str
     title: str | None
     section: str | None
+    label: str | None
     page: int | None
     line: int
     column: int
@@ -320,9 +321,11 @@ def _title_scores(index: Index, cand: NDArray[np.int64], known: list[tuple[int, 
     terms = [(index.term(tid), index.idf(tid) * qtf) for tid, qtf in known]
     docs, doc_slot = np.unique(index.arrays["c_doc"][cand], return_inverse=True)
     sections, section_slot = np.unique(index.arrays["c_section"][cand], return_inverse=True)
+    labels, label_slot = np.unique(index.arrays["c_label"][cand], return_inverse=True)
     in_title = _occurs(terms, [index.title_terms(d) for d in docs.tolist()])
     in_section = _occurs(terms, [index.section_terms(s) for s in sections.tolist()])
-    found = in_title[doc_slot.ravel()] | in_section[section_slot.ravel()]
+    in_label = _occurs(terms, [index.label_terms(x) for x in labels.tolist()])
+    found = in_title[doc_slot.ravel()] | in_section[section_slot.ravel()] | in_label[label_slot.ravel()]
     values = np.zeros(len(cand))
     for j, (_, weight) in enumerate(terms):
         values += np.where(found[:, j], weight, 0.0)  # in question order, as a sum over the terms would
@@ -468,6 +471,7 @@ def _hit(index: Index, rank: int, cid: int, value: float, context: int, parts: d
         path=doc.path,
         title=doc.title,
         section=index.section(cid),
+        label=index.label(cid),
         page=page or None,
         line=int(a["c_line"][cid]),
         column=int(a["c_col"][cid]),

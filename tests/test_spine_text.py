@@ -172,8 +172,18 @@ def test_crlf_hard_wraps_and_blank_lines() -> None:
 
 
 def test_blank_lines_are_hard_boundaries_even_without_periods() -> None:
-    text = "CHAPTER ONE\n\nIt was a dark night. The end"
-    assert [c.text for c in split(text)] == ["CHAPTER ONE", "It was a dark night.", "The end"]
+    text = "It was a dark night. The end\n\nCHAPTER TWO\n\nMorning came"
+    assert [c.text for c in split(text)] == ["It was a dark night.", "The end", "CHAPTER TWO", "Morning came"]
+
+
+def test_a_title_line_names_the_document_and_is_no_sentence() -> None:
+    text = "Wind power\n\nWind power is the conversion of wind energy into electricity. It is renewable.\n"
+    doc = extract_text(text)
+    assert doc.title == "Wind power"
+    assert [c.text for c in split(text)] == [
+        "Wind power is the conversion of wind energy into electricity.", "It is renewable."]
+    # A one-line note is still searchable: its only line is both its title and its sentence.
+    assert [c.text for c in split("buy milk\n")] == ["buy milk"]
 
 
 def test_unicode_offsets_are_characters() -> None:
