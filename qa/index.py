@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, overload
 
 import numpy as np
 
-from qa.tokens import CHUNK_SEP, joined_words, normal_word, normal_words, stem_all, tokenize
+from qa.tokens import CHUNK_SEP, joined_words, normal_word, raw_words, stem_all, stop_term, tokenize
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from qa.corpus import Document
 
 #: Bumped whenever the on-disk layout or the analyzer changes.
-FORMAT_VERSION = 8
+FORMAT_VERSION = 9
 
 VARIANTS = ("okapi", "plus", "l")
 
@@ -114,9 +114,11 @@ class DocPart:
 
     This is what an indexing worker process sends back: plain bytes and
     strings, cheap to pass between processes, merged by :class:`IndexBuilder`.
-    Term ids in ``p_term`` index the part's own ``terms`` list (normalised,
-    unstemmed words: the parent stems each distinct word once for all
-    workers), section ids its own ``sections`` list and label ids its ``labels``.
+    Term ids in ``p_term`` index the part's own ``terms`` list: its first
+    ``n_words`` are normalised, unstemmed words (the parent stems each distinct
+    word once for all workers), the rest stopword terms, indexed as they are
+    and not counted in ``c_len``. Section ids index its own ``sections`` list
+    and label ids its ``labels``.
     """
 
     info: dict[str, Any]
@@ -126,45 +128,73 @@ class DocPart:
     sections: list[str]
     labels: list[str]
     terms: list[str]
+    n_words: int
     p_term: bytes
     p_chunk: bytes
     p_tf: bytes
 
 
-def _token_terms_slow(texts: Sequence[str]) -> tuple[list[str], NDArray[np.int32], NDArray[np.int64]]:
-    """Chunk by chunk: (terms, term id of each token, chunk of each token)."""
+Tokens = tuple[list[str], int, "NDArray[np.int32]", "NDArray[np.int64]"]
+
+
+def _token_terms_slow(texts: Sequence[str]) -> Tokens:
+    """Chunk by chunk: what :func:`_token_terms` returns."""
     terms: dict[str, int] = {}
-    setdefault = terms.setdefault
+    stops: dict[str, int] = {}
     token_ids = array("i")
     lengths = array("q")
     for text in texts:
-        ids = [setdefault(t, len(terms)) for t in normal_words(text)]
+        ids = []
+        for word in raw_words(text):
+            normal = normal_word(word)
+            if normal:
+                ids.append(terms.setdefault(normal, len(terms)))
+            elif stop := stop_term(word):
+                ids.append(-1 - stops.setdefault(stop, len(stops)))
         token_ids.extend(ids)
         lengths.append(len(ids))
     chunk_of = np.repeat(np.arange(len(texts), dtype=np.int64), np.frombuffer(lengths, dtype=np.int64))
-    return list(terms), np.frombuffer(token_ids, dtype=np.int32), chunk_of
+    ids_array = np.frombuffer(token_ids, dtype=np.int32).copy()
+    n = len(terms)
+    ids_array[ids_array < 0] = n - 1 - ids_array[ids_array < 0]
+    return [*terms, *stops], n, ids_array, chunk_of
 
 
-def _token_terms(texts: Sequence[str]) -> tuple[list[str], NDArray[np.int32], NDArray[np.int64]]:
-    """Tokenise all ``texts`` in one pass: (terms, term id of each token, chunk of each token).
+def _token_terms(texts: Sequence[str]) -> Tokens:
+    """Tokenise all ``texts`` in one pass.
 
-    Equal to normalising each text alone (:func:`~qa.tokens.normal_words`);
-    distinct raw words are normalised once per document.
+    Returns:
+        The terms (normalised, unstemmed words, then stopword terms), how many of
+        them are words (the rest are stopwords: :data:`~qa.tokens.STOP_MARK`), the
+        term id of each token and the chunk of each token. Equal to analysing
+        each text alone; distinct raw words are normalised once per document.
     """
     found = joined_words(texts)
     if found is None:
         return _token_terms_slow(texts)
     raw, seq = found
     terms: dict[str, int] = {}
-    lut = np.empty(len(raw), dtype=np.int32)  # -1: stopword, -2: chunk marker
+    stops: dict[str, int] = {}
+    lut = np.empty(len(raw), dtype=np.int32)  # -1: not indexed, -2: chunk marker, <= -3: stopword
     for i, word in enumerate(raw):
-        normal = "" if word == CHUNK_SEP else normal_word(word)
-        lut[i] = terms.setdefault(normal, len(terms)) if normal else (-2 if word == CHUNK_SEP else -1)
+        if word == CHUNK_SEP:
+            lut[i] = -2
+            continue
+        normal = normal_word(word)
+        if normal:
+            lut[i] = terms.setdefault(normal, len(terms))
+            continue
+        stop = stop_term(word)
+        lut[i] = -3 - stops.setdefault(stop, len(stops)) if stop else -1
     ids = lut[np.frombuffer(seq, dtype=np.intc)]
     marks = ids == -2  # one after each text
     chunk_of = np.cumsum(marks) - marks
-    keep = ids >= 0
-    return list(terms), ids[keep], chunk_of[keep]
+    keep = (ids >= 0) | (ids <= -3)
+    ids, chunk_of = ids[keep], chunk_of[keep]
+    n = len(terms)
+    stop_ids = ids <= -3
+    ids[stop_ids] = n - 3 - ids[stop_ids]
+    return [*terms, *stops], n, ids, chunk_of
 
 
 def _encode_texts(texts: Sequence[str], ascii_only: bool = False) -> tuple[bytes, NDArray[np.int64]]:
@@ -280,9 +310,9 @@ def _pack_part(
     ascii_only: bool = False,
 ) -> DocPart:
     """Tokenise ``texts`` and pack them with the chunk columns ``cols``."""
-    terms, token_ids, chunk_of = _token_terms(texts)
+    terms, n_words, token_ids, chunk_of = _token_terms(texts)
     n = len(texts)
-    cols["c_len"] = np.bincount(chunk_of, minlength=n).astype(np.int32)
+    cols["c_len"] = np.bincount(chunk_of[token_ids < n_words], minlength=n).astype(np.int32)
     blob, blens = _encode_texts(texts, ascii_only)
     cols["c_blen"] = blens
     # (chunk, term) pairs -> postings with term frequencies, in one vectorised pass.
@@ -304,6 +334,7 @@ def _pack_part(
         sections=sections,
         labels=labels,
         terms=terms,
+        n_words=n_words,
         p_term=(keys % vocab).astype(np.int32).tobytes(),
         p_chunk=(keys // vocab).astype(np.int32).tobytes(),
         p_tf=tf.astype(np.int32).tobytes(),
@@ -438,7 +469,7 @@ class IndexBuilder:
             self._cols[key].append(values)
         self._blob.write(part.blob)
         self._blob_size += len(part.blob)
-        stems = stem_all(part.terms)
+        stems = stem_all(part.terms[: part.n_words]) + part.terms[part.n_words :]  # stopword terms as they are
         lut = self._term_ids(stems)
         p_term = lut[np.frombuffer(part.p_term, dtype=np.int32)]
         p_chunk = np.frombuffer(part.p_chunk, dtype=np.int32)

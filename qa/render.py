@@ -75,7 +75,7 @@ def file_url(hit: Hit) -> str:
 
 def highlights(text: str, terms: set[str]) -> list[tuple[int, int]]:
     """Spans of ``text`` whose words match one of the question's terms."""
-    return [(s, e) for term, s, e in analyze(text) if term in terms]
+    return [(s, e) for term, s, e in analyze(text, stops=True) if term in terms]
 
 
 def hit_json(hit: Hit, explain: bool = False) -> dict[str, Any]:
@@ -96,6 +96,8 @@ def hit_json(hit: Hit, explain: bool = False) -> dict[str, Any]:
         "section": hit.section,
         "label": hit.label,
         "page": hit.page,
+        "duplicates": [{"source": utf8_safe(d.source), "path": utf8_safe(d.path), "line": d.line,
+                        "column": d.column, "page": d.page} for d in hit.duplicates],
     }
     if explain:
         out["explain"] = {k: round(v, 6) for k, v in hit.explain.items()}
@@ -108,7 +110,24 @@ def answer_json(answer: Answer, explain: bool = False) -> dict[str, Any]:
         "question": answer.question,
         "results": [hit_json(h, explain) for h in answer.hits],
         "missing": answer.missing,
+        "ignored": answer.ignored,
     }
+
+
+def ignored_note(answer: Answer, explain: bool = False) -> str | None:
+    """One line naming the common words a question did not search, when they may have mattered.
+
+    Always with ``explain``; otherwise only when at most one word was searched
+    and a dropped word is more than the shape of the question ("what", "how").
+    """
+    from qa.tokens import QUESTION_WORDS
+
+    if not answer.ignored:
+        return None
+    if not explain and (len(set(answer.terms)) > 1 or all(w in QUESTION_WORDS for w in answer.ignored)):
+        return None
+    words = ", ".join(clean(w) for w in answer.ignored)
+    return f"not searched (too common): {words}; quote a word to search it"
 
 
 def no_match_message(answer: Answer) -> str:
@@ -139,6 +158,9 @@ def lines(answer: Answer, show_question: bool, explain: bool) -> Iterator[Line]:
         where = place(hit)
         if where:
             head += f"  ({clean(where)})"
+        if hit.duplicates:
+            n = len(hit.duplicates)
+            head += f"  also in {n} other place{'s' if n != 1 else ''}"
         yield Line("header", head, hit)
         for text in hit.before:
             yield Line("context", "    " + clean(text))

@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from qa.tokens import normal_words, stem, stem_all
+from qa.tokens import STOP_MARK, normal_words, stem, stem_all, terms_in_order
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -297,9 +297,10 @@ def order_scores(index: Index, texts: list[str], terms: list[str], question: str
         if idf.get(term):
             forms.setdefault(term, set()).add(word)
     phrase, proximity, exact = np.zeros(len(texts)), np.zeros(len(texts)), np.zeros(len(texts))
+    stops = any(t.startswith(STOP_MARK) for t in idf)
     for j, text in enumerate(texts):
         normals = normal_words(text)
-        pos = _positions(stem_all(normals), idf)
+        pos = _positions(terms_in_order(text, stops) if stops else stem_all(normals), idf)
         phrase[j] = sum((idf[x] + idf[y]) / 2 for x, y in pairs if x in pos and y in pos and _gap(pos[x], pos[y]) <= 2)
         found = [t for t in idf if t in pos]
         proximity[j] = sum(1.0 / _gap(pos[x], pos[y]) ** 2 for i, x in enumerate(found) for y in found[i + 1 :])

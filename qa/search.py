@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import partial
@@ -11,7 +12,7 @@ import numpy as np
 
 from qa.errors import QueryError
 from qa.rerank import DEFAULT_RERANK, Rerank, rerank_scores
-from qa.tokens import analyze, words
+from qa.tokens import analyze_question, normal_words, words
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -23,8 +24,24 @@ MAX_QUESTION_CHARS = 10_000
 
 
 @dataclass(frozen=True, slots=True)
+class Place:
+    """Another place that holds the same sentence as a hit (a copy of its page)."""
+
+    source: str
+    path: str
+    line: int
+    column: int
+    page: int | None
+
+
+@dataclass(frozen=True, slots=True)
 class Hit:
-    """One ranked sentence with everything needed to cite and show it."""
+    """One ranked sentence with everything needed to cite and show it.
+
+    ``duplicates`` are the other places, among the best candidates, that hold
+    the same sentence (a page's copy in another format, a generated "all in
+    one" page): it is shown once.
+    """
 
     rank: int
     score: float
@@ -43,6 +60,7 @@ class Hit:
     before: list[str]
     after: list[str]
     explain: dict[str, float] = field(default_factory=dict)
+    duplicates: list[Place] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,11 +71,16 @@ class Answer:
     terms: list[str]
     hits: list[Hit]
     missing: list[str]
+    ignored: list[str] = field(default_factory=list)
 
 
 def query_terms(question: str) -> list[str]:
-    """The question's index terms, in order (duplicates kept, as rank-bm25 does)."""
-    return [term for term, _, _ in analyze(question)]
+    """The question's index terms, in order (duplicates kept, as rank-bm25 does).
+
+    Stopwords are left out unless they are the point of the question
+    (:func:`qa.tokens.analyze_question`: "the *with* statement").
+    """
+    return [term for term, _, _ in analyze_question(question)[0]]
 
 
 def check_question(question: str) -> str:
@@ -406,15 +429,23 @@ def _missing_words(question: str, missing_terms: list[str]) -> list[str]:
     """Map missing terms back to the words the user typed."""
     gone = set(missing_terms)
     out: list[str] = []
-    for term, start, end in analyze(question):
+    for term, start, end in analyze_question(question)[0]:
         word = question[start:end]
         if term in gone and word not in out:
             out.append(word)
     return out
 
 
+#: First-stage candidates looked at for other copies of the sentences shown.
+DUPLICATE_POOL = 100
+
+
 def search(index: Index, question: str, k: int = 3, context: int = 1, with_explain: bool = False) -> Answer:
     """Rank the index's sentences for ``question``.
+
+    A sentence that is the same as a better one (equal once whitespace and
+    case are normalised, or one holding the other and at least half as long)
+    is not shown again: the better one lists where else it stands.
 
     Args:
         index: a built or loaded index.
@@ -427,20 +458,106 @@ def search(index: Index, question: str, k: int = 3, context: int = 1, with_expla
         QueryError: the question is empty or too long.
     """
     q = check_question(question)
-    terms = query_terms(q)
+    analyzed, ignored = analyze_question(q)
+    terms = [term for term, _, _ in analyzed]
     ranked = rank(index, terms, DEFAULT_EVIDENCE)
     rr = DEFAULT_RERANK
+    texts: dict[int, SameKey] = {}
     if rr.shortlist and len(ranked.ids):
-        ids, scores, parts = reranked(index, q, terms, ranked, max(rr.shortlist, k), rr)
-        where = {cid: j for j, cid in enumerate(ids.tolist())}
-        order = [(where[cid], cid, value) for cid, value in top_k(ids, scores, k)]
-        best = [(cid, value, {name: float(arr[j]) for name, arr in parts.items() if arr[j]} if with_explain else {})
-                for j, cid, value in order]
+        size = max(rr.shortlist, 2 * k)
+        while True:
+            ids, scores, parts = reranked(index, q, terms, ranked, size, rr)
+            where = {cid: j for j, cid in enumerate(ids.tolist())}
+            order = [(cid, value) for cid, value in top_k(ids, scores, len(ids))]
+            picked = _distinct(index, order, k, texts)
+            if len(picked) >= k or size >= len(ranked.ids):
+                break
+            size *= 2
+        best = [(cid, value, {name: float(arr[where[cid]]) for name, arr in parts.items() if arr[where[cid]]}
+                 if with_explain else {}) for cid, value in picked]
     else:
+        picked = _distinct(index, top_k(ranked.ids, ranked.total, max(4 * k, 20)), k, texts)
         best = [(cid, value, _first_stage_explain(index, ranked, cid, terms) if with_explain else {})
-                for cid, value in top_k(ranked.ids, ranked.total, k)]
-    hits = [_hit(index, n, cid, value, context, why) for n, (cid, value, why) in enumerate(best, start=1)]
-    return Answer(question=q, terms=terms, hits=hits, missing=_missing_words(q, ranked.missing))
+                for cid, value in picked]
+    pool = [cid for cid, _ in top_k(ranked.ids, ranked.total, DUPLICATE_POOL)]
+    copies = _copies(index, [cid for cid, _, _ in best], pool, texts)
+    hits = [_hit(index, n, cid, value, context, why, copies.get(cid, []))
+            for n, (cid, value, why) in enumerate(best, start=1)]
+    return Answer(question=q, terms=terms, hits=hits, missing=_missing_words(q, ranked.missing), ignored=ignored)
+
+
+_GAP_BEFORE = re.compile(r"\s+(?=[.,;:!?)\]}])|(?<=[(\[{])\s+")
+_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u00a0": " "})
+
+
+SameKey = tuple[str, str]
+
+
+def same_text_key(text: str) -> SameKey:
+    """A sentence's text for comparing copies: case, quotes and whitespace normalised; and its words.
+
+    The words (normalised, stopwords dropped, one space apart) find copies whose
+    markup was rendered differently ("os.path.join()" in HTML, "os.path.join"
+    in its reStructuredText source).
+    """
+    text = " ".join(text.translate(_QUOTES).casefold().split())
+    return _GAP_BEFORE.sub("", text), " " + " ".join(normal_words(text)) + " "
+
+
+def _holds(a: str, b: str) -> bool:
+    if a == b:
+        return True
+    short, long = (a, b) if len(a) <= len(b) else (b, a)
+    return 2 * len(short) >= len(long) and short in long
+
+
+def same_sentence(a: SameKey, b: SameKey) -> bool:
+    """Whether two sentences (their :func:`same_text_key`) are the same: their texts or their
+    words are equal, or one holds the other and is at least half as long (the same sentence
+    split differently by two readers)."""
+    return _holds(a[0], b[0]) or (a[1].count(" ") > 3 and _holds(a[1], b[1]))
+
+
+def _key(index: Index, cid: int, texts: dict[int, SameKey]) -> SameKey:
+    found = texts.get(cid)
+    if found is None:
+        found = texts[cid] = same_text_key(index.text(cid))
+    return found
+
+
+def _distinct(index: Index, order: list[tuple[int, float]], k: int, texts: dict[int, SameKey]) -> list[tuple[int, float]]:
+    """The first ``k`` of ``order`` that are not the same sentence as an earlier one."""
+    picked: list[tuple[int, float]] = []
+    if k <= 0:
+        return picked
+    for cid, value in order:
+        key = _key(index, cid, texts)
+        if any(same_sentence(key, _key(index, other, texts)) for other, _ in picked):
+            continue
+        picked.append((cid, value))
+        if len(picked) >= k:
+            break
+    return picked
+
+
+def _copies(index: Index, shown: list[int], pool: list[int], texts: dict[int, SameKey]) -> dict[int, list[Place]]:
+    """For each shown chunk, the other chunks of ``pool`` that hold the same sentence, as places."""
+    out: dict[int, list[Place]] = {}
+    taken = set(shown)
+    for cid in shown:
+        key = _key(index, cid, texts)
+        for other in pool:
+            if other not in taken and same_sentence(key, _key(index, other, texts)):
+                taken.add(other)
+                out.setdefault(cid, []).append(_place(index, other))
+    return out
+
+
+def _place(index: Index, cid: int) -> Place:
+    a = index.arrays
+    doc = index.doc_of(cid)
+    page = int(a["c_page"][cid])
+    return Place(doc.source, doc.path, int(a["c_line"][cid]), int(a["c_col"][cid]), page or None)
 
 
 def _first_stage_explain(index: Index, ranked: Ranked, cid: int, terms: list[str]) -> dict[str, float]:
@@ -458,7 +575,8 @@ def _first_stage_explain(index: Index, ranked: Ranked, cid: int, terms: list[str
     return parts
 
 
-def _hit(index: Index, rank: int, cid: int, value: float, context: int, parts: dict[str, float]) -> Hit:
+def _hit(index: Index, rank: int, cid: int, value: float, context: int, parts: dict[str, float],
+         duplicates: list[Place]) -> Hit:
     a = index.arrays
     doc = index.doc_of(cid)
     before, after = index.neighbours(cid, context, context)
@@ -481,6 +599,7 @@ def _hit(index: Index, rank: int, cid: int, value: float, context: int, parts: d
         before=[index.text(i) for i in before],
         after=[index.text(i) for i in after],
         explain=parts,
+        duplicates=duplicates,
     )
 
 

@@ -18,7 +18,7 @@ from pathlib import PurePath
 
 # The extension sets live in qa.extensions (discovery needs them without the
 # extractors); they are still importable from here.
-from qa.extensions import HTML_EXTENSIONS, MARKDOWN_EXTENSIONS, PDF_EXTENSIONS
+from qa.extensions import HTML_EXTENSIONS, MARKDOWN_EXTENSIONS, PDF_EXTENSIONS, is_rst
 from qa.extensions import SUPPORTED_EXTENSIONS as SUPPORTED_EXTENSIONS
 from qa.extensions import TEXT_EXTENSIONS as TEXT_EXTENSIONS
 
@@ -271,4 +271,8 @@ def extract(path: PurePath, data: bytes, name: str, warn: Warn) -> Extracted | N
         from qa.formats.html import extract_html
 
         return extract_html(text)
+    if is_rst(path.name):
+        from qa.formats.rst import extract_rst
+
+        return extract_rst(text)
     return extract_text(text)
