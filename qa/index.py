@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any, BinaryIO, overload
 
 import numpy as np
 
+from qa.ranking import VARIANTS as VARIANTS
+from qa.ranking import BM25Params
 from qa.tokens import CHUNK_SEP, joined_words, normal_word, raw_words, stem_all, stop_term, tokenize
 
 if TYPE_CHECKING:
@@ -29,27 +31,6 @@ if TYPE_CHECKING:
 
 #: Bumped whenever the on-disk layout or the analyzer changes.
 FORMAT_VERSION = 9
-
-VARIANTS = ("okapi", "plus", "l")
-
-
-@dataclass(frozen=True, slots=True)
-class BM25Params:
-    """Which rank-bm25 class to mirror and its parameters.
-
-    ``variant`` is ``okapi`` (BM25Okapi), ``plus`` (BM25Plus) or ``l`` (BM25L).
-    """
-
-    variant: str = "plus"
-    k1: float = 0.6
-    b: float = 0.2
-    delta: float = 1.0
-    epsilon: float = 0.25
-
-    def to_json(self) -> dict[str, Any]:
-        """Plain data for the index metadata."""
-        return asdict(self)
-
 
 @dataclass(frozen=True, slots=True)
 class DocInfo:

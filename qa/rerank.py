@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from qa.ranking import DEFAULT_RANKING, Rerank
 from qa.tokens import STOP_MARK, normal_words, stem, stem_all, terms_in_order
 
 if TYPE_CHECKING:
@@ -46,56 +47,7 @@ if TYPE_CHECKING:
     from qa.index import Index
 
 
-@dataclass(frozen=True, slots=True)
-class Rerank:
-    """Weights of the second stage (``shortlist=0`` turns it off).
-
-    Attributes:
-        shortlist: how many first-stage candidates are re-scored.
-        k1: BM25F saturation, applied once to the fields' combined frequency.
-        sentence_b: length normalisation of the sentence field.
-        window: weight of the sentence before (same paragraph) as a field.
-        window_after: weight of the sentence after. Lower: a sentence leans on
-            the one before it ("This is called ...") more than on the one after.
-        window_b: length normalisation of the two neighbours, together.
-        paragraph: weight of the rest of the paragraph field.
-        paragraph_b: its length normalisation (by paragraph length).
-        heading: weight of the document title and section heading field.
-        paragraph_score: weight of the first stage's paragraph BM25.
-        answer_type: bonus when the sentence has what the question asks for.
-        local: weight of the question terms' idf within the sentence's own document.
-        phrase: weight of question word pairs found next to each other (idf share).
-        proximity: weight of sum(1 / distance**2) over matched question term pairs.
-        shared: weight of the idf of matched terms that the paragraph repeats elsewhere.
-        document: weight of the BM25 of the question against the sentence's whole document.
-        document_k1: its saturation (of how many of the document's sentences hold a term).
-        document_b: its length normalisation (by the document's number of sentences).
-        exact: weight of the question's words found in the sentence in the same form
-            (not only the same stem), as a share of the question's idf.
-    """
-
-    shortlist: int = 20
-    k1: float = 0.45
-    sentence_b: float = 0.3
-    window: float = 0.3
-    window_after: float = 0.09
-    window_b: float = 0.2
-    paragraph: float = 0.1
-    paragraph_b: float = 0.5
-    heading: float = 1.0
-    paragraph_score: float = 0.5
-    answer_type: float = 4.0
-    local: float = 0.25
-    phrase: float = 4.0
-    proximity: float = 0.25
-    shared: float = -0.125
-    document: float = 0.2
-    document_k1: float = 3.0
-    document_b: float = 0.75
-    exact: float = 2.8
-
-
-DEFAULT_RERANK = Rerank()
+DEFAULT_RERANK = DEFAULT_RANKING.rerank
 
 _DATE_Q = re.compile(
     r"\bwhen\b|\b(?:what|which) (?:year|century|decade|date|month|day|era|period)\b", re.IGNORECASE

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from qa.errors import QueryError
-from qa.rerank import DEFAULT_RERANK, Rerank, rerank_scores
+from qa.ranking import DEFAULT_RANKING, Evidence, Ranking, Rerank
+from qa.rerank import rerank_scores
 from qa.tokens import analyze_question, normal_words, words
 
 if TYPE_CHECKING:
@@ -154,33 +155,7 @@ def score(index: Index, terms: list[str]) -> tuple[NDArray[np.int64], NDArray[np
     return ids, scores + index.query_constant(known), missing
 
 
-@dataclass(frozen=True, slots=True)
-class Evidence:
-    """How much the surroundings of a sentence count, besides its own BM25 score.
-
-    A sentence that answers a question often does not repeat the question's
-    words: they are in the sentence before, in the paragraph, or in the title.
-    Measured on SQuAD (bench/quality.py), these weights are qa's defaults.
-
-    Attributes:
-        window: weight of the neighbouring sentences' scores (same paragraph).
-        paragraph: weight of the paragraph's own BM25 score (paragraphs as documents).
-        title: weight of question words found in the document title or section heading.
-        expand: paragraphs (best first) whose other sentences also become candidates.
-        paragraph_k1: BM25 saturation for paragraphs.
-        paragraph_b: BM25 length normalisation for paragraphs (Lucene's default:
-            paragraphs vary in length far more than sentences do).
-    """
-
-    window: float = 0.15
-    paragraph: float = 1.2
-    title: float = 0.3
-    expand: int = 20
-    paragraph_k1: float = 0.6
-    paragraph_b: float = 0.75
-
-
-DEFAULT_EVIDENCE = Evidence()
+DEFAULT_EVIDENCE = DEFAULT_RANKING.evidence
 #: Candidates (best by sentence, window and paragraph evidence) whose title is looked up.
 TITLE_SHORTLIST = 500
 
@@ -366,7 +341,7 @@ def _occurs(terms: list[tuple[str, float]], headings: list[frozenset[str]]) -> N
 
 
 def reranked(
-    index: Index, question: str, terms: list[str], ranked: Ranked, size: int, rr: Rerank = DEFAULT_RERANK
+    index: Index, question: str, terms: list[str], ranked: Ranked, size: int, rr: Rerank = DEFAULT_RANKING.rerank
 ) -> tuple[NDArray[np.int64], NDArray[np.float64], dict[str, NDArray[np.float64]]]:
     """Re-score the ``size`` best first-stage candidates (:mod:`qa.rerank`).
 
@@ -381,13 +356,14 @@ def reranked(
     return ids, scores, parts
 
 
-def dense_scores(index: Index, question: str, ev: Evidence = DEFAULT_EVIDENCE,
-                 rr: Rerank = DEFAULT_RERANK) -> NDArray[np.float64]:
+def dense_scores(index: Index, question: str, ranking: Ranking = DEFAULT_RANKING) -> NDArray[np.float64]:
     """Final order of every chunk as scores (non-candidates get the lowest), for evaluation.
 
     Re-scored candidates come first, in their second-stage order; the others
     follow in first-stage order.
     """
+    _check_params(index, ranking)
+    ev, rr = ranking.evidence, ranking.rerank
     terms = query_terms(question)
     ranked = rank(index, terms, ev)
     totals = ranked.total
@@ -436,11 +412,19 @@ def _missing_words(question: str, missing_terms: list[str]) -> list[str]:
     return out
 
 
+def _check_params(index: Index, ranking: Ranking) -> None:
+    """The sentence BM25 is baked into the index's weights: a different one is a programming error."""
+    if index.params != ranking.bm25:
+        raise ValueError(f"the index is weighted with {index.params}, not {ranking.bm25}: "
+                         "pass params=ranking.bm25 to open_index, or call index.reweight")
+
+
 #: First-stage candidates looked at for other copies of the sentences shown.
 DUPLICATE_POOL = 100
 
 
-def search(index: Index, question: str, k: int = 3, context: int = 1, with_explain: bool = False) -> Answer:
+def search(index: Index, question: str, k: int = 3, context: int = 1, with_explain: bool = False,
+           ranking: Ranking = DEFAULT_RANKING) -> Answer:
     """Rank the index's sentences for ``question``.
 
     A sentence that is the same as a better one (equal once whitespace and
@@ -453,15 +437,18 @@ def search(index: Index, question: str, k: int = 3, context: int = 1, with_expla
         k: how many sentences to return.
         context: neighbouring sentences of the same paragraph to attach.
         with_explain: attach per-term contributions to each hit.
+        ranking: the ranking's parameters (its ``bm25`` must be the index's).
 
     Raises:
         QueryError: the question is empty or too long.
+        ValueError: ``ranking.bm25`` is not what the index was weighted with.
     """
     q = check_question(question)
+    _check_params(index, ranking)
     analyzed, ignored = analyze_question(q)
     terms = [term for term, _, _ in analyzed]
-    ranked = rank(index, terms, DEFAULT_EVIDENCE)
-    rr = DEFAULT_RERANK
+    ranked = rank(index, terms, ranking.evidence)
+    rr = ranking.rerank
     texts: dict[int, SameKey] = {}
     if rr.shortlist and len(ranked.ids):
         size = max(rr.shortlist, 2 * k)
@@ -525,7 +512,8 @@ def _key(index: Index, cid: int, texts: dict[int, SameKey]) -> SameKey:
     return found
 
 
-def _distinct(index: Index, order: list[tuple[int, float]], k: int, texts: dict[int, SameKey]) -> list[tuple[int, float]]:
+def _distinct(index: Index, order: list[tuple[int, float]], k: int, texts: dict[int, SameKey]
+              ) -> list[tuple[int, float]]:
     """The first ``k`` of ``order`` that are not the same sentence as an earlier one."""
     picked: list[tuple[int, float]] = []
     if k <= 0:

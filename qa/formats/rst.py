@@ -72,7 +72,7 @@ _FOOTNOTE_REF = re.compile(r"[ \t]*\[(?:#[\w-]*|\*|\d+|[A-Za-z][\w.-]*)\]_(?![\w
 _REFERENCE = re.compile(r"(?<=[\w)])__?(?![\w])")
 _SUBSTITUTION = re.compile(r"(?<![\w|\\])\|(?=\S)([^|\n]+)(?<=\S)\|(?:__?)?(?![\w|])")
 _ESCAPE = re.compile(r"\\(?=[^\s\w])")
-_SPACES_ONLY = re.compile(r"[ \t]*$")
+_FOOTNOTE = re.compile(r"\.\.[ \t]+\[[^\]]+\](?:[ \t]+|$)")
 
 
 @dataclass(slots=True)
@@ -204,7 +204,7 @@ class _Scanner:
             return 0
         title = lines[first][2]
         under = _ADORNMENT.fullmatch(lines[first + 1][2])
-        if (not title.strip() or _indent(title) and not over or under is None
+        if (not title.strip() or (_indent(title) and not over) or under is None
                 or _ADORNMENT.fullmatch(title) or (over and over.group(1) != under.group(1))):
             return 0
         if len(lines[first + 1][2].rstrip()) < min(len(title.rstrip()), 3):
@@ -231,10 +231,9 @@ class _Scanner:
         end = self.body_end(i, indent)
         directive = _DIRECTIVE.match(line[indent:])
         if directive is None:
-            if re.match(r"\.\.[ \t]+\[[^\]]+\][ \t]", line[indent:]):  # a footnote: its text is prose
-                marker = re.match(r"\.\.[ \t]+\[[^\]]+\][ \t]*", line[indent:])
-                assert marker is not None
-                self.s.blank(start + indent, start + indent + marker.end())
+            footnote = _FOOTNOTE.match(line[indent:])
+            if footnote is not None:  # a footnote: its text is prose
+                self.s.blank(start + indent, start + indent + footnote.end())
                 self.s.cuts.append(start)
                 return i + 1
             self.hide_lines(i, end)  # a comment, a target or a substitution definition
@@ -261,8 +260,8 @@ class _Scanner:
             self.hide_lines(i, j)
             return self.glossary(j, end)
         # Admonitions, version notes and the like: the directive's name is markup, its words are prose.
-        marker = line[indent:].find("::") + 2
-        self.s.blank(start, start + indent + marker)
+        name_end = line[indent:].find("::") + 2
+        self.s.blank(start, start + indent + name_end)
         self.s.cuts.append(start)
         if j > i + 1:
             self.hide_lines(i + 1, j)
@@ -273,7 +272,7 @@ class _Scanner:
         term_indent: int | None = None
         j = i
         while j < end:
-            start, stop, line = self.lines[j]
+            line = self.lines[j][2]
             if line.strip():
                 indent = _indent(line)
                 if term_indent is None:
@@ -325,10 +324,7 @@ class _Scanner:
             if m := _BULLET.match(line):
                 s.blank(start + m.start(2), start + m.end(2))
                 s.cuts.append(start)
-            elif m := _FIELD.match(line):
-                s.blank(start + m.start(1), start + m.end(1))
-                s.cuts.append(start)
-            elif m := _LINE_BLOCK.match(line):
+            elif (m := _FIELD.match(line)) or (m := _LINE_BLOCK.match(line)):
                 s.blank(start + m.start(1), start + m.end(1))
                 s.cuts.append(start)
             if "|" in line and (line.lstrip().startswith("|") or _GRID_BORDER.fullmatch(line)):
@@ -339,7 +335,7 @@ class _Scanner:
             if _GRID_BORDER.fullmatch(line) or _SIMPLE_BORDER.fullmatch(line):
                 self.hide_lines(j, j + 1)
             j += 1
-        last_start, last_end, last = lines[j - 1]
+        last_start, _, last = lines[j - 1]
         if last.rstrip().endswith("::"):
             colons = last_start + len(last.rstrip()) - 2
             bare = last.rstrip()[:-2]
