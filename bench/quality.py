@@ -513,6 +513,14 @@ def prepare_wikiqa(path: Path | None = None) -> Prepared:
                     info, tmp)
 
 
+def xquad_languages(folder: Path | None = None) -> list[str]:
+    """The languages of the ``xquad.LANG.json`` files present: XQuAD's 12 in the usual order, then others."""
+    found = {p.name.split(".")[1] for p in (folder or data_dir() / "xquad").glob("xquad.*.json")}
+    if not found:
+        raise FileNotFoundError(2, "no xquad.LANG.json files", str(folder or data_dir() / "xquad"))
+    return [lang for lang in XQUAD_LANGS if lang in found] + sorted(found - set(XQUAD_LANGS))
+
+
 def prepare(name: str, titles: bool = True, squad: Path | None = None) -> Prepared | Suite:
     """Build the corpus and qa's index of set ``name`` (``squad``, ``wikiqa``, ``xquad``, ``xquad.LANG``)."""
     if name == "squad":
@@ -520,7 +528,7 @@ def prepare(name: str, titles: bool = True, squad: Path | None = None) -> Prepar
     if name == "wikiqa":
         return prepare_wikiqa()
     if name == "xquad":
-        return Suite("xquad", {lang: prepare_xquad(lang, titles=titles) for lang in XQUAD_LANGS})
+        return Suite("xquad", {lang: prepare_xquad(lang, titles=titles) for lang in xquad_languages()})
     if name.startswith("xquad."):
         return prepare_xquad(name.split(".", 1)[1], titles=titles)
     raise ValueError(f"unknown set {name!r}: expected one of {', '.join(SETS)} or xquad.LANG")
@@ -774,7 +782,12 @@ def main() -> None:
     lines = []
     for name in names:
         t0 = time.perf_counter()
-        prepared = prepare(name, titles=not args.no_titles, squad=args.squad)
+        try:
+            prepared = prepare(name, titles=not args.no_titles, squad=args.squad)
+        except FileNotFoundError as e:
+            print(f"quality: error: {e.filename}: not found (the shared data folder: --data or $QA_BENCH_DATA)",
+                  file=sys.stderr)
+            sys.exit(2)
         t1 = time.perf_counter()
         result = evaluate(prepared, dense_scores)
         t2 = time.perf_counter()
