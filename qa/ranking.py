@@ -91,6 +91,13 @@ class Rerank:
         document_b: its length normalisation (by the document's number of sentences).
         exact: weight of the question's words found in the sentence in the same form
             (not only the same stem), as a share of the question's idf.
+        lead: weight of the share of the question's idf found in the first sentence of the
+            candidate's document (what a document is about, when it has no title).
+        definition: for a question asking what or who something is, weight of the share of
+            the question's idf that the sentence holds before its verb "is" ("X is a ...").
+        first: weight of being the first sentence of the document.
+        first_paragraph: weight of being the first sentence of the paragraph.
+        place: bonus when a "where" question meets a sentence that places something.
     """
 
     shortlist: int = 20
@@ -112,6 +119,11 @@ class Rerank:
     document_k1: float = 3.0
     document_b: float = 0.75
     exact: float = 2.8
+    lead: float = 0.0
+    definition: float = 0.0
+    first: float = 0.0
+    first_paragraph: float = 0.0
+    place: float = 0.0
 
 
 

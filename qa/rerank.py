@@ -58,6 +58,14 @@ _NUMBER_Q = re.compile(
     re.IGNORECASE,
 )
 _NAME_Q = re.compile(r"\bwho\b|\bwhom\b|\bwhose\b|\bwhere\b", re.IGNORECASE)
+_PLACE_Q = re.compile(r"\bwhere\b|\bwhat (?:country|city|state|county|continent|region|town|place)\b", re.IGNORECASE)
+_PLACE_S = re.compile(r"\b(?:located|situated|lies|based|headquartered|bordered|borders|north|south|east|west)\b"
+                      r"|\b(?:in|at|near|on)\s+(?:the\s+)?[A-Z][a-z]+")
+#: "What is X", "who was X", "what does X mean", "define X": the answer says what X is.
+_DEFINITION_Q = re.compile(r"^\W*(?:(?:what|who)(?:'s|\s+(?:is|are|was|were))\b|what\s+(?:does|do)\b.*\bmean\b"
+                           r"|define\b|definition\s+of\b|meaning\s+of\b)", re.IGNORECASE)
+#: The verb a definition turns on.
+_COPULA = re.compile(r"\b(?:is|are|was|were|refers\s+to|means|denotes)\b")
 _DATE_S = re.compile(
     r"\b(?:1\d{3}|20\d{2})s?\b|\b(?:January|February|March|April|May|June|July|August|September|October"
     r"|November|December|century|centuries|BC|AD|BCE|CE)\b"
@@ -262,6 +270,47 @@ def order_scores(index: Index, texts: list[str], terms: list[str], question: str
     return phrase / total, proximity, exact / total
 
 
+def _idf_share(index: Index, terms: list[str]) -> tuple[dict[str, float], float]:
+    idf: dict[str, float] = {}
+    for term in dict.fromkeys(terms):
+        tid = index.term_id(term)
+        idf[term] = index.idf(tid) if tid is not None else 0.0
+    return idf, sum(idf.values()) or 1.0
+
+
+def _position_cues(index: Index, question: str, terms: list[str], ids: NDArray[np.int64], texts: list[str],
+                   rr: Rerank) -> tuple[NDArray[np.float64], ...]:
+    """Where a candidate stands and what it says first: lead, definition, first, first in paragraph, place."""
+    n = len(ids)
+    lead, definition, first, first_par, place = (np.zeros(n) for _ in range(5))
+    if not (rr.lead or rr.definition or rr.first or rr.first_paragraph or rr.place) or not n:
+        return lead, definition, first, first_par, place
+    idf, total = _idf_share(index, terms)
+    a = index.arrays
+    docs = np.asarray(a["c_doc"][ids]).tolist()
+    pid = np.asarray(a["g_pid"][ids], dtype=np.int64)
+    par_first = np.asarray(a["g_start"][pid], dtype=np.int64)
+    first_par[:] = par_first == ids
+    leads: dict[int, float] = {}
+    for j, (cid, d) in enumerate(zip(ids.tolist(), docs, strict=True)):
+        start = index.docs[d].first
+        first[j] = cid == start
+        if rr.lead:
+            if d not in leads:
+                found = set(terms_in_order(index.text(start)))
+                leads[d] = sum(w for t, w in idf.items() if t in found) / total
+            lead[j] = leads[d]
+    if rr.definition and _DEFINITION_Q.search(question):
+        for j, text in enumerate(texts):
+            verb = _COPULA.search(text)
+            if verb is not None:
+                head = set(terms_in_order(text[: verb.start()]))
+                definition[j] = sum(w for t, w in idf.items() if t in head) / total
+    if rr.place and _PLACE_Q.search(question):
+        place[:] = [bool(_PLACE_S.search(text)) for text in texts]
+    return lead, definition, first, first_par, place
+
+
 def rerank_scores(index: Index, question: str, terms: list[str], ids: NDArray[np.int64],
                   first_stage: dict[str, NDArray[np.float64]], rr: Rerank = DEFAULT_RERANK,
                   ) -> tuple[NDArray[np.float64], dict[str, NDArray[np.float64]]]:
@@ -290,8 +339,14 @@ def rerank_scores(index: Index, question: str, terms: list[str], ids: NDArray[np
     zero = np.zeros(len(ids))
     phrase, proximity, exact = (order_scores(index, texts, terms, question) if (rr.phrase or rr.proximity or rr.exact)
                                 else (zero, zero, zero))
+    lead, definition, first, first_par, place = _position_cues(index, question, terms, ids, texts, rr)
     cues = {
         "[paragraph]": rr.paragraph_score * first_stage["paragraph"],
+        "[lead]": rr.lead * lead,
+        "[definition]": rr.definition * definition,
+        "[first]": rr.first * first,
+        "[first in paragraph]": rr.first_paragraph * first_par,
+        "[place]": rr.place * place,
         "[answer type]": rr.answer_type * typed,
         "[local idf]": rr.local * stats.local,
         "[phrase]": rr.phrase * phrase,

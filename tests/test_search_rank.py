@@ -15,8 +15,8 @@ import qa.index
 import qa.search
 from qa.engine import open_index
 from qa.index import BM25Params, Index
-from qa.rerank import Rerank
 from qa.ranking import Ranking
+from qa.rerank import Rerank
 from qa.search import DEFAULT_EVIDENCE, Evidence, _best, _sum_runs, lookup, query_terms, rank, search
 from qa.tokens import tokenize
 

@@ -86,8 +86,8 @@ def test_the_same_sentence_is_shown_once_with_its_other_places(make_corpus: Call
     page = "The heron waits in the shallow pond for hours."
     root = make_corpus({
         "a.txt": f"Birds of the marsh live long lives.\n\n{page}\n",
-        "b.md": f"# Birds\n\n*The heron* waits in the   shallow pond for hours.\n",
-        "c.txt": f"Notes.\n\nNote that the heron waits in the shallow pond for hours.\n",  # holds it, longer
+        "b.md": "# Birds\n\n*The heron* waits in the   shallow pond for hours.\n",
+        "c.txt": "Notes.\n\nNote that the heron waits in the shallow pond for hours.\n",  # holds it, longer
         "d.txt": "Gulls fly.\n\nA heron waits in a pond, a shallow one, for hours on end.\n",  # another sentence
     })
     index, _ = open_index([str(root)])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tempfile
 from pathlib import Path
 
@@ -42,9 +43,10 @@ def check_chunks(text: str) -> None:
         for j in range(c.start, c.end):
             covered[j] = True
         prev_end = c.end
-    # Everything outside the chunks and the title is whitespace: no text is lost (and by the above, none
-    # duplicated).
-    assert all(covered[j] or text[j].isspace() for j in range(len(text)))
+    # Everything outside the chunks and the title is whitespace or a run without a letter or digit (a lone
+    # "." is no sentence): no text is lost (and by the above, none duplicated).
+    lost = "".join(text[j] if not covered[j] else " " for j in range(len(text)))
+    assert not re.search(r"[^\W_]", lost), lost
 
 
 @FAST
