@@ -8,7 +8,11 @@ written by a person reading the documentation, not by looking at what qa
 returns. A gold answer is one or more alternatives ``(pages, text)``: a hit is
 *useful* when its document's page key is one of ``pages`` and its sentence
 contains ``text`` (both sides lowercased, whitespace collapsed, no space
-before punctuation, typographic quotes and dashes folded to ASCII).
+before punctuation, typographic quotes and dashes folded to ASCII, inline
+markup dropped: backticks, asterisks and reST roles such as ``:func:``, so
+the sentence of a Sphinx ``_sources/*.rst.txt`` page counts as its HTML twin).
+A gold text's pages are every page whose raw text holds it (``--check-gold``
+checks this without qa): Node's ``all`` page, git's command lists.
 
 A page key is the document's path relative to the package folder, without a
 leading ``_sources/`` and without its document extensions (``.html``,
@@ -87,9 +91,13 @@ _FOLD = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"
 Ranker = Callable[[Index, str], Sequence[int]]
 
 
+#: Inline markup of plain-text sources: reST roles (``:func:``), backticks, asterisks.
+_MARKUP = re.compile(r":[A-Za-z][\w.+-]*(?::[\w.+-]+)*:(?=`)|[`*]")
+
+
 def normalise(text: str) -> str:
-    """Lowercase, ASCII quotes and dashes, single spaces, no space before punctuation."""
-    text = re.sub(r"\s+", " ", text.translate(_FOLD).lower()).strip()
+    """Lowercase, no inline markup, ASCII quotes and dashes, single spaces, no space before punctuation."""
+    text = re.sub(r"\s+", " ", _MARKUP.sub("", text.translate(_FOLD)).lower()).strip()
     return re.sub(r" (?=[.,;:!?)\]])", "", text)
 
 
@@ -305,29 +313,38 @@ def raw_text(path: Path) -> str:
     return text
 
 
+def document_pages(folder: str | Path) -> dict[str, list[Path]]:
+    """The folder's documents (any file whose name, less ``.gz``, ends in a document extension) by page key."""
+    files: dict[str, list[Path]] = {}
+    for path in sorted(Path(folder).rglob("*")):
+        name = path.name.lower().removesuffix(".gz")
+        if path.is_file() and "." in name and name.rsplit(".", 1)[1] in DOC_EXTENSIONS:
+            files.setdefault(page_key(str(path), str(folder)), []).append(path)
+    return files
+
+
 def check_gold(qset: QuestionSet, packages: Sequence[str]) -> int:
-    """Each gold text must be in the raw text of a file of each of its pages; returns the number missing."""
-    missing = 0
+    """Check each gold text against the raw files; returns the number of problems.
+
+    A gold text must be in a file of each page it names, and a page whose text
+    holds it verbatim must be among its pages (the same sentence answers there too).
+    """
+    problems = 0
     for name in packages:
-        folder = Path(qset.folders[name])
-        files: dict[str, list[Path]] = {}
-        for path in sorted(folder.rglob("*")):
-            if path.is_file() and path.name.rsplit(".", 1)[-1].lower() in DOC_EXTENSIONS:
-                files.setdefault(page_key(str(path), str(folder)), []).append(path)
-        texts: dict[Path, str] = {}
+        pages = document_pages(qset.folders[name])
+        texts = {page: [normalise(raw_text(p)) for p in paths] for page, paths in pages.items()}
         for q in (q for q in qset.questions if q.package == name):
             for g in q.gold:
+                holding = {page for page, page_texts in texts.items() if any(g.norm in t for t in page_texts)}
                 for page in g.pages:
-                    for path in files.get(page, []):
-                        if path not in texts:
-                            texts[path] = normalise(raw_text(path))
-                    found = [p for p in files.get(page, []) if g.norm in texts[p]]
-                    if not found:
-                        missing += 1
-                        where = "no such page" if page not in files else "not in its text"
+                    if page not in holding:
+                        where = "no such page" if page not in texts else "not in its text"
                         print(f"{name} #{q.number} {q.question!r}: {page}: {g.text!r}: {where}")
+                if holding - set(g.pages):
+                    print(f"{name} #{q.number} {q.question!r}: {g.text!r} is also on {sorted(holding - set(g.pages))}")
+                problems += len(set(g.pages) - holding) + bool(holding - set(g.pages))
         print(f"{name}: {sum(q.package == name for q in qset.questions)} questions checked", file=sys.stderr)
-    return missing
+    return problems
 
 
 # --- the report ---------------------------------------------------------------------------------------

@@ -39,6 +39,8 @@ def test_normalise_folds_what_readers_change() -> None:
     text = "Returns  0 .\nThe object\u2019s  \u201cid\u201d \u2013 x"
     assert docs.normalise(text) == "returns 0. the object's \"id\" - x"
     assert docs.normalise("f( a , b )") == "f( a, b)"
+    rst = "only one thread executes Python :term:`bytecode` at a time; *x* is ``y``"
+    assert docs.normalise(rst) == docs.normalise("Only one thread executes Python bytecode at a time; x is y")
 
 
 def _question_file(tmp_path: Path, folders: dict[str, str], questions: list[dict[str, object]]) -> Path:
@@ -152,3 +154,22 @@ def test_missing_package_is_skipped(tmp_path: Path, make_corpus: Callable[[dict[
     assert docs.main(["--questions", str(path), "--package", "gone"]) == 1
     out, _ = capsys.readouterr()
     assert json.loads(out.strip().splitlines()[-1])["questions"] == 0
+
+
+def test_check_gold_reads_the_raw_files(tmp_path: Path, make_corpus: Callable[[dict[str, str | bytes]], Path],
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    import gzip
+
+    root = make_corpus({
+        "a.html": "<p>The heron <b>stands</b> in the estuary &amp; waits.</p>",
+        "b.md.gz": gzip.compress(b"The heron stands in the estuary & waits.\n"),
+        "b.json.gz": gzip.compress(b'{"text": "The heron stands in the estuary"}'),
+    })
+    assert sorted(docs.document_pages(root)) == ["a", "b"]
+    qset = docs.load_questions(_question_file(tmp_path, {"p": str(root)}, [
+        _q("p", "tune", "heron", ("a", "heron stands in the estuary & waits")),
+        _q("p", "tune", "gull", ("a", "the gull flies over the sea")),
+    ]))
+    assert docs.check_gold(qset, ["p"]) == 2  # the gull is nowhere; the heron is on page b too
+    out = capsys.readouterr().out
+    assert "'the gull flies over the sea': not in its text" in out and "is also on ['b']" in out
