@@ -23,11 +23,11 @@ _SPACE_OR_WORD = re.compile(r" +|[^ ]+")
 
 #: Characters that may not start a row (closing punctuation, small kana: CJK line-breaking rules).
 NO_BREAK_BEFORE = frozenset(
-    "、。，．,.：:；;！!？?）)］]｝}」』】〕〉》〗〙〛’”・ー…‥々〻ゝゞヽヾ゛゜%‰℃"
+    "、。，．,.：:；;！!？?）)］]｝}」』】〕〉》〗〙〛’”・ー…‥々〻ゝゞヽヾ゛゜%‰℃"  # noqa: RUF001
     "ぁぃぅぇぉっゃゅょゎゕゖァィゥェォッャュョヮヵヶ"
 )
 #: Characters that may not end a row (opening punctuation).
-NO_BREAK_AFTER = frozenset("（([［｛{「『【〔〈《〖〘〚‘“")
+NO_BREAK_AFTER = frozenset("（([［｛{「『【〔〈《〖〘〚‘“")  # noqa: RUF001
 
 _ZWJ = "\u200d"
 _VS16 = "\ufe0f"
@@ -73,7 +73,7 @@ def graphemes(text: str) -> list[tuple[int, int, int]]:
     i, n = 0, len(text)
     while i < n:
         ch = text[i]
-        if ch == _ZWJ or ch == _VS16:
+        if ch in (_ZWJ, _VS16):
             if not spans:
                 spans.append((i, i + 1, 0))
                 i += 1
@@ -134,7 +134,7 @@ def truncate(text: str, cells: int) -> str:
     if _simple(text):
         return text[:cells]
     used = 0
-    for start, end, width in graphemes(text):
+    for start, _end, width in graphemes(text):
         if used + width > cells:
             return text[:start]
         used += width

@@ -459,3 +459,41 @@ def make_renderer(
         return JsonRenderer(out, lines=fmt == "jsonl", explain=explain)
     return TextRenderer(out, show_question, explain, width)
 
+
+
+def human_size(size: int) -> str:
+    """Bytes as a person reads them: ``512 B``, ``48.2 kB``, ``45.1 MB``, ``1.3 GB`` (powers of 1000)."""
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if size >= scale:
+            return f"{size / scale:.1f} {unit}"
+    return f"{size} B"
+
+
+def ago(seconds: float) -> str:
+    """A duration in the past as a person says it: ``just now``, ``5 minutes ago``, ``3 days ago``."""
+    if seconds < 60:
+        return "just now"
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            n = int(seconds // size)
+            return f"{n} {unit}{'s' if n != 1 else ''} ago"
+    return "just now"  # pragma: no cover - unreachable
+
+
+def text_table(rows: list[list[str]], right: set[int] | frozenset[int] = frozenset()) -> str:
+    """Rows as aligned plain-text columns (two spaces apart; ``right``: columns aligned right).
+
+    Widths are terminal cells, so names in any script line up; every cell is made display-safe.
+    """
+    from qa.cells import cell_len
+
+    cells = [[clean(c) for c in row] for row in rows]
+    widths = [max(cell_len(row[i]) for row in cells if i < len(row)) for i in range(max(map(len, cells)))]
+    out = []
+    for row in cells:
+        padded = []
+        for i, cell in enumerate(row):
+            pad = " " * (widths[i] - cell_len(cell))
+            padded.append(pad + cell if i in right else cell + pad)
+        out.append("  ".join(padded).rstrip() + "\n")
+    return "".join(out)

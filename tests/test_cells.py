@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import itertools
 import sys
 from pathlib import Path
 
@@ -103,7 +104,7 @@ def rejoin(text: str, width: int, hang: int) -> str:
     """The text again from its rows: dropped spaces put back (they are all single spaces here)."""
     ranges = wrap(text, width, hang)
     out = text[ranges[0][0] : ranges[0][1]]
-    for (_, prev_end, _), (start, end, _) in zip(ranges, ranges[1:]):
+    for (_, prev_end, _), (start, end, _) in itertools.pairwise(ranges):
         out += text[prev_end:start] + text[start:end]
     return out
 
@@ -121,7 +122,7 @@ def test_rows_fit_keep_the_text_and_break_only_where_allowed(words: list[str], w
     shown = rows_of(text, width, hang)
     assert all(rich_cell_len(row, "latest") <= width for row in shown)  # rich agrees every row fits
     assert rejoin(text, width, hang) == text  # nothing lost, nothing reordered (RTL stays logical)
-    for (_, prev_end, _), (start, _, _) in zip(ranges, ranges[1:]):
+    for (_, prev_end, _), (start, _, _) in itertools.pairwise(ranges):
         if text[prev_end:start] == " ":
             continue  # a break at a space
         assert prev_end == start

@@ -306,12 +306,12 @@ def test_repl_reads_a_script_from_a_pipe(run_qa: Callable[..., CompletedProcess[
     result = run_qa("repl", input=script, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "Input is not a terminal" not in result.stderr
-    assert f"[1] {CITE}" in result.stdout and "[2]" not in result.stdout
+    assert f"Q: {SEEDS_Q}\n[1] {CITE}" in result.stdout and "[2]" not in result.stdout  # the question first
     assert "seeds/003_3ffbbf34607cdfd1.txt" in result.stdout  # :docs
     # stdout is not a terminal: it carries answers only, the session's messages go to stderr.
     assert result.stderr.splitlines() == ["showing 1 sentence per answer",
                                           "unknown command :bogus; type :help for the list",
-                                          "no match: not in the documents: zeppelin"]
+                                          "'zeppelin': no match: not in the documents: zeppelin"]
     assert "unknown command" not in result.stdout and "no match" not in result.stdout
     assert "\x1b" not in result.stdout and "qa>" not in result.stdout
     assert not (isolated_env / "xdg-data" / "qa" / "history").exists()
