@@ -228,7 +228,7 @@ def route(argv: Sequence[str], parser: argparse.ArgumentParser) -> list[str]:
             if name.startswith("--") and name not in long_options:  # an abbreviation argparse will accept
                 matches = [opt for opt in long_options if opt.startswith(name)]
                 name = matches[0] if len(matches) == 1 else name
-            if name == arg and name in takes_value:
+            if "=" not in arg and name in takes_value:
                 i += 1  # its value follows
             i += 1
             continue
@@ -532,7 +532,7 @@ def _by_extension(paths: Sequence[str], shown: int = 4) -> str:
     from collections import Counter
 
     counts = Counter(os.path.splitext(p)[1].lower() or "(none)" for p in paths)
-    top = [f"{ext} {n:,}" for ext, n in counts.most_common(shown)]
+    top = [f"{ext} {n:,}" for ext, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:shown]]
     return ", ".join(top) + (", …" if len(counts) > shown else "")
 
 
