@@ -424,9 +424,10 @@ def test_quit_inside_a_question_is_a_question() -> None:
     assert session.last is not None and session.last.question == "quit smoking"
 
 
-@pytest.mark.parametrize(("typed", "hint"), [(":sho 1", "did you mean :show?"), (":shwo 1", "did you mean :show?"),
-                                             (":reindx", "did you mean :reindex?"), (":expain", "did you mean :explain?"),
-                                             (":zzz", "type :help for the list")])
+@pytest.mark.parametrize(("typed", "hint"), [
+    (":sho 1", "did you mean :show?"), (":shwo 1", "did you mean :show?"), (":reindx", "did you mean :reindex?"),
+    (":expain", "did you mean :explain?"), (":zzz", "type :help for the list"),
+])
 def test_an_unknown_command_suggests_the_closest(typed: str, hint: str) -> None:
     _, screen, _ = run_session(f"{typed}\r\x04")
     assert f"unknown command {typed.split()[0]}; {hint}" in screen

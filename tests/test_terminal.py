@@ -12,7 +12,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
 from conftest import qa_command
 
 pexpect = pytest.importorskip("pexpect")
@@ -98,7 +97,7 @@ def test_the_grey_suggestion_fills_at_most_the_rest_of_the_row(tty_env: dict[str
     long_question = "Who led " + "the very long delegation " * 40 + "ZZZEND"
     history.write_text(f"\n# 2024-01-01 00:00:00\n+{long_question}\n", encoding="utf-8")
     keys = [("Who l", "qa>"), ("\x15\x04", "very long")]
-    screen, raw, status = run_in_terminal([], tty_env, tmp_path, keys)
+    _, raw, status = run_in_terminal([], tty_env, tmp_path, keys)
     assert status == 0
     assert "the very long" in raw  # the suggestion was shown...
     assert "ZZZEND" not in raw  # ...but never beyond the row
