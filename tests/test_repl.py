@@ -404,9 +404,34 @@ def test_readme_transcript_is_real_output(tmp_path: Path, monkeypatch: pytest.Mo
     assert transcript(inputs, console(width=100)) == shown
 
 
-if __name__ == "__main__":  # print the README transcript from a real session
-    questions, _ = _readme_session()
-    print(transcript(questions, console(width=100)))
+#: The session README's screenshot shows, on an 80-column colour terminal.
+SCREENSHOT_INPUTS = ["When did North Korea test its sixth nuclear bomb?", ":sho 1", ":show 1"]
+SCREENSHOT = ROOT / "docs" / "repl.svg"
+
+
+def screenshot_svg() -> str:
+    """README's screenshot: a real session over the seeds, recorded by rich as SVG."""
+    out = Console(file=io.StringIO(), width=80, height=40, force_terminal=True, color_system="truecolor",
+                  record=True, legacy_windows=False)
+    transcript(SCREENSHOT_INPUTS, out)
+    return out.export_svg(title="qa")
+
+
+def test_readme_screenshot_is_a_real_session(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    usage = readme.split("## Usage", 1)[1].lstrip()
+    assert usage.startswith("![") and "(docs/repl.svg)" in usage.splitlines()[0]  # Usage opens with it
+    assert SCREENSHOT.read_text(encoding="utf-8") == screenshot_svg()
+
+
+if __name__ == "__main__":  # print the README transcript from a real session; --svg rewrites the screenshot
+    if sys.argv[1:] == ["--svg"]:
+        SCREENSHOT.parent.mkdir(exist_ok=True)
+        SCREENSHOT.write_text(screenshot_svg(), encoding="utf-8")
+    else:
+        questions, _ = _readme_session()
+        print(transcript(questions, console(width=100)))
 
 
 # -- papercuts: quit words, mistyped commands, suggestions, PDFs -------------------
