@@ -54,12 +54,19 @@ class _Formatter(argparse.RawDescriptionHelpFormatter):
     """argparse's help formatter, sized without importing shutil.
 
     argparse makes one for every option it adds, and its default width comes
-    from ``shutil`` (which loads zlib, bz2 and lzma): ~3 ms of every run.
+    from ``shutil`` (which loads zlib, bz2 and lzma): ~3 ms of every run. The
+    terminal is asked its width once per process, not once per option.
     """
+
+    _width: int | None = None
 
     def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24,
                  width: int | None = None) -> None:
-        super().__init__(prog, indent_increment, max_help_position, _columns() - 2 if width is None else width)
+        if width is None:
+            if _Formatter._width is None:
+                _Formatter._width = _columns() - 2
+            width = _Formatter._width
+        super().__init__(prog, indent_increment, max_help_position, width)
 
 
 class _Parser(argparse.ArgumentParser):

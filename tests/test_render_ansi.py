@@ -127,3 +127,23 @@ def test_wrapping_keeps_words_whole_and_hangs_under_the_text(
     assert len(hit_rows) > 1 and hit_rows[1].startswith("    ") and not hit_rows[1].startswith("     ")
     rtl, _ = _both(index, "المستنقع", False, False, False, width=30)
     assert "مالك الحزين" in rtl  # logical order, words whole
+
+
+def test_a_one_shot_question_on_a_real_terminal_wraps_without_rich(
+        make_corpus: Callable[[dict[str, str | bytes]], Path]) -> None:
+    from rich.cells import cell_len
+
+    pexpect = pytest.importorskip("pexpect")
+    root = make_corpus({**DOCS, **SCRIPTS})
+    code = ("import sys; from qa.cli import main; "
+            f"code = main(['ask', '--docs', {str(root)!r}, 'heron']); "
+            "print('MODULES', code, sorted(m for m in sys.modules if m.split('.')[0] in ('rich', 'nltk')), "
+            "'qa.cells' in sys.modules, file=sys.stderr)")
+    env = {k: v for k, v in __import__("os").environ.items() if k not in ("COLUMNS", "LINES")}
+    child = pexpect.spawn(sys.executable, ["-c", code], env={**env, "TERM": "xterm-256color"}, encoding="utf-8",
+                          dimensions=(50, 40), timeout=60)
+    child.expect(pexpect.EOF)
+    output = child.before
+    assert "MODULES 0 [] True" in output  # answered, wrapped (qa.cells), and rich never imported
+    rows = re.sub(r"\x1b\[[0-9;]*m|\x1b\]8;[^\x1b]*\x1b\\", "", output.split("MODULES")[0]).splitlines()
+    assert rows and [row for row in rows if cell_len(row) > 40] == []
