@@ -58,14 +58,14 @@ class _Formatter(argparse.RawDescriptionHelpFormatter):
     terminal is asked its width once per process, not once per option.
     """
 
-    _width: int | None = None
+    _terminal_width: int | None = None
 
     def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24,
                  width: int | None = None) -> None:
         if width is None:
-            if _Formatter._width is None:
-                _Formatter._width = _columns() - 2
-            width = _Formatter._width
+            if _Formatter._terminal_width is None:
+                _Formatter._terminal_width = _columns() - 2
+            width = _Formatter._terminal_width
         super().__init__(prog, indent_increment, max_help_position, width)
 
 
