@@ -333,7 +333,7 @@ class Status:
         self._clear()
         self.bar = Progress(
             TextColumn("indexing"), BarColumn(), MofNCompleteColumn(), TextColumn("files {task.fields[rate]}"),
-            TimeRemainingColumn(), TextColumn("[dim]{task.fields[note]}"),
+            TimeRemainingColumn(), TextColumn("{task.fields[note]}", style="dim", markup=False),
             console=Console(stderr=True), transient=True,
         )
         self.bar.start()
