@@ -93,14 +93,18 @@ def entry(folder: Path) -> IndexEntry:
     roots = info.get("roots")
     return IndexEntry(
         folder=folder,
-        roots=tuple(roots) if isinstance(roots, list) else None,
-        include=tuple(info.get("include") or ()),
-        exclude=tuple(info.get("exclude") or ()),
+        roots=_strings(roots) if isinstance(roots, list) else None,
+        include=_strings(info.get("include")),
+        exclude=_strings(info.get("exclude")),
         documents=info.get("documents") if isinstance(info.get("documents"), int) else None,
         sentences=info.get("sentences") if isinstance(info.get("sentences"), int) else None,
         size=tree_size(folder),
         last_used=last_used(folder),
     )
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    return tuple(v for v in value if isinstance(v, str)) if isinstance(value, list) else ()
 
 
 def _read_info(folder: Path) -> dict[str, Any]:
@@ -167,12 +171,15 @@ def remove_index(folder: Path) -> bool:
     try:
         if lock.exists():
             fd = os.open(lock, os.O_RDWR)
-            import fcntl
-
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            try:
+                import fcntl
+            except ImportError:  # pragma: no cover - Windows: no advisory locks to respect
+                pass
+            else:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         doomed = folder.with_name(f".removing-{folder.name}-{os.getpid()}")
         os.rename(folder, doomed)
-    except (BlockingIOError, ImportError):
+    except BlockingIOError:
         return False
     except FileNotFoundError:
         return True

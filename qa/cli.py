@@ -177,12 +177,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"qa {__version__}")
     _common(parser, suppress=False)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    ask = sub.add_parser("ask", help="answer one question ('-' reads one per line from stdin)")
+    ask = sub.add_parser("ask", prog="qa ask", help="answer one question ('-' reads one per line from stdin)")
     ask.add_argument("question", nargs="+", help="the question, or - to read questions from stdin")
     _common(ask, suppress=True)
-    repl = sub.add_parser("repl", help="interactive session (the default on a terminal)")
+    repl = sub.add_parser("repl", prog="qa repl", help="interactive session (the default on a terminal)")
     _common(repl, suppress=True)
-    index = sub.add_parser("index", help="build or refresh the index and print statistics; list or prune the cache")
+    index = sub.add_parser("index", prog="qa index",
+                           help="build or refresh the index and print statistics; list or prune the cache")
     index.add_argument("--rebuild", action="store_true", help="rebuild from scratch")
     index.add_argument("--where", action="store_true", help="print where the index is stored and exit")
     index.add_argument("--verbose", "-v", action="store_true", help="also list the files skipped for their extension")
@@ -197,13 +198,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _collection_parser(sub: Any) -> None:
     coll = sub.add_parser(
-        "collection", help="named folders and globs: add, list, remove ('qa -c NAME' asks one)",
+        "collection", prog="qa collection", help="named folders and globs: add, list, remove ('qa -c NAME' asks one)",
         description="Save folders and globs under a name, then ask them with 'qa -c NAME'. "
                     "Stored in config.toml in your config folder ($QA_CONFIG_DIR overrides).",
     )
     coll.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks for errors")
     actions = coll.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
-    add = actions.add_parser("add", help="add a collection and index it")
+    add = actions.add_parser("add", prog="qa collection add", help="add a collection and index it")
     add.add_argument("name", metavar="NAME", help="the name to ask it by")
     add.add_argument("paths", nargs="+", metavar="PATH", help="files or folders (searched recursively)")
     add.add_argument("--include", action="append", metavar="GLOB", dest="c_include",
@@ -211,8 +212,9 @@ def _collection_parser(sub: Any) -> None:
     add.add_argument("--exclude", action="append", metavar="GLOB", dest="c_exclude",
                      help="do not index files or folders matching GLOB (repeatable)")
     add.add_argument("--replace", action="store_true", help="replace a collection of the same name")
-    actions.add_parser("list", help="the collections: folders, files, sentences, size, last use (the default)")
-    remove = actions.add_parser("remove", help="remove a collection and its index")
+    actions.add_parser("list", prog="qa collection list",
+                       help="the collections: folders, files, sentences, size, last use (the default)")
+    remove = actions.add_parser("remove", prog="qa collection remove", help="remove a collection and its index")
     remove.add_argument("name", metavar="NAME")
 
 
