@@ -558,7 +558,7 @@ def _collection_names() -> dict[Path, str]:
 
 def _describe(entry: IndexEntry, names: dict[Path, str]) -> str:
     """What an index is of: its collection's name, folders and globs."""
-    from qa.corpus import describe_roots
+    from qa.render import describe_roots
 
     name = names.get(entry.folder)
     what = describe_roots(entry.roots) if entry.roots is not None else "(unknown: built by an older qa)"
@@ -651,8 +651,7 @@ def _shell_word(text: str) -> str:
 def _collection_list() -> int:
     from qa.cache import entry
     from qa.config import config_path, load_collections
-    from qa.corpus import describe_roots
-    from qa.render import ago, human_size, text_table
+    from qa.render import ago, describe_roots, human_size, text_table
 
     collections = load_collections()
     if not collections:

@@ -83,25 +83,6 @@ def display_name(path: Path, cwd: Path | None = None) -> str:
         return str(path)
 
 
-def describe_roots(roots: Sequence[str]) -> str:
-    """The corpus folders as a user would name them (the bundled seeds, ``~/notes``, ``docs``), display-safe."""
-    from qa.render import clean
-
-    home, cwd = Path.home(), Path.cwd()
-    names = []
-    for raw in roots:
-        path = Path(os.path.abspath(os.path.expanduser(raw)))
-        if path == bundled_seeds():
-            names.append("the bundled seeds")
-        elif path == cwd or cwd in path.parents:
-            names.append(str(path.relative_to(cwd)) if path != cwd else ".")
-        elif home in path.parents:
-            names.append("~/" + str(path.relative_to(home)))
-        else:
-            names.append(str(path))
-    return ", ".join(clean(n) for n in names)
-
-
 IGNORE_FILES = (".gitignore", ".qaignore")
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
@@ -42,6 +42,27 @@ def _picture(match: re.Match[str]) -> str:
 def clean(text: str) -> str:
     """One display line: whitespace runs collapsed, control characters made visible."""
     return _UNSAFE.sub(_picture, _WS.sub(" ", text).strip())
+
+
+def describe_roots(roots: Sequence[str]) -> str:
+    """The corpus folders as a user would name them (the bundled seeds, ``~/notes``, ``docs``), display-safe."""
+    import os
+
+    from qa.corpus import bundled_seeds
+
+    home, cwd = Path.home(), Path.cwd()
+    names = []
+    for raw in roots:
+        path = Path(os.path.abspath(os.path.expanduser(raw)))
+        if path == bundled_seeds():
+            names.append("the bundled seeds")
+        elif path == cwd or cwd in path.parents:
+            names.append(str(path.relative_to(cwd)) if path != cwd else ".")
+        elif home in path.parents:
+            names.append("~/" + str(path.relative_to(home)))
+        else:
+            names.append(str(path))
+    return ", ".join(clean(n) for n in names)
 
 
 def citation(hit: Hit) -> str:

@@ -32,9 +32,8 @@ from prompt_toolkit.formatted_text import FormattedText
 from prompt_toolkit.history import FileHistory, History, InMemoryHistory
 from rich.pager import Pager
 
-from qa.corpus import describe_roots
 from qa.errors import QAError
-from qa.render import RichRenderer, clean, no_match_message
+from qa.render import RichRenderer, clean, describe_roots, no_match_message
 
 if TYPE_CHECKING:
     from prompt_toolkit import PromptSession
