@@ -150,6 +150,15 @@ class _Rules:
         return self.exclude is not None and bool(_folder_verdict(self.exclude, rel + "/"))
 
 
+def check_filters(filters: Filters) -> None:
+    """Compile the globs once.
+
+    Raises:
+        UsageError: a glob is not a valid gitignore pattern.
+    """
+    _Rules.of(filters)
+
+
 def discover(
     roots: Sequence[str], warn: Warn = _ignore, filters: Filters | None = None
 ) -> tuple[list[SourceFile], int]:
@@ -173,7 +182,7 @@ def discover(
         CorpusError: a root does not exist.
     """
     paths, skipped = discover_paths(roots, warn, filters)
-    return source_files(paths), skipped
+    return source_files(paths), len(skipped)
 
 
 def source_files(paths: Iterable[str]) -> list[SourceFile]:
@@ -188,8 +197,8 @@ def source_files(paths: Iterable[str]) -> list[SourceFile]:
 
 def discover_paths(
     roots: Sequence[str], warn: Warn = _ignore, filters: Filters | None = None
-) -> tuple[list[str], int]:
-    """What :func:`discover` finds, as sorted absolute path strings.
+) -> tuple[list[str], list[str]]:
+    """What :func:`discover` finds, as sorted absolute path strings, and the files skipped for their extension.
 
     Plain strings all the way: checking that a cached index is fresh walks
     every file of the corpus, and ``pathlib`` objects would cost more than
@@ -197,7 +206,7 @@ def discover_paths(
     """
     rules = _Rules.of(filters)
     found: set[str] = set()
-    skipped = 0
+    skipped: list[str] = []
     for raw in roots:
         root = os.path.abspath(os.path.expanduser(raw))
         if not os.path.exists(root):
@@ -219,7 +228,7 @@ def discover_paths(
             if is_supported(name):
                 found.add(path)
             else:
-                skipped += 1
+                skipped.append(path)
     return sorted(found), skipped
 
 
