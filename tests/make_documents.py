@@ -231,7 +231,12 @@ def make_eml(body: str, *, subject: str = "Harbour news", sender: str = "Ann Her
     import quopri
 
     def encoded(text: str, cte: str) -> bytes:
-        raw = text.encode(charset)
+        import codecs
+
+        try:
+            raw = text.encode(codecs.lookup(charset).name)
+        except LookupError:  # a charset Python does not know: the bytes are UTF-8
+            raw = text.encode("utf-8")
         if cte == "base64":
             return base64.encodebytes(raw)
         if cte == "quoted-printable":

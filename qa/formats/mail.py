@@ -78,9 +78,10 @@ def _header(msg: Message, key: str) -> str | None:
     if not value.isascii():  # 8-bit bytes in a header: UTF-8 in practice
         return clip(value.encode("ascii", "surrogateescape").decode("utf-8", "replace"))
     if "=?" in value:
+        from email.errors import MessageError
         from email.header import decode_header, make_header
 
-        with contextlib.suppress(ValueError, LookupError, UnicodeError, TypeError, AttributeError):
+        with contextlib.suppress(ValueError, LookupError, UnicodeError, TypeError, AttributeError, MessageError):
             value = str(make_header(decode_header(value)))  # a bad encoded word: the text as written
     return clip(value)
 
