@@ -129,6 +129,11 @@ def test_docx_styled_title_when_no_core_title() -> None:
     assert doc.title == "Styled Title" and _blocks(doc) == [("Body text.", None, 2)]
 
 
+def test_docx_table_of_contents_entries_are_not_prose() -> None:
+    doc = _read("t.docx", make_docx(w_p("Lighthouses\t3", "TOC1") + w_p("Lighthouses", "Heading1") + w_p("Text.")))
+    assert _blocks(doc) == [("Text.", "Lighthouses", 3)]
+
+
 def test_docx_search_json_and_text_citation(run_qa: RunQA, make_corpus: MakeCorpus) -> None:
     root = make_corpus({"guide.docx": make_docx(GUIDE, title="The Harbour Guide")})
     hit = _json(run_qa("ask", "--docs", "docs", "--format", "json", "spring tides moon", "-k", "1",
@@ -322,7 +327,8 @@ def test_eml_decoded_bodies_are_cited_by_file_alone(run_qa: RunQA, make_corpus: 
 
 
 def test_eml_html_only_and_charsets() -> None:
-    doc = _read("h.eml", make_eml("", html="<html><body><h2>Update</h2><p>Rudder repairs done.</p></body></html>"))
+    doc = _read("h.eml", make_eml("", html="<html><body><h2>Update</h2><p>Rudder repairs done.</p><blockquote "
+                                           'type="cite"><p>Quoted rudder text.</p></blockquote></body></html>'))
     assert _blocks(doc) == [("Rudder repairs done.", "Update", 0)]  # a lone message has no number
     latin = make_eml("Le héron cendré attend.\n", charset="iso-8859-1")
     assert "Le héron cendré attend." in _read("l.eml", latin).text

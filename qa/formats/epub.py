@@ -19,7 +19,7 @@ from qa.formats import Extracted, Part, Warn, decode
 from qa.formats.archive import Refused, SafeZip, parse_xml, xml_declared_encoding
 from qa.formats.pieces import Pieces, clip
 
-_HTML_TYPES = frozenset({"application/xhtml+xml", "text/html", "application/x-dtbook+xml"})
+_HTML_TYPES = frozenset({"application/xhtml+xml", "text/html"})
 
 
 class _Container:

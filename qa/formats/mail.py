@@ -5,8 +5,9 @@ parser, which never evaluates anything). Of each message, the first
 ``text/plain`` part that is not an attachment is read, else the first
 ``text/html`` part, read as HTML; encoded bodies (quoted-printable, base64)
 are decoded and charsets honoured. Quoted lines (``> ``), the attribution
-line before them (``On ..., X wrote:``) and everything after a signature
-separator (``-- ``) or an ``-----Original Message-----`` line are left out:
+line before them (``On ..., X wrote:``), everything after a signature
+separator (``-- ``) or an ``-----Original Message-----`` line, and in HTML
+bodies ``<blockquote>`` elements are left out:
 they are other messages' text, indexed where it was written.
 
 Citations: a ``.eml`` whose body is stored as plain text in the file is
@@ -169,6 +170,31 @@ def unquoted(text: str, mbox: bool = False) -> str:
     return _QUOTED.sub(_blank, text)
 
 
+_BLOCKQUOTE = re.compile(r"<(/?)blockquote\b[^>]*>", re.IGNORECASE)
+
+
+def unquoted_html(text: str) -> str:
+    """``text`` (same length and lines) with every ``<blockquote>`` blanked: how mail programs quote in HTML."""
+    out: list[str] = []
+    done = depth = 0
+    start = 0
+    for tag in _BLOCKQUOTE.finditer(text):
+        if not tag.group(1):
+            if depth == 0:
+                start = tag.start()
+            depth += 1
+        elif depth:
+            depth -= 1
+            if depth == 0:
+                out += (text[done:start], _NOT_NEWLINE.sub(" ", text[start : tag.end()]))
+                done = tag.end()
+    if depth:  # never closed: quoted to the end
+        out += (text[done:start], _NOT_NEWLINE.sub(" ", text[start:]))
+        done = len(text)
+    out.append(text[done:])
+    return "".join(out)
+
+
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
 
 
@@ -197,7 +223,7 @@ def read_message(raw: bytes, mbox: bool = False) -> _Body:
     text = _decode(payload, part, notes)
     raw_at = _verbatim(raw, part, payload, text)
     if is_html:
-        read = extract_html(text)
+        read = extract_html(unquoted_html(text))
         return _Body(read.text, read.blocks, raw_at, subject=subject, sender=sender, date=date, notes=notes)
     masked = unquoted(text, mbox)
     return _Body(masked, paragraphs(masked), raw_at, subject=subject, sender=sender, date=date, notes=notes)

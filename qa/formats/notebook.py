@@ -17,11 +17,14 @@ warning; cells of the wrong shape are left out with one warning.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from qa.formats import Block, Extracted, Part, Warn
 from qa.formats.pieces import Pieces, clip
 
+#: A line that may be (or underline) a Markdown heading.
+_HEADING_LINE = re.compile(r"^ {0,3}(?:#{1,6}(?:[ \t]|$)|=+[ \t]*$|-+[ \t]*$)", re.MULTILINE)
 #: Most JSON values (counted by their separators and brackets) a notebook may have.
 MAX_VALUES = 4_000_000
 
@@ -108,7 +111,8 @@ def extract_notebook(data: bytes, name: str, warn: Warn) -> Extracted | None:
         blocks = [Block(b.start - cut, b.end - cut, section=b.section) for b in read.blocks if b.start >= cut]
         pieces.add(read.text[cut:], blocks, Part("cell", number))
         before = outline
-        outline = heading_outline(prefix + source)
+        if _HEADING_LINE.search(source):  # else the headings in force stay as they are
+            outline = heading_outline(prefix + source)
         if title is None and outline != before and any(level == 1 for level, _ in outline):
             title = extract_markdown(source).title or next(h for level, h in outline if level == 1)
     if bad:

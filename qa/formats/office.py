@@ -11,9 +11,8 @@ sentences; the document title is the core properties' (``dc:title``), else
 a paragraph in the Title style.
 
 Left out: headers and footers, comments, deleted text of tracked changes,
-field codes, hidden text (Word), tables of contents and indexes
-(OpenDocument), and the fallback copies of text boxes Word writes for old
-readers.
+field codes, hidden text (Word), tables of contents (and OpenDocument's
+indexes), and the fallback copies of text boxes Word writes for old readers.
 """
 
 from __future__ import annotations
@@ -62,6 +61,7 @@ class _Para:
     style: str | None = None  # Word: the paragraph style id
     outline: int | None = None  # Word: a direct outline level (0-8 heading, 9 body text)
     note: bool = False
+    contents: bool = False  # an entry of a generated table of contents
 
     def text(self) -> str:
         return "".join(self.chars)
@@ -147,6 +147,11 @@ class _WordStyles(_Reader):
         if key == "style":
             self.current = None
 
+    def is_contents(self, style_id: str | None) -> bool:
+        """Whether a style is one of a table of contents (``toc 1``..., ``TOC Heading``): generated, not prose."""
+        style = self.styles.get(style_id or "")
+        return style is not None and _TOC_STYLE.fullmatch(style.name.strip().lower()) is not None
+
     def level(self, style_id: str | None) -> int | None:
         """Heading level of a style (0: the Title style; None: not a heading), following ``basedOn``."""
         for _ in range(16):  # a basedOn cycle must not loop forever
@@ -163,6 +168,7 @@ class _WordStyles(_Reader):
 
 
 _HEADING_STYLE = re.compile(r"heading\s*([1-9])")
+_TOC_STYLE = re.compile(r"toc(?: [1-9]| heading)")
 
 
 def _name_level(name: str) -> int | None:
@@ -367,6 +373,7 @@ def extract_docx(data: bytes, name: str, warn: Warn) -> Extracted | None:
     for para in body.paras:
         para.level = _word_level(para, styles)
         para.title = para.level == 0
+        para.contents = styles.is_contents(para.style)
     return _assemble([*body.paras, *notes], core.title)
 
 
@@ -409,6 +416,8 @@ def _assemble(paras: list[_Para], title: str | None) -> Extracted:
             in_notes, path = True, []  # notes come after the body: no heading of the body names them
         if para.title:
             styled_title = styled_title or clip(text)
+            continue
+        if para.contents:
             continue
         if para.level:
             while path and path[-1][0] >= para.level:
