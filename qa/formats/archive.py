@@ -205,7 +205,7 @@ def parse_xml(data: bytes, start: StartHandler, end: EndHandler, text: TextHandl
         parser.CharacterDataHandler = text
     try:
         parser.Parse(data, True)
-    except expat.ExpatError as exc:
+    except (expat.ExpatError, LookupError, ValueError, UnicodeError) as exc:  # LookupError: an unknown encoding
         raise Refused(f"malformed XML ({_reason(exc)})") from exc
     except RecursionError as exc:  # pragma: no cover - expat itself does not recurse per element
         raise Refused("malformed XML (nested too deeply)") from exc

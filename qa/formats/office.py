@@ -17,6 +17,7 @@ indexes), and the fallback copies of text boxes Word writes for old readers.
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
 from collections.abc import Callable
@@ -336,12 +337,13 @@ def _related(zf: SafeZip, source: str, kind: str) -> str | None:
     return None
 
 
-def _optional(zf: SafeZip, part: str | None, reader: _Reader, name: str, what: str, warn: Warn) -> None:
-    """Parse a part the text can do without (styles, notes, properties): if it is damaged, say so and go on."""
-    if part is None:
-        return
+def _optional(zf: SafeZip, where: Callable[[], str | None], reader: _Reader, name: str, what: str,
+              warn: Warn) -> None:
+    """Parse a part the text can do without (styles, notes, properties), found by ``where()``:
+    if it is damaged, say so and go on."""
     try:
-        data = zf.read(part)
+        part = where()
+        data = zf.read(part) if part is not None else None
         if data is not None:
             _parse(data, reader)
     except Refused as exc:
@@ -362,14 +364,15 @@ def extract_docx(data: bytes, name: str, warn: Warn) -> Extracted | None:
         warn(f"skipping {name}: {exc}")
         return None
     styles = _WordStyles()
-    _optional(zf, _related(zf, main, "styles"), styles, name, "styles", warn)
+    _optional(zf, lambda: _related(zf, main, "styles"), styles, name, "styles", warn)
     notes: list[_Para] = []
     for kind in ("footnotes", "endnotes"):
         reader = _WordText(notes=True)
-        _optional(zf, _related(zf, main, kind), reader, name, kind, warn)
+        _optional(zf, functools.partial(_related, zf, main, kind), reader, name, kind, warn)
         notes += reader.notes
     core = _Title()
-    _optional(zf, _related(zf, "", "core-properties") or "docProps/core.xml", core, name, "properties", warn)
+    _optional(zf, lambda: _related(zf, "", "core-properties") or "docProps/core.xml", core, name, "properties",
+              warn)
     for para in body.paras:
         para.level = _word_level(para, styles)
         para.title = para.level == 0
@@ -400,7 +403,7 @@ def extract_odt(data: bytes, name: str, warn: Warn) -> Extracted | None:
         warn(f"skipping {name}: {exc}")
         return None
     meta = _Title()
-    _optional(zf, "meta.xml", meta, name, "properties", warn)
+    _optional(zf, lambda: "meta.xml", meta, name, "properties", warn)
     return _assemble([*body.paras, *body.notes], meta.title)
 
 

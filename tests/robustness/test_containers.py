@@ -13,6 +13,8 @@ import zlib
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from make_documents import make_docx, make_eml, make_epub, make_mbox, make_notebook, make_odt, o_p, w_p, xhtml
 from robust_helpers import MakeCorpus, RunQA, no_traceback
 
@@ -358,3 +360,51 @@ def test_debian_documentation_names(make_corpus: MakeCorpus, run_qa: RunQA) -> N
                         "copyright": "Heron copyright text.\n"})
     result = run_qa("ask", "--docs", str(root), "heron news", "-k", "1", "--format", "json")
     assert json.loads(result.stdout)["results"][0]["source"].endswith("NEWS.Debian.gz")
+
+
+# -- any damage --------------------------------------------------------------------------------------------------------
+
+_XML_SAMPLES = {
+    "a.docx": (make_docx(w_p("Title", "Title") + w_p("Hello world.", "Heading1") + w_p("x", outline=2),
+                         title="T", footnotes=["n"]), "word/document.xml"),
+    "a.odt": (make_odt(o_p("Hello  world.\tx\ny") + "<text:p>a<text:note><text:note-body><text:p>n</text:p>"
+                       "</text:note-body></text:note></text:p>"), "content.xml"),
+    "a.epub": (make_epub([("c.xhtml", xhtml("<h1>x</h1><p>Hello.</p>"))]), "OEBPS/content.opf"),
+}
+_RAW_SAMPLES = {
+    "a.ipynb": make_notebook([("markdown", "# T\n\nHello."), ("code", "x")]),
+    "a.eml": make_eml("Hello.\n\n> q\n", html="<p>hi</p>", encoding="quoted-printable"),
+    "a.mbox": make_mbox([make_eml("Hello.\n"), make_eml("Two.\n", encoding="base64")]),
+}
+_EDITS = st.lists(st.tuples(st.floats(0, 1), st.sampled_from(
+    [b"", b"<", b">", b"&", b"&#0;", b'"', b"\xff", b"\x00", b"\n", b"<w:p>", b"</text:p>", b"{", b"]", b",",
+     b'<?xml version="1.0" encoding="x-unknown"?>', b'<!DOCTYPE d [<!ENTITY e "e">]>', b"--B\n",
+     b"Content-Type: multipart/mixed; boundary=B\n", b"=?utf-8?b?", b"From "])), min_size=1, max_size=6)
+
+
+def _damaged(data: bytes, edits: list[tuple[float, bytes]]) -> bytes:
+    out = bytearray(data)
+    for where, piece in edits:
+        at = int(where * len(out))
+        out[at : at + (0 if piece else 7)] = piece  # insert a piece, or cut 7 bytes
+    return bytes(out)
+
+
+@settings(max_examples=150, deadline=None, derandomize=True)
+@given(sample=st.sampled_from(sorted(_XML_SAMPLES)), edits=_EDITS)
+def test_damaged_xml_inside_an_archive_never_raises(sample: str, edits: list[tuple[float, bytes]]) -> None:
+    data, member = _XML_SAMPLES[sample]
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        for info in src.infolist():
+            raw = src.read(info)
+            zf.writestr(info.filename, _damaged(raw, edits) if info.filename == member else raw)
+    _read(sample, out.getvalue())  # an Extracted or None: never an exception
+
+
+@settings(max_examples=150, deadline=None, derandomize=True)
+@given(sample=st.sampled_from(sorted([*_XML_SAMPLES, *_RAW_SAMPLES])), edits=_EDITS)
+def test_damaged_bytes_never_raise(sample: str, edits: list[tuple[float, bytes]]) -> None:
+    data = _XML_SAMPLES[sample][0] if sample in _XML_SAMPLES else _RAW_SAMPLES[sample]
+    _read(sample, _damaged(data, edits))
