@@ -84,7 +84,14 @@ def make_docx(body: str, *, title: str | None = None, footnotes: list[str] | Non
     members: dict[str, bytes | str] = {
         "[Content_Types].xml": '<?xml version="1.0" encoding="UTF-8"?><Types '
         'xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="xml" '
-        'ContentType="application/xml"/></Types>',
+        'ContentType="application/xml"/><Default Extension="rels" '
+        'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+        'wordprocessingml.document.main+xml"/><Override PartName="/word/styles.xml" ContentType="application/'
+        'vnd.openxmlformats-officedocument.wordprocessingml.styles+xml"/><Override PartName="/word/footnotes.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"/>'
+        '<Override PartName="/docProps/core.xml" ContentType="application/vnd.openxmlformats-package.'
+        'core-properties+xml"/></Types>',
         "_rels/.rels": f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{_REL_NS}">'
         f'<Relationship Id="rId1" Type="{_DOC_REL}/officeDocument" Target="word/document.xml"/>'
         '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/package/2006/relationships/metadata/'

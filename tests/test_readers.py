@@ -330,6 +330,8 @@ def test_eml_html_only_and_charsets() -> None:
     doc = _read("h.eml", make_eml("", html="<html><body><h2>Update</h2><p>Rudder repairs done.</p><blockquote "
                                            'type="cite"><p>Quoted rudder text.</p></blockquote></body></html>'))
     assert _blocks(doc) == [("Rudder repairs done.", "Update", 0)]  # a lone message has no number
+    blank_text = _read("b.eml", make_eml("  \n", html="<p>Only the HTML part has words.</p>"))
+    assert _blocks(blank_text) == [("Only the HTML part has words.", None, 0)]
     latin = make_eml("Le héron cendré attend.\n", charset="iso-8859-1")
     assert "Le héron cendré attend." in _read("l.eml", latin).text
     warnings: list[str] = []

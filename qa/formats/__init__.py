@@ -69,6 +69,10 @@ class Part:
     sender: str | None = None
     date: str | None = None
 
+    def placed(self, origin: int) -> Part:
+        """The same part starting at ``origin`` (``dataclasses.replace``, without its cost per paragraph)."""
+        return Part(self.kind, self.number, self.name, origin, self.line, self.raw, self.at, self.sender, self.date)
+
     def descriptor(self) -> str:
         """What the index stores of the part besides its number and lines: a JSON object, the same for
         every block of the part (and shared by all the paragraphs of a Word file)."""

@@ -100,8 +100,9 @@ def _date(msg: Message) -> str | None:
         return value
 
 
-def _text_part(msg: Message) -> tuple[Message | None, bool]:
-    """The part to read (first inline text/plain, else first text/html) and whether it is HTML."""
+def _text_parts(msg: Message) -> tuple[Message | None, Message | None]:
+    """The first inline text/plain part and the first text/html part (None where there is none)."""
+    plain: Message | None = None
     html: Message | None = None
     stack: list[Message] = [msg]
     seen = 0
@@ -119,11 +120,13 @@ def _text_part(msg: Message) -> tuple[Message | None, bool]:
             continue
         if (part.get("content-disposition") or "").strip().lower().startswith("attachment"):
             continue
-        if ctype == "text/plain":
-            return part, False
-        if ctype == "text/html" and html is None:
+        if ctype == "text/plain" and plain is None:
+            plain = part
+        elif ctype == "text/html" and html is None:
             html = part
-    return html, html is not None
+        if plain is not None and html is not None:
+            break
+    return plain, html
 
 
 def _charset(part: Message) -> str | None:
@@ -208,8 +211,12 @@ def read_message(raw: bytes, mbox: bool = False) -> _Body:
 
     try:
         msg = BytesParser(policy=_POLICY).parsebytes(raw)
-        part, is_html = _text_part(msg)
-        payload = part.get_payload(decode=True) if part is not None else None
+        plain, html = _text_parts(msg)
+        payload = plain.get_payload(decode=True) if plain is not None else None
+        part, is_html = plain, False
+        if html is not None and not (isinstance(payload, bytes) and payload.strip()):  # no text, or a blank one
+            part, is_html = html, True
+            payload = html.get_payload(decode=True)
     except RecursionError as exc:
         raise _Malformed("its MIME structure is nested too deeply") from exc
     except _Malformed:

@@ -7,8 +7,6 @@ each piece's blocks carry the :class:`~qa.formats.Part` they belong to.
 
 from __future__ import annotations
 
-import dataclasses
-
 from qa.formats import Block, Extracted, Part
 
 _JOIN = "\n\n"
@@ -31,7 +29,7 @@ class Pieces:
         put under it (``Subject > Heading``).
         """
         pos = self._pos
-        placed = dataclasses.replace(part, origin=pos) if part is not None else None
+        placed = part.placed(pos) if part is not None else None
         for b in blocks:
             own = b.section
             name = own if own is not None and prefix is None else (
