@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from qa.errors import CorpusError, UsageError
-from qa.extensions import SUPPORTED_EXTENSIONS, is_supported
+from qa.extensions import GZIP_EXTENSION, SUPPORTED_EXTENSIONS, is_supported
 
 if TYPE_CHECKING:
     from pathspec import GitIgnoreSpec
@@ -360,7 +360,10 @@ def read_document(file: SourceFile, warn: Warn = _ignore) -> Document | None:
         return None
     from qa.formats import extract  # the extractors: not needed to answer from a cached index
 
-    extracted = extract(file.path, data, file.source, warn)
+    inner, content = _decompressed(file, data, warn)
+    if content is None:
+        return None
+    extracted = extract(inner, content, file.source, warn)
     if extracted is None:
         return None
     return Document(
@@ -373,6 +376,20 @@ def read_document(file: SourceFile, warn: Warn = _ignore) -> Document | None:
         mtime_ns=st.st_mtime_ns,
         digest=content_digest(data),
     )
+
+
+def _decompressed(file: SourceFile, data: bytes, warn: Warn) -> tuple[Path, bytes | None]:
+    """``NAME.EXT.gz``: the name it is read as (``NAME.EXT``) and its decompressed bytes (None, warned,
+    when it cannot be: damaged, or a bomb). Any other file: its own name and bytes."""
+    if file.path.suffix.lower() != GZIP_EXTENSION:
+        return file.path, data
+    from qa.formats.archive import Refused, gunzip
+
+    try:
+        return file.path.with_suffix(""), gunzip(data)
+    except Refused as exc:
+        warn(f"skipping {file.source}: {exc}")
+        return file.path, None
 
 
 def no_documents_message(roots: Sequence[str]) -> str:

@@ -66,10 +66,18 @@ def describe_roots(roots: Sequence[str]) -> str:
 
 
 def citation(hit: Hit) -> str:
-    """``source:line:column``, or ``source#page=N`` for paged documents (display-safe)."""
+    """``source:line:column``, or ``source#page=N`` for paged documents (display-safe).
+
+    A sentence in a part of its document cites the part: ``file.docx#p=N``,
+    ``nb.ipynb#cell=N:line:col``, ``book.epub#OEBPS/ch2.xhtml:line:col``,
+    ``inbox.mbox#msg=N``; a mail whose body had to be decoded is ``mail.eml`` alone.
+    """
     source = clean(hit.source)
     if hit.page is not None:
         return f"{source}#page={hit.page}"
+    if hit.location is not None:
+        where = hit.location
+        return source + clean(where.anchor()) + (f":{hit.line}:{hit.column}" if where.has_lines() else "")
     return f"{source}:{hit.line}:{hit.column}"
 
 
@@ -90,7 +98,11 @@ def utf8_safe(text: str) -> str:
 def file_url(hit: Hit) -> str:
     """A ``file://`` URL for the hit (with the line or page as a fragment)."""
     url = Path(hit.path).as_uri()  # percent-encodes the real bytes of the name, even undecodable ones
-    return f"{url}#page={hit.page}" if hit.page is not None else f"{url}#L{hit.line}"
+    if hit.page is not None:
+        return f"{url}#page={hit.page}"
+    if hit.location is not None and not (hit.location.kind == "message" and hit.location.raw):
+        return url  # lines of a paragraph, cell or EPUB item are not lines of the file
+    return f"{url}#L{hit.line}"
 
 
 def highlights(text: str, terms: set[str]) -> list[tuple[int, int]]:
@@ -100,6 +112,8 @@ def highlights(text: str, terms: set[str]) -> list[tuple[int, int]]:
 
 def hit_json(hit: Hit, explain: bool = False) -> dict[str, Any]:
     """The JSON object of one hit (schema in README.md)."""
+    from qa.index import LOCATION_KEYS  # loaded already: the hit came from an index
+
     out: dict[str, Any] = {
         "rank": hit.rank,
         "score": round(hit.score, 6),
@@ -115,6 +129,7 @@ def hit_json(hit: Hit, explain: bool = False) -> dict[str, Any]:
         "title": hit.title,
         "section": hit.section,
         "page": hit.page,
+        **(hit.location.fields() if hit.location is not None else dict.fromkeys(LOCATION_KEYS)),
     }
     if explain:
         out["explain"] = {k: round(v, 6) for k, v in hit.explain.items()}

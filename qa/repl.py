@@ -302,6 +302,7 @@ class Repl:
         self.console = console
         self.notes = notes or console  # where session messages go (stderr when stdout is not a terminal)
         self.editor = editor if editor is not None else os.environ.get("VISUAL") or os.environ.get("EDITOR", "")
+        self.opener = system_opener()  # for documents an editor cannot show (Word, EPUB)
         self.debug = debug
         self._input, self._output = input, output
         self._history = history if history is not None else InMemoryHistory()
@@ -538,7 +539,8 @@ class Repl:
         from rich.text import Text
 
         out = Text()
-        out.append(clean(hit.source), style="cyan")
+        anchor = clean(hit.location.anchor()) if hit.location is not None and hit.page is None else ""
+        out.append(clean(hit.source) + anchor, style="cyan")
         if hit.page is not None:
             out.append(f"  page {hit.page}", style="bold")
         if hit.section:
@@ -569,21 +571,27 @@ class Repl:
             self.console.print(renderable, soft_wrap=True)
 
     def cmd_open(self, args: list[str]) -> None:
-        """Open a hit's file in $EDITOR at its line; a PDF in a viewer at its page."""
+        """Open a hit's file in $EDITOR at its line; a PDF in a viewer at its page; Word, OpenDocument
+        and EPUB files with their application."""
         hit = self._hit(args, "open")
         if hit is None:
             return
         if hit.page is not None:
             self._open_pdf(hit.path, hit.page)
             return
-        where = f"{hit.path}:{hit.line}"
+        if hit.location is not None and hit.location.kind in ("paragraph", "item"):
+            self._open_with_system(hit)
+            return
+        line = editor_line(hit)
+        where = f"{hit.path}:{line}" if line is not None else hit.path
         if not self.editor:
             self.say(f"set $EDITOR to open files; the hit is at {where}", style="yellow")
             return
+        at_line = [] if line is None else [f"+{line}"]
         try:
-            command = [*shlex.split(self.editor), f"+{hit.line}", hit.path]
+            command = [*shlex.split(self.editor), *at_line, hit.path]
         except ValueError:
-            command = [self.editor, f"+{hit.line}", hit.path]
+            command = [self.editor, *at_line, hit.path]
         try:
             with _sigint_deferred():  # Ctrl-C belongs to the editor while it runs
                 subprocess.run(command, check=False)
@@ -608,6 +616,21 @@ class Repl:
             self.say(f"cannot run {name!r}: {exc.strerror or exc}", style="red")
             return
         self.say(f"opening {Path(path).name} at page {page} with {name}")
+
+    def _open_with_system(self, hit: Hit) -> None:
+        """A document only its own application shows (a Word file, a book): the system opener, in the background."""
+        from qa.render import citation
+
+        if not self.opener:
+            self.say(f"no program to open it here; the hit is at {citation(hit)}", style="yellow")
+            return
+        try:
+            subprocess.Popen([*self.opener, hit.path], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL, start_new_session=True)
+        except OSError as exc:
+            self.say(f"cannot run {self.opener[0]!r}: {exc.strerror or exc}", style="red")
+            return
+        self.say(f"opening {clean(hit.source)}; the hit is at {citation(hit)}")
 
     def cmd_reindex(self, args: list[str]) -> None:
         """Rebuild the index (Ctrl-C keeps the current one)."""
@@ -729,6 +752,30 @@ def paragraph_lines(index: Index, cid: int) -> list[tuple[int, str, bool]]:
             else:
                 rows.append((first + offset, text, i == cid))
     return rows
+
+
+def editor_line(hit: Hit) -> int | None:
+    """The line of the hit's file to open an editor at (None: the top, or the page for a PDF).
+
+    A notebook cell's lines are not the JSON file's; a mail whose body had to
+    be decoded opens at its message's first line.
+    """
+    where = hit.location
+    if hit.page is not None or (where is not None and where.kind == "cell"):
+        return None
+    if where is not None and where.kind == "message" and not where.raw:
+        return where.at
+    return hit.line
+
+
+def system_opener() -> list[str] | None:
+    """The command that opens a file with its default application (``open`` on macOS, else ``xdg-open``)."""
+    import sys
+
+    if sys.platform == "darwin":
+        return ["open"]
+    found = shutil.which("xdg-open")
+    return [found] if found else None
 
 
 # -- terminal helpers -------------------------------------------------------

@@ -16,7 +16,7 @@ from qa.tokens import analyze, words
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
-    from qa.index import Index
+    from qa.index import Index, Location
 
 #: Longest question accepted, in characters (a pasted page is not a question).
 MAX_QUESTION_CHARS = 10_000
@@ -42,6 +42,7 @@ class Hit:
     before: list[str]
     after: list[str]
     explain: dict[str, float] = field(default_factory=dict)
+    location: Location | None = None  # the page, paragraph, cell, EPUB item or message (page: also ``page``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -459,7 +460,7 @@ def _hit(index: Index, rank: int, cid: int, value: float, context: int, parts: d
     a = index.arrays
     doc = index.doc_of(cid)
     before, after = index.neighbours(cid, context, context)
-    page = int(a["c_page"][cid])
+    location = index.location(cid)
     return Hit(
         rank=rank,
         score=value,
@@ -468,7 +469,7 @@ def _hit(index: Index, rank: int, cid: int, value: float, context: int, parts: d
         path=doc.path,
         title=doc.title,
         section=index.section(cid),
-        page=page or None,
+        page=location.number if location is not None and location.kind == "page" else None,
         line=int(a["c_line"][cid]),
         column=int(a["c_col"][cid]),
         start=int(a["c_start"][cid]),
@@ -477,6 +478,7 @@ def _hit(index: Index, rank: int, cid: int, value: float, context: int, parts: d
         before=[index.text(i) for i in before],
         after=[index.text(i) for i in after],
         explain=parts,
+        location=location,
     )
 
 

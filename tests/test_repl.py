@@ -571,3 +571,43 @@ def test_answers_wrap_at_the_terminal_width_in_the_session() -> None:
     assert all(len(row) <= 50 for row in rows)
     hit = next(i for i, row in enumerate(rows) if row.startswith("  > Vice"))
     assert rows[hit + 1].startswith("    ") and not rows[hit + 1].startswith("     ")
+
+
+def test_open_picks_the_program_and_line_for_each_kind_of_document(
+        make_corpus: Callable[[dict[str, str | bytes]], Path], tmp_path: Path) -> None:
+    """Word and EPUB files go to the system opener; a notebook opens at the top (its cells' lines are not the
+    file's); a mail at the sentence's line when the body is stored as text, else at its message's first line."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from make_documents import make_docx, make_eml, make_epub, make_mbox, make_notebook, w_p, xhtml
+
+    root = make_corpus({
+        "a.docx": make_docx(w_p("Alpha paragraph words.")),
+        "b.epub": make_epub([("c.xhtml", xhtml("<p>Bravo chapter words.</p>"))]),
+        "c.ipynb": make_notebook([("markdown", "# Title\n\nCharlie cell words.")]),
+        "d.eml": make_eml("Delta decoded words.\n", encoding="base64"),
+        "e.mbox": make_mbox([make_eml("First.\n"), make_eml("Echo stored words.\n"),
+                             make_eml("Foxtrot encoded words.\n", encoding="quoted-printable")]),
+    })
+    index, report = open_index([str(root)])
+    marker = tmp_path / "ran"
+    program = f"{sys.executable} -c \"import sys; open({str(marker)!r}, 'a').write(' '.join(sys.argv[1:]) + '\\n')\""
+    out = console()
+    session = Session(index=index, report=report, settings=Settings())
+    words = ("alpha paragraph", "bravo chapter", "charlie cell", "delta decoded", "echo stored", "foxtrot encoded")
+    lines = [x for w in words for x in (w, ":open 1")]
+    repl = Repl(session, out, editor=program, lines=lines)
+    record = f"import sys; open({str(marker)!r}, 'a').write('system ' + sys.argv[1] + '\\n')"
+    repl.opener = [sys.executable, "-c", record]
+    assert repl.run() == 0
+    for _ in range(50):  # the system opener runs in the background
+        if marker.exists() and marker.read_text().count("\n") == 6:
+            break
+        time.sleep(0.1)
+    mbox = (root / "e.mbox").read_bytes().decode().split("\n")
+    echo = next(i for i, ln in enumerate(mbox, 1) if ln.startswith("Echo stored"))
+    foxtrot_from = [i for i, ln in enumerate(mbox, 1) if ln.startswith("From ann")][2]
+    assert sorted(marker.read_text().splitlines()) == sorted([
+        f"system {root / 'a.docx'}", f"system {root / 'b.epub'}", str(root / "c.ipynb"),
+        f"+1 {root / 'd.eml'}", f"+{echo} {root / 'e.mbox'}", f"+{foxtrot_from} {root / 'e.mbox'}"])
+    screen = out.export_text()
+    assert "opening " in screen and "a.docx#p=1" in screen and "b.epub#OEBPS/c.xhtml:6:4" in screen
