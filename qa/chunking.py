@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from qa.formats import Block
+from qa.formats import Block, Part
 
 if TYPE_CHECKING:
     from nltk.tokenize.punkt import PunktSentenceTokenizer
@@ -63,6 +63,8 @@ class Chunk:
         text: the sentence itself.
         section: heading path (``Intro > Install``), if the format has one.
         page: 1-based page, for paged formats.
+        part: the part of the document it is in (a Word paragraph, a notebook cell...);
+            ``line`` and ``column`` count from the part's start.
     """
 
     start: int
@@ -74,6 +76,7 @@ class Chunk:
     text: str
     section: str | None = None
     page: int | None = None
+    part: Part | None = None
 
 
 class SentenceSplitter:
@@ -457,6 +460,15 @@ class LineIndex:
         return line, offset - self._starts[line - 1] + 1
 
 
+def part_position(lines: LineIndex, offset: int, part: Part | None) -> tuple[int, int]:
+    """1-based line and column of ``offset``, counted from the start of its part (if it has one)."""
+    line, column = lines.locate(offset)
+    if part is None or (part.origin == 0 and part.line == 1):
+        return line, column
+    o_line, o_col = lines.locate(part.origin)
+    return line - o_line + part.line, column - o_col + 1 if line == o_line else column
+
+
 def chunk_spans(
     text: str, blocks: Iterable[Block], splitter: SentenceSplitter
 ) -> tuple[list[int], list[int], list[int]]:
@@ -472,7 +484,8 @@ def chunk_text(text: str, blocks: Iterable[Block], splitter: SentenceSplitter) -
     chunks: list[Chunk] = []
     for ordinal, (start, end, paragraph) in enumerate(zip(starts, ends, paras, strict=True)):
         block = block_list[paragraph]
-        line, column = lines.locate(start)
+        part = block.located()
+        line, column = part_position(lines, start, part)
         chunks.append(
             Chunk(
                 start=start,
@@ -484,6 +497,7 @@ def chunk_text(text: str, blocks: Iterable[Block], splitter: SentenceSplitter) -
                 text=text[start:end],
                 section=block.section,
                 page=block.page,
+                part=block.part,
             )
         )
     return chunks

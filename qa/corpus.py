@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from qa.errors import CorpusError, UsageError
-from qa.extensions import SUPPORTED_EXTENSIONS, is_supported
+from qa.extensions import GZIP_EXTENSION, SUPPORTED_EXTENSIONS, is_supported
 
 if TYPE_CHECKING:
     from pathspec import GitIgnoreSpec
@@ -151,6 +151,15 @@ class _Rules:
         return self.exclude is not None and bool(_folder_verdict(self.exclude, rel + "/"))
 
 
+def check_filters(filters: Filters) -> None:
+    """Compile the globs once.
+
+    Raises:
+        UsageError: a glob is not a valid gitignore pattern.
+    """
+    _Rules.of(filters)
+
+
 def discover(
     roots: Sequence[str], warn: Warn = _ignore, filters: Filters | None = None
 ) -> tuple[list[SourceFile], int]:
@@ -174,7 +183,7 @@ def discover(
         CorpusError: a root does not exist.
     """
     paths, skipped = discover_paths(roots, warn, filters)
-    return source_files(paths), skipped
+    return source_files(paths), len(skipped)
 
 
 def source_files(paths: Iterable[str]) -> list[SourceFile]:
@@ -189,8 +198,8 @@ def source_files(paths: Iterable[str]) -> list[SourceFile]:
 
 def discover_paths(
     roots: Sequence[str], warn: Warn = _ignore, filters: Filters | None = None
-) -> tuple[list[str], int]:
-    """What :func:`discover` finds, as sorted absolute path strings.
+) -> tuple[list[str], list[str]]:
+    """What :func:`discover` finds, as sorted absolute path strings, and the files skipped for their extension.
 
     Plain strings all the way: checking that a cached index is fresh walks
     every file of the corpus, and ``pathlib`` objects would cost more than
@@ -198,7 +207,7 @@ def discover_paths(
     """
     rules = _Rules.of(filters)
     found: set[str] = set()
-    skipped = 0
+    skipped: list[str] = []
     for raw in roots:
         root = os.path.abspath(os.path.expanduser(raw))
         if not os.path.exists(root):
@@ -220,7 +229,7 @@ def discover_paths(
             if is_supported(name):
                 found.add(path)
             else:
-                skipped += 1
+                skipped.append(path)
     return sorted(found), skipped
 
 
@@ -352,7 +361,10 @@ def read_document(file: SourceFile, warn: Warn = _ignore) -> Document | None:
         return None
     from qa.formats import extract  # the extractors: not needed to answer from a cached index
 
-    extracted = extract(file.path, data, file.source, warn)
+    inner, content = _decompressed(file, data, warn)
+    if content is None:
+        return None
+    extracted = extract(inner, content, file.source, warn)
     if extracted is None:
         return None
     return Document(
@@ -366,6 +378,20 @@ def read_document(file: SourceFile, warn: Warn = _ignore) -> Document | None:
         digest=content_digest(data),
         hidden=extracted.hidden,
     )
+
+
+def _decompressed(file: SourceFile, data: bytes, warn: Warn) -> tuple[Path, bytes | None]:
+    """``NAME.EXT.gz``: the name it is read as (``NAME.EXT``) and its decompressed bytes (None, warned,
+    when it cannot be: damaged, or a bomb). Any other file: its own name and bytes."""
+    if file.path.suffix.lower() != GZIP_EXTENSION:
+        return file.path, data
+    from qa.formats.archive import Refused, gunzip
+
+    try:
+        return file.path.with_suffix(""), gunzip(data)
+    except Refused as exc:
+        warn(f"skipping {file.source}: {exc}")
+        return file.path, None
 
 
 def no_documents_message(roots: Sequence[str]) -> str:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from qa.cache import INFO, mark_used, write_info
 from qa.corpus import (
     Filters,
     SourceFile,
@@ -40,6 +41,9 @@ class OpenReport:
     cached: bool = False
     skipped_unsupported: int = 0
     warnings: list[str] = field(default_factory=list)
+    filters: Filters | None = None
+    #: The files skipped for an unsupported extension (absolute paths, unsorted).
+    skipped_paths: list[str] = field(default_factory=list)
 
 
 def _stat_key(path: str | Path) -> tuple[int, int] | None:
@@ -99,7 +103,8 @@ def open_index(
     roots = list(roots) if roots else default_roots()
     paths, skipped = discover_paths(roots, note, filters)
     folder = index_dir(roots, filters.key() if filters else None)
-    report = OpenReport(roots=roots, folder=folder, skipped_unsupported=skipped, warnings=warnings)
+    report = OpenReport(roots=roots, folder=folder, skipped_unsupported=len(skipped), warnings=warnings,
+                        filters=filters, skipped_paths=skipped)
     if not paths:
         raise CorpusError(no_documents_message(roots))
     params = params or BM25Params()
@@ -109,11 +114,18 @@ def open_index(
             report.cached = True
             if index.params != params:
                 index.reweight(params)
+            if mark_used(report.folder) and not (report.folder / INFO).exists():  # built by an older qa
+                f = filters or Filters()
+                write_info(report.folder, roots, f.include, f.exclude, len(index.docs), index.n_chunks)
             return index, report
     if skipped:
-        note(f"skipped {skipped} file{'s' if skipped != 1 else ''} with unsupported extensions")
+        n = len(skipped)
+        note(f"skipped {n} file{'s' if n != 1 else ''} with unsupported extensions "
+             f"('qa index --verbose' lists {'them' if n != 1 else 'it'}; --include GLOB indexes files as text)")
     index = _build_and_save(report, paths, params, cache, note, progress, rebuild, checkpoint)
     report.built = True
+    if cache:
+        mark_used(report.folder)
     return index, report
 
 
@@ -212,6 +224,9 @@ def _build_and_save(
                 writer.commit(index)
             except OSError as exc:
                 note(f"cannot write the index cache ({exc.strerror or exc}); answering from memory")
+            else:
+                f = report.filters or Filters()
+                write_info(report.folder, report.roots, f.include, f.exclude, len(index.docs), index.n_chunks)
             return index
     finally:
         lock.__exit__(None, None, None)

@@ -43,3 +43,12 @@ class IndexStoreError(QAError):
 
 class OutputError(QAError):
     """Answers could not be written (disk full, closed stream)."""
+
+
+class ConfigError(QAError):
+    """The config file cannot be read or holds something qa does not understand."""
+
+    def __init__(self, path: object, problem: str) -> None:
+        super().__init__(f"{path}: {problem}")
+        self.path = path
+        self.problem = problem

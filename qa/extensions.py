@@ -9,13 +9,26 @@ from __future__ import annotations
 
 #: Extensions read as plain text. Files with no extension at all (README,
 #: NOTES, Gutenberg books) are read as plain text too; binary ones are skipped.
-TEXT_EXTENSIONS = frozenset({".txt", ".text", ".org"})
+#: ``.debian``: Debian's README.Debian, NEWS.Debian and changelog.Debian.
+TEXT_EXTENSIONS = frozenset({".txt", ".text", ".org", ".debian"})
 #: reStructuredText; Sphinx's copies of its sources, ``_sources/*.rst.txt``, too.
 RST_EXTENSIONS = frozenset({".rst", ".rest"})
 MARKDOWN_EXTENSIONS = frozenset({".md", ".markdown"})
 HTML_EXTENSIONS = frozenset({".html", ".htm", ".xhtml"})
 PDF_EXTENSIONS = frozenset({".pdf"})
-SUPPORTED_EXTENSIONS = TEXT_EXTENSIONS | RST_EXTENSIONS | MARKDOWN_EXTENSIONS | HTML_EXTENSIONS | PDF_EXTENSIONS
+WORD_EXTENSIONS = frozenset({".docx"})
+OPENDOCUMENT_EXTENSIONS = frozenset({".odt"})
+EPUB_EXTENSIONS = frozenset({".epub"})
+NOTEBOOK_EXTENSIONS = frozenset({".ipynb"})
+MAIL_EXTENSIONS = frozenset({".eml"})
+MBOX_EXTENSIONS = frozenset({".mbox"})
+#: The formats :mod:`qa.formats.readers` reads (containers, notebooks, mail).
+DOCUMENT_EXTENSIONS = (WORD_EXTENSIONS | OPENDOCUMENT_EXTENSIONS | EPUB_EXTENSIONS | NOTEBOOK_EXTENSIONS
+                       | MAIL_EXTENSIONS | MBOX_EXTENSIONS)
+SUPPORTED_EXTENSIONS = (TEXT_EXTENSIONS | RST_EXTENSIONS | MARKDOWN_EXTENSIONS | HTML_EXTENSIONS | PDF_EXTENSIONS
+                        | DOCUMENT_EXTENSIONS)
+#: A gzip-compressed file is read as what it holds: ``x.md.gz`` as Markdown, ``README.gz`` as text.
+GZIP_EXTENSION = ".gz"
 
 
 def is_rst(name: str) -> bool:
@@ -24,11 +37,20 @@ def is_rst(name: str) -> bool:
     return lower.endswith((".rst", ".rest", ".rst.txt"))
 
 
+def _suffix(name: str) -> str:
+    """The lowercased suffix as pathlib sees it (``""`` for ``README`` or ``.hidden``)."""
+    dot = name.rfind(".")
+    return name[dot:].lower() if 0 < dot < len(name) - 1 else ""
+
+
 def is_supported(name: str) -> bool:
     """Whether qa reads a file of this name by default (``--include`` can add more).
 
     ``name`` is a file name, not a path; its suffix is what pathlib calls one.
+    ``NAME.EXT.gz`` is supported when ``NAME.EXT`` is (``x.tar.gz`` is not).
     """
-    dot = name.rfind(".")
-    suffix = name[dot:] if 0 < dot < len(name) - 1 else ""
-    return suffix.lower() in SUPPORTED_EXTENSIONS or not suffix
+    suffix = _suffix(name)
+    if suffix == GZIP_EXTENSION:
+        inner = _suffix(name[: -len(GZIP_EXTENSION)])
+        return inner != GZIP_EXTENSION and (inner in SUPPORTED_EXTENSIONS or not inner)
+    return suffix in SUPPORTED_EXTENSIONS or not suffix

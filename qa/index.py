@@ -14,7 +14,7 @@ import itertools
 import re
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any, BinaryIO, overload
 
 import numpy as np
@@ -30,7 +30,8 @@ if TYPE_CHECKING:
     from qa.corpus import Document
 
 #: Bumped whenever the on-disk layout or the analyzer changes.
-FORMAT_VERSION = 9
+FORMAT_VERSION = 10
+
 
 @dataclass(frozen=True, slots=True)
 class DocInfo:
@@ -82,10 +83,71 @@ class DocList(Sequence[DocInfo]):
         return (self[i] for i in range(len(self._rows)))
 
 
-_CHUNK_INT32 = ("c_doc", "c_line", "c_col", "c_para", "c_section", "c_label", "c_page", "c_len")
+@dataclass(frozen=True, slots=True)
+class Location:
+    """The part of its document a sentence is in, beyond line and column (:class:`qa.formats.Part`).
+
+    A PDF page, a Word or OpenDocument paragraph, a notebook cell, an EPUB
+    item or a mail message. The index keeps each chunk's part number
+    (``c_part``) and the id (``c_pdesc``) of a descriptor (JSON: kind, EPUB
+    item name, mail headers) shared by the chunks of the part.
+    """
+
+    kind: str
+    number: int | None = None
+    name: str | None = None
+    raw: bool = False
+    at: int | None = None
+    sender: str | None = None
+    date: str | None = None
+
+    @classmethod
+    def of(cls, descriptor: dict[str, Any], number: int) -> Location:
+        """From a stored descriptor and a chunk's part number (0: none)."""
+
+        def text(key: str) -> str | None:
+            value = descriptor.get(key)
+            return value if isinstance(value, str) else None
+
+        at = descriptor.get("at")
+        return cls(kind=text("kind") or "", number=number or None, name=text("name"), raw=descriptor.get("raw") is True,
+                   at=at if isinstance(at, int) and at > 0 else None, sender=text("from"), date=text("date"))
+
+    def anchor(self) -> str:
+        """The citation fragment naming the part: ``#page=2``, ``#p=7``, ``#cell=3``, ``#OEBPS/ch2.xhtml``,
+        ``#msg=4``; ``""`` for a lone message (a ``.eml``)."""
+        if self.kind == "item":
+            return f"#{self.name or ''}"
+        short = {"page": "page", "paragraph": "p", "cell": "cell", "message": "msg"}.get(self.kind, self.kind)
+        return f"#{short}={self.number}" if self.number is not None else ""
+
+    def has_lines(self) -> bool:
+        """Whether a citation adds ``:line:col``: in a cell, an EPUB item, or a mail body stored as it is."""
+        if self.kind in ("cell", "item"):
+            return True
+        return self.kind == "message" and self.number is None and self.raw
+
+    def fields(self) -> dict[str, Any]:
+        """The JSON result's location keys (``null`` where they do not apply)."""
+        number = self.number
+        return {
+            "paragraph": number if self.kind == "paragraph" else None,
+            "cell": number if self.kind == "cell" else None,
+            "message": number if self.kind == "message" else None,
+            "item": self.name if self.kind == "item" else None,
+            "from": self.sender,
+            "date": self.date,
+        }
+
+
+#: The location keys of every JSON result (see :meth:`Location.fields`).
+LOCATION_KEYS = ("paragraph", "cell", "message", "item", "from", "date")
+
+
+_CHUNK_INT32 = ("c_doc", "c_line", "c_col", "c_para", "c_section", "c_label", "c_part", "c_pdesc", "c_len")
 _CHUNK_INT64 = ("c_start", "c_end", "c_bstart", "c_bend")
 #: Columns a document part carries itself (c_doc and byte offsets are set on merge).
-_PART_INT32 = ("c_line", "c_col", "c_para", "c_section", "c_label", "c_page", "c_len")
+_PART_INT32 = ("c_line", "c_col", "c_para", "c_section", "c_label", "c_part", "c_pdesc", "c_len")
 _PART_INT64 = ("c_start", "c_end", "c_blen")
 
 
@@ -113,6 +175,7 @@ class DocPart:
     p_term: bytes
     p_chunk: bytes
     p_tf: bytes
+    parts: list[str] = field(default_factory=list)  # descriptors of the parts ids in c_pdesc refer to
 
 
 Tokens = tuple[list[str], int, "NDArray[np.int32]", "NDArray[np.int64]"]
@@ -186,16 +249,38 @@ def _encode_texts(texts: Sequence[str], ascii_only: bool = False) -> tuple[bytes
     return b"".join(pieces), np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces))
 
 
-def _line_columns(text: str, starts: NDArray[np.int64]) -> tuple[NDArray[np.int32], NDArray[np.int32]]:
-    """1-based line and column (in characters) of each offset in ``starts``, vectorised."""
+def _line_starts(text: str) -> NDArray[np.int64]:
+    """Offset of the first character of every line of ``text``."""
     if text.isascii():
         chars: NDArray[Any] = np.frombuffer(text.encode("ascii"), dtype=np.uint8)
     else:
         chars = np.frombuffer(text.encode("utf-32-le", errors="surrogatepass"), dtype=np.uint32)
     line_starts = np.zeros(1, dtype=np.int64)
-    line_starts = np.concatenate((line_starts, np.flatnonzero(chars == 10) + 1))
+    return np.concatenate((line_starts, np.flatnonzero(chars == 10) + 1))
+
+
+def _line_columns(text: str, starts: NDArray[np.int64], line_starts: NDArray[np.int64] | None = None
+                  ) -> tuple[NDArray[np.int32], NDArray[np.int32]]:
+    """1-based line and column (in characters) of each offset in ``starts``, vectorised."""
+    if line_starts is None:
+        line_starts = _line_starts(text)
     line = np.searchsorted(line_starts, starts, side="right")  # bisect_right: the 1-based line
     return line.astype(np.int32), (starts - line_starts[line - 1] + 1).astype(np.int32)
+
+
+def _part_lines(text: str, starts: NDArray[np.int64], origins: NDArray[np.int64], first: NDArray[np.int32],
+                ) -> tuple[NDArray[np.int32], NDArray[np.int32]]:
+    """Line and column of each offset in ``starts``, counted from its part's ``origins`` (line ``first`` there).
+
+    As :func:`~qa.chunking.part_position` computes one at a time.
+    """
+    line_starts = _line_starts(text)
+    line, column = _line_columns(text, starts, line_starts)
+    if not len(starts) or (not origins.any() and (first == 1).all()):
+        return line, column  # parts that count from the document's start (PDF pages)
+    o_line, o_col = _line_columns(text, origins, line_starts)
+    same = line == o_line
+    return (line - o_line + first).astype(np.int32), np.where(same, column - o_col + 1, column).astype(np.int32)
 
 
 def encode_spans(
@@ -206,33 +291,43 @@ def encode_spans(
     text = doc.text
     texts = shown_texts(text, doc.hidden, starts, ends)
     c_start = np.array(starts, dtype=np.int64)
-    line, column = _line_columns(text, c_start)
     para = np.array(paras, dtype=np.int32)
     blocks = doc.blocks
     sections: dict[str, int] = {}
     labels: dict[str, int] = {}
-    block_section = np.full(len(blocks) + 1, -1, dtype=np.int32)
-    block_label = np.full(len(blocks) + 1, -1, dtype=np.int32)
-    block_page = np.zeros(len(blocks) + 1, dtype=np.int32)
-    for b in dict.fromkeys(paras):  # in chunk order, so section and label ids follow first use
+    parts: dict[str, int] = {}
+    n = len(blocks) + 1
+    block_section = np.full(n, -1, dtype=np.int32)
+    block_label = np.full(n, -1, dtype=np.int32)
+    block_part = np.zeros(n, dtype=np.int32)
+    block_desc = np.full(n, -1, dtype=np.int32)
+    block_origin = np.zeros(n, dtype=np.int64)
+    block_first = np.ones(n, dtype=np.int32)
+    for b in dict.fromkeys(paras):  # in chunk order, so section, label and part ids follow first use
         block = blocks[b]
         if block.section is not None:
             block_section[b] = sections.setdefault(block.section, len(sections))
         if block.label is not None:
             block_label[b] = labels.setdefault(block.label, len(labels))
-        block_page[b] = block.page or 0
+        located = block.located()
+        if located is not None:
+            block_desc[b] = parts.setdefault(located.descriptor(), len(parts))
+            block_part[b], block_origin[b], block_first[b] = located.number, located.origin, located.line
+    line, column = _part_lines(text, c_start, block_origin[para], block_first[para])
     cols: dict[str, Any] = {
         "c_line": line,
         "c_col": column,
         "c_para": para,
         "c_section": block_section[para],
         "c_label": block_label[para],
-        "c_page": block_page[para],
+        "c_part": block_part[para],
+        "c_pdesc": block_desc[para],
         "c_start": c_start,
         "c_end": np.array(ends, dtype=np.int64),
     }
     ascii_only = all(map(str.isascii, texts)) if doc.hidden is not None else text.isascii()
-    return _pack_part(doc, texts, cols, list(sections), list(labels), fingerprint, ascii_only=ascii_only)
+    return _pack_part(doc, texts, cols, list(sections), list(labels), fingerprint, ascii_only=ascii_only,
+                      parts=list(parts))
 
 
 _SPACES = re.compile(r"\s+")
@@ -264,7 +359,11 @@ def shown_texts(text: str, hidden: bytes | None, starts: Sequence[int], ends: Se
 
 def encode_document(doc: Document, chunks: Sequence[Chunk], fingerprint: str = "") -> DocPart:
     """Tokenise ``chunks`` and pack them with their metadata into a :class:`DocPart`."""
+    from qa.formats import Block
+
     sections: dict[str, int] = {}
+    parts: dict[str, int] = {}
+    located = [c.part or (Block(0, 0, page=c.page).located()) for c in chunks]
     cols: dict[str, Any] = {
         "c_line": array("i", [c.line for c in chunks]),
         "c_col": array("i", [c.column for c in chunks]),
@@ -273,11 +372,12 @@ def encode_document(doc: Document, chunks: Sequence[Chunk], fingerprint: str = "
             "i", [-1 if c.section is None else sections.setdefault(c.section, len(sections)) for c in chunks]
         ),
         "c_label": array("i", [-1] * len(chunks)),
-        "c_page": array("i", [c.page or 0 for c in chunks]),
+        "c_part": array("i", [p.number if p is not None else 0 for p in located]),
+        "c_pdesc": array("i", [-1 if p is None else parts.setdefault(p.descriptor(), len(parts)) for p in located]),
         "c_start": array("q", [c.start for c in chunks]),
         "c_end": array("q", [c.end for c in chunks]),
     }
-    return _pack_part(doc, [c.text for c in chunks], cols, list(sections), [], fingerprint)
+    return _pack_part(doc, [c.text for c in chunks], cols, list(sections), [], fingerprint, parts=list(parts))
 
 
 def _pack_part(
@@ -289,6 +389,7 @@ def _pack_part(
     fingerprint: str,
     *,
     ascii_only: bool = False,
+    parts: list[str] | None = None,
 ) -> DocPart:
     """Tokenise ``texts`` and pack them with the chunk columns ``cols``."""
     terms, n_words, token_ids, chunk_of = _token_terms(texts)
@@ -319,6 +420,7 @@ def _pack_part(
         p_term=(keys % vocab).astype(np.int32).tobytes(),
         p_chunk=(keys // vocab).astype(np.int32).tobytes(),
         p_tf=tf.astype(np.int32).tobytes(),
+        parts=parts or [],
     )
 
 
@@ -403,6 +505,7 @@ class IndexBuilder:
         self.docs: list[DocInfo] = []
         self.sections: dict[str, int] = {}
         self.labels: dict[str, int] = {}
+        self.parts: dict[str, int] = {}  # part descriptors (JSON) -> id
         self._blob: BinaryIO = blob if blob is not None else io.BytesIO()
         self._blob_size = self._blob.seek(0, io.SEEK_END)
         self._cols: dict[str, list[NDArray[Any]]] = {k: [] for k in (*_CHUNK_INT32, *_CHUNK_INT64)}
@@ -423,10 +526,13 @@ class IndexBuilder:
         return np.fromiter(map(ids.__getitem__, terms), dtype=np.int32, count=len(terms))
 
     def _section_ids(self, sections: Sequence[str]) -> NDArray[np.int32]:
-        return _ids(self.sections, sections)
+        return _table_ids(self.sections, sections)
 
     def _label_ids(self, labels: Sequence[str]) -> NDArray[np.int32]:
-        return _ids(self.labels, labels)
+        return _table_ids(self.labels, labels)
+
+    def _part_ids(self, parts: Sequence[str]) -> NDArray[np.int32]:
+        return _table_ids(self.parts, parts)
 
     def add(self, doc: Document, chunks: Sequence[Chunk], fingerprint: str = "") -> None:
         """Add one document and its chunks (in document order)."""
@@ -445,6 +551,7 @@ class IndexBuilder:
         cols["c_bend"] = ends
         cols["c_section"] = section_map[cols["c_section"]]  # -1 maps to the trailing -1
         cols["c_label"] = self._label_ids(part.labels)[cols["c_label"]]
+        cols["c_pdesc"] = self._part_ids(part.parts)[cols["c_pdesc"]]
         cols["c_doc"] = np.full(part.n_chunks, doc_id, dtype=np.int32)
         for key, values in cols.items():
             self._cols[key].append(values)
@@ -552,12 +659,13 @@ class IndexBuilder:
             return array[keep_chunk] if keep_chunk is not None else array
 
         for key in (*_CHUNK_INT32, *_CHUNK_INT64):
-            if key not in ("c_doc", "c_section", "c_label", "c_bstart", "c_bend"):
+            if key not in ("c_doc", "c_section", "c_label", "c_pdesc", "c_bstart", "c_bend"):
                 self._cols[key].append(kept(a[key]))
         self._cols["c_doc"].append(doc_map[kept(a["c_doc"])])
         section_map = self._section_ids(old.sections)
         self._cols["c_section"].append(section_map[kept(a["c_section"])])
         self._cols["c_label"].append(self._label_ids(old.labels)[kept(a["c_label"])])
+        self._cols["c_pdesc"].append(self._part_ids(old.part_descriptors())[kept(a["c_pdesc"])])
         bstart = kept(a["c_bstart"])
         bend = kept(a["c_bend"])
         if texts_in_blob:
@@ -650,6 +758,7 @@ class IndexBuilder:
         for key in ("p_chunk", "p_tf", "p_ptr", "q_ptr", "q_par", "q_tf"):
             done(key, arrays[key])
         arrays["t_blob"], arrays["t_off"] = _pack_terms(vocab)
+        arrays["part_blob"], arrays["part_off"] = _pack_terms(list(self.parts))
         meta = {
             "version": FORMAT_VERSION,
             "docs": [asdict(d) for d in self.docs],
@@ -672,11 +781,6 @@ class IndexBuilder:
         if self._blob_size == 0 or not isinstance(name, str):
             return np.zeros(0, dtype=np.uint8)
         return np.memmap(name, dtype=np.uint8, mode="r", shape=(self._blob_size,))
-
-
-def _ids(table: dict[str, int], names: Sequence[str]) -> NDArray[np.int32]:
-    """Ids in ``table`` of ``names`` (new names get new ids), plus a trailing -1 for "none"."""
-    return np.array([table.setdefault(s, len(table)) for s in names] + [-1], dtype=np.int32)
 
 
 def _paragraph_arrays(a: dict[str, NDArray[Any]]) -> tuple[NDArray[Any], NDArray[Any], NDArray[Any]]:
@@ -781,6 +885,11 @@ def _cat(parts: list[NDArray[Any]], dtype: Any) -> NDArray[Any]:
     return np.concatenate(parts).astype(dtype, copy=False)
 
 
+def _table_ids(table: dict[str, int], values: Sequence[str]) -> NDArray[np.int32]:
+    """Ids of ``values`` in ``table`` (new ones added), and a trailing -1 so that -1 maps to -1."""
+    return np.array([table.setdefault(s, len(table)) for s in values] + [-1], dtype=np.int32)
+
+
 def _pack_terms(vocab: list[str]) -> tuple[NDArray[np.uint8], NDArray[np.int64]]:
     encoded = [t.encode("utf-8", errors="surrogatepass") for t in vocab]
     offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
@@ -831,6 +940,7 @@ class Index:
         self._labels: dict[int, frozenset[str]] = {}
         self._term_arrays: dict[tuple[Any, ...], NDArray[np.float64]] = {}
         self._term_arrays_size = 0
+        self._descriptors: dict[int, dict[str, Any]] = {}
 
     # -- statistics -----------------------------------------------------
     @property
@@ -965,6 +1075,29 @@ class Index:
         a = self.arrays
         raw = a["blob"][int(a["c_bstart"][cid]) : int(a["c_bend"][cid])].tobytes()
         return raw.decode("utf-8", errors="surrogatepass")
+
+    def part_descriptors(self) -> list[str]:
+        """Every part descriptor (JSON), by id."""
+        blob, off = self.arrays["part_blob"], self.arrays["part_off"]
+        return [blob[off[i] : off[i + 1]].tobytes().decode("utf-8", "surrogatepass") for i in range(len(off) - 1)]
+
+    def location(self, cid: int) -> Location | None:
+        """The part of its document chunk ``cid`` is in (a page, paragraph, cell, EPUB item, message), if any."""
+        pid = int(self.arrays["c_pdesc"][cid])
+        if pid < 0:
+            return None
+        found = self._descriptors.get(pid)
+        if found is None:
+            import json
+
+            off = self.arrays["part_off"]
+            raw = self.arrays["part_blob"][int(off[pid]) : int(off[pid + 1])].tobytes()
+            try:
+                loaded = json.loads(raw.decode("utf-8", "surrogatepass"))
+            except (ValueError, UnicodeError):  # damaged in place: no location rather than a crash
+                loaded = None
+            found = self._descriptors[pid] = loaded if isinstance(loaded, dict) else {}
+        return Location.of(found, int(self.arrays["c_part"][cid])) if found else None
 
     def section(self, cid: int) -> str | None:
         """Heading path of chunk ``cid``, if any."""

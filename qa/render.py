@@ -11,8 +11,7 @@ from __future__ import annotations
 import json
 import re
 import sys
-import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
@@ -45,11 +44,40 @@ def clean(text: str) -> str:
     return _UNSAFE.sub(_picture, _WS.sub(" ", text).strip())
 
 
+def describe_roots(roots: Sequence[str]) -> str:
+    """The corpus folders as a user would name them (the bundled seeds, ``~/notes``, ``docs``), display-safe."""
+    import os
+
+    from qa.corpus import bundled_seeds
+
+    home, cwd = Path.home(), Path.cwd()
+    names = []
+    for raw in roots:
+        path = Path(os.path.abspath(os.path.expanduser(raw)))
+        if path == bundled_seeds():
+            names.append("the bundled seeds")
+        elif path == cwd or cwd in path.parents:
+            names.append(str(path.relative_to(cwd)) if path != cwd else ".")
+        elif home in path.parents:
+            names.append("~/" + str(path.relative_to(home)))
+        else:
+            names.append(str(path))
+    return ", ".join(clean(n) for n in names)
+
+
 def citation(hit: Hit) -> str:
-    """``source:line:column``, or ``source#page=N`` for paged documents (display-safe)."""
+    """``source:line:column``, or ``source#page=N`` for paged documents (display-safe).
+
+    A sentence in a part of its document cites the part: ``file.docx#p=N``,
+    ``nb.ipynb#cell=N:line:col``, ``book.epub#OEBPS/ch2.xhtml:line:col``,
+    ``inbox.mbox#msg=N``; a mail whose body had to be decoded is ``mail.eml`` alone.
+    """
     source = clean(hit.source)
     if hit.page is not None:
         return f"{source}#page={hit.page}"
+    if hit.location is not None:
+        where = hit.location
+        return source + clean(where.anchor()) + (f":{hit.line}:{hit.column}" if where.has_lines() else "")
     return f"{source}:{hit.line}:{hit.column}"
 
 
@@ -70,7 +98,11 @@ def utf8_safe(text: str) -> str:
 def file_url(hit: Hit) -> str:
     """A ``file://`` URL for the hit (with the line or page as a fragment)."""
     url = Path(hit.path).as_uri()  # percent-encodes the real bytes of the name, even undecodable ones
-    return f"{url}#page={hit.page}" if hit.page is not None else f"{url}#L{hit.line}"
+    if hit.page is not None:
+        return f"{url}#page={hit.page}"
+    if hit.location is not None and not (hit.location.kind == "message" and hit.location.raw):
+        return url  # lines of a paragraph, cell or EPUB item are not lines of the file
+    return f"{url}#L{hit.line}"
 
 
 def highlights(text: str, terms: set[str]) -> list[tuple[int, int]]:
@@ -80,6 +112,8 @@ def highlights(text: str, terms: set[str]) -> list[tuple[int, int]]:
 
 def hit_json(hit: Hit, explain: bool = False) -> dict[str, Any]:
     """The JSON object of one hit (schema in README.md)."""
+    from qa.index import LOCATION_KEYS  # loaded already: the hit came from an index
+
     out: dict[str, Any] = {
         "rank": hit.rank,
         "score": round(hit.score, 6),
@@ -98,6 +132,7 @@ def hit_json(hit: Hit, explain: bool = False) -> dict[str, Any]:
         "page": hit.page,
         "duplicates": [{"source": utf8_safe(d.source), "path": utf8_safe(d.path), "line": d.line,
                         "column": d.column, "page": d.page} for d in hit.duplicates],
+        **(hit.location.fields() if hit.location is not None else dict.fromkeys(LOCATION_KEYS)),
     }
     if explain:
         out["explain"] = {k: round(v, 6) for k, v in hit.explain.items()}
@@ -142,39 +177,69 @@ def no_match_message(answer: Answer) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Line:
-    """A display line: its kind decides the decoration in rich output."""
+    """A display line: its kind decides the decoration in rich output.
+
+    ``hang`` is the indentation of its continuation rows when it is wrapped on
+    a terminal (under the text that follows its marker: ``  > ``, ``[1] ``).
+    """
 
     kind: str  # "header", "question", "hit", "context", "explain", "blank"
     text: str
     hit: Hit | None = None
+    hang: int = 0
+
+
+#: Indentation of a hit's sentence and of its neighbours: the text after ``  > ``.
+TEXT_COLUMN = 4
+
+
+def header(hit: Hit) -> str:
+    """A result's first line: rank, citation, score, then what the sentence is about.
+
+    The rank comes first and the citation second (the terminal format styles
+    them by position); anything further goes after the score.
+    """
+    head = f"[{hit.rank}] {citation(hit)}  score {hit.score:.2f}"
+    where = place(hit)
+    if where:
+        head += f"  ({clean(where)})"
+    if hit.duplicates:
+        n = len(hit.duplicates)
+        head += f"  also in {n} other place{'s' if n != 1 else ''}"
+    return head
 
 
 def lines(answer: Answer, show_question: bool, explain: bool) -> Iterator[Line]:
     """The content shared by the text and rich formats."""
     if show_question:
-        yield Line("question", f"Q: {clean(answer.question)}")
+        yield Line("question", f"Q: {clean(answer.question)}", hang=3)
     for hit in answer.hits:
-        head = f"[{hit.rank}] {citation(hit)}  score {hit.score:.2f}"
-        where = place(hit)
-        if where:
-            head += f"  ({clean(where)})"
-        if hit.duplicates:
-            n = len(hit.duplicates)
-            head += f"  also in {n} other place{'s' if n != 1 else ''}"
-        yield Line("header", head, hit)
+        yield Line("header", header(hit), hit, hang=TEXT_COLUMN)
         for text in hit.before:
-            yield Line("context", "    " + clean(text))
-        yield Line("hit", "  > " + clean(hit.text), hit)
+            yield Line("context", "    " + clean(text), hang=TEXT_COLUMN)
+        yield Line("hit", "  > " + clean(hit.text), hit, hang=TEXT_COLUMN)
         for text in hit.after:
-            yield Line("context", "    " + clean(text))
+            yield Line("context", "    " + clean(text), hang=TEXT_COLUMN)
         if explain:
-            yield Line("explain", "    why: " + explain_text(hit))
+            yield Line("explain", "    why: " + explain_text(hit), hang=TEXT_COLUMN + 5)
         yield Line("blank", "")
 
 
 def place(hit: Hit) -> str:
     """Where in its document a hit stands: section (else title), then the label it describes."""
     return " > ".join(x for x in (hit.section or hit.title, hit.label) if x)
+
+
+def rows(line: Line, width: int | None) -> list[tuple[int, int, int]]:
+    """The rows ``line`` takes on a terminal ``width`` cells wide (None: one row, never wrapped).
+
+    Each row is (start, end, indent): ``line.text[start:end]`` after ``indent`` spaces.
+    """
+    if not width:
+        return [(0, len(line.text), 0)]
+    from qa.cells import wrap
+
+    return wrap(line.text, width, line.hang)
 
 
 def explain_text(hit: Hit) -> str:
@@ -194,16 +259,25 @@ class Renderer(Protocol):
 
 
 class TextRenderer:
-    """Plain text: no escape codes at all; what a pipe or file gets."""
+    """Plain text: no escape codes at all; what a pipe or file gets.
 
-    def __init__(self, out: TextIO, show_question: bool = False, explain: bool = False) -> None:
+    With a ``width`` (stdout is a terminal) long lines are wrapped as in the
+    terminal format; a pipe gets one line per sentence.
+    """
+
+    def __init__(self, out: TextIO, show_question: bool = False, explain: bool = False,
+                 width: int | None = None) -> None:
         self.out = out
         self.show_question = show_question
         self.explain = explain
+        self.width = width
 
     def write(self, answer: Answer) -> None:
         """Write one answer as plain lines."""
-        self.out.write("".join(line.text + "\n" for line in lines(answer, self.show_question, self.explain)))
+        out: list[str] = []
+        for line in lines(answer, self.show_question, self.explain):
+            out += [" " * indent + line.text[start:end] + "\n" for start, end, indent in rows(line, self.width)]
+        self.out.write("".join(out))
 
     def close(self) -> None:
         """Flush."""
@@ -278,30 +352,39 @@ class JsonRenderer:
 
 
 class RichRenderer:
-    """The terminal format: the text lines, decorated."""
+    """The terminal format: the text lines, decorated; wrapped at ``width`` cells when given."""
 
     def __init__(
-        self, console: Console, show_question: bool = False, explain: bool = False, hyperlinks: bool = True
+        self, console: Console, show_question: bool = False, explain: bool = False, hyperlinks: bool = True,
+        width: int | None = None,
     ) -> None:
         self.console = console
         self.show_question = show_question
         self.explain = explain
         self.hyperlinks = hyperlinks
+        self.width = width
 
     def write(self, answer: Answer) -> None:
         """Print one answer to the console."""
         terms = set(answer.terms)
         for line in lines(answer, self.show_question, self.explain):
-            self.console.print(self._styled(line, terms), soft_wrap=True)
+            for row in self._styled(line, terms):
+                self.console.print(row, soft_wrap=True)
 
-    def _styled(self, line: Line, terms: set[str]) -> Text:
+    def _styled(self, line: Line, terms: set[str]) -> list[Text]:
         from rich.style import Style
         from rich.text import Text
 
-        text = Text(line.text)
-        for start, end, style, link in _spans(line, terms, self.hyperlinks):
-            text.stylize(Style.parse(style) + Style(link=link) if link else style, start, end)
-        return text
+        spans = [(start, end, Style.parse(style) + Style(link=link) if link else Style.parse(style))
+                 for start, end, style, link in _spans(line, terms, self.hyperlinks)]
+        out = []
+        for first, last, indent in rows(line, self.width):
+            text = Text(" " * indent + line.text[first:last])
+            for start, end, style in spans:
+                if start < last and end > first:
+                    text.stylize(style, max(start, first) - first + indent, min(end, last) - first + indent)
+            out.append(text)
+        return out
 
     def close(self) -> None:
         """Nothing to finish."""
@@ -338,16 +421,18 @@ class AnsiRenderer:
 
     ``qa ask`` on a terminal then does not import rich (~25 ms of a one-shot
     question); the REPL, which needs rich anyway, uses :class:`RichRenderer`.
-    Lines are never wrapped (rich's ``soft_wrap``), so the width does not matter.
+    Both wrap at ``width`` cells with :func:`rows` (None: lines are never
+    wrapped, rich's ``soft_wrap``).
     """
 
     def __init__(self, out: TextIO, color: bool, show_question: bool = False, explain: bool = False,
-                 hyperlinks: bool = True) -> None:
+                 hyperlinks: bool = True, width: int | None = None) -> None:
         self.out = out
         self.color = color
         self.show_question = show_question
         self.explain = explain
         self.hyperlinks = hyperlinks and color
+        self.width = width
         self._links = 0
 
     def write(self, answer: Answer) -> None:
@@ -355,27 +440,38 @@ class AnsiRenderer:
         terms = set(answer.terms)
         out: list[str] = []
         for line in lines(answer, self.show_question, self.explain):
-            out.append(self._decorated(line, terms) if self.color else line.text)
-            out.append("\n")
+            spans = self._numbered(_spans(line, terms, self.hyperlinks)) if self.color else []
+            for first, last, indent in rows(line, self.width):
+                out.append(" " * indent + self._decorated(line.text, first, last, spans))
+                out.append("\n")
         self.out.write("".join(out))
         self.out.flush()
 
-    def _decorated(self, line: Line, terms: set[str]) -> str:
-        text = line.text
+    def _numbered(self, spans: list[tuple[int, int, str, str | None]]) -> list[tuple[int, int, str, str | None]]:
+        """The spans with each link given its OSC 8 id (one per link, kept across the rows it spans)."""
+        out = []
+        for start, end, style, link in spans:
+            if link:
+                self._links += 1
+                link = f"id={self._links};{link}"
+            out.append((start, end, style, link))
+        return out
+
+    @staticmethod
+    def _decorated(text: str, first: int, last: int, spans: list[tuple[int, int, str, str | None]]) -> str:
         out: list[str] = []
-        pos = 0
-        for start, end, style, link in _spans(line, terms, self.hyperlinks):
-            end = min(end, len(text))
+        pos = first
+        for start, end, style, link in spans:
+            start, end = max(start, first), min(end, last, len(text))
             if start >= end:
                 continue
             out.append(text[pos:start])
             piece = f"\x1b[{_SGR[style]}m{text[start:end]}\x1b[0m"
             if link:
-                self._links += 1
-                piece = f"\x1b]8;id={self._links};{link}\x1b\\{piece}\x1b]8;;\x1b\\"
+                piece = f"\x1b]8;{link}\x1b\\{piece}\x1b]8;;\x1b\\"
             out.append(piece)
             pos = end
-        out.append(text[pos:])
+        out.append(text[pos:last])
         return "".join(out)
 
     def close(self) -> None:
@@ -407,20 +503,58 @@ def _reraise_broken_pipe() -> None:
 
 
 def make_renderer(
-    fmt: str, out: TextIO, color: bool, show_question: bool = False, explain: bool = False
+    fmt: str, out: TextIO, color: bool, show_question: bool = False, explain: bool = False,
+    width: int | None = None,
 ) -> Renderer:
-    """The renderer for a resolved format name (not ``auto``)."""
+    """The renderer for a resolved format name (not ``auto``).
+
+    ``width``: the terminal's, to wrap the rich and text formats at (None on a pipe).
+    """
     if fmt == "rich":
         if sys.platform == "win32":  # rich knows the consoles that take no escape codes
-            return RichRenderer(make_console(out, color), show_question, explain, hyperlinks=color)
-        return AnsiRenderer(out, color, show_question, explain, hyperlinks=color)
+            return RichRenderer(make_console(out, color), show_question, explain, hyperlinks=color, width=width)
+        return AnsiRenderer(out, color, show_question, explain, hyperlinks=color, width=width)
     if fmt == "markdown":
         return MarkdownRenderer(out, show_question, explain)
     if fmt in ("json", "jsonl"):
         return JsonRenderer(out, lines=fmt == "jsonl", explain=explain)
-    return TextRenderer(out, show_question, explain)
+    return TextRenderer(out, show_question, explain, width)
 
 
-def is_wide(ch: str) -> bool:
-    """Whether a character takes two terminal cells (for alignment helpers)."""
-    return unicodedata.east_asian_width(ch) in ("W", "F")
+
+def human_size(size: int) -> str:
+    """Bytes as a person reads them: ``512 B``, ``48.2 kB``, ``45.1 MB``, ``1.3 GB`` (powers of 1000)."""
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if size >= scale:
+            return f"{size / scale:.1f} {unit}"
+    return f"{size} B"
+
+
+def ago(seconds: float) -> str:
+    """A duration in the past as a person says it: ``just now``, ``5 minutes ago``, ``3 days ago``."""
+    if seconds < 60:
+        return "just now"
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            n = int(seconds // size)
+            return f"{n} {unit}{'s' if n != 1 else ''} ago"
+    return "just now"  # pragma: no cover - unreachable
+
+
+def text_table(rows: list[list[str]], right: set[int] | frozenset[int] = frozenset()) -> str:
+    """Rows as aligned plain-text columns (two spaces apart; ``right``: columns aligned right).
+
+    Widths are terminal cells, so names in any script line up; every cell is made display-safe.
+    """
+    from qa.cells import cell_len
+
+    cells = [[clean(c) for c in row] for row in rows]
+    widths = [max(cell_len(row[i]) for row in cells if i < len(row)) for i in range(max(map(len, cells)))]
+    out = []
+    for row in cells:
+        padded = []
+        for i, cell in enumerate(row):
+            pad = " " * (widths[i] - cell_len(cell))
+            padded.append(pad + cell if i in right else cell + pad)
+        out.append("  ".join(padded).rstrip() + "\n")
+    return "".join(out)

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from prompt_toolkit.auto_suggest import AutoSuggestFromHistory, Suggestion
 from prompt_toolkit.completion import CompleteEvent, Completer, Completion
 from prompt_toolkit.document import Document
 from prompt_toolkit.formatted_text import FormattedText
@@ -32,13 +33,15 @@ from prompt_toolkit.history import FileHistory, History, InMemoryHistory
 from rich.pager import Pager
 
 from qa.errors import QAError
-from qa.render import RichRenderer, clean, no_match_message, place
+from qa.render import RichRenderer, clean, describe_roots, no_match_message, place
 
 if TYPE_CHECKING:
     from prompt_toolkit import PromptSession
+    from prompt_toolkit.buffer import Buffer
     from prompt_toolkit.input import Input
     from prompt_toolkit.output import Output
     from rich.console import Console, RenderableType
+    from rich.text import Text
 
     from qa.engine import OpenReport
     from qa.index import Index
@@ -52,11 +55,13 @@ COMMANDS: dict[str, str] = {
     "context N": "show N neighbouring sentences (also :C N)",
     "explain": "toggle why-each-sentence-ranked details",
     "docs": "list the documents and their sentence counts",
-    "show N": "show hit N in full: its whole paragraph, with line numbers",
-    "open N": "open hit N in $VISUAL or $EDITOR at its line",
+    "show N": "show hit N in full: its paragraph, with line numbers (a PDF's: with its page)",
+    "open N": "open hit N at its line in $VISUAL or $EDITOR (a PDF: at its page in a PDF viewer)",
     "reindex": "rebuild the index from the documents",
-    "quit": "leave (also :q, :exit or Ctrl-D)",
+    "quit": "leave (also :q, :exit, quit or exit alone on the line, or Ctrl-D)",
 }
+#: Lines that leave the session although they have no colon (and would otherwise be searched).
+QUIT_WORDS = frozenset({"quit", "exit"})
 _NAMES = sorted({c.split()[0] for c in COMMANDS} | {"top", "C", "q", "exit"})
 #: Bytes of sentence text scanned for completion words (bounded on big corpora).
 _COMPLETION_SCAN_BYTES = 4_000_000
@@ -65,6 +70,7 @@ _COMPLETION_PIECE = 64_000
 _COMPLETIONS_SHOWN = 50
 _WORD = re.compile(r"[^\W\d_][\w'\u2019-]*[^\W_]")
 _PROMPT = FormattedText([("bold", "qa> ")])
+_PROMPT_CELLS = 4
 
 
 # -- history --------------------------------------------------------------
@@ -202,6 +208,40 @@ class CorpusCompleter(Completer):
             self._seen = words
 
 
+class OneRowSuggestion(AutoSuggestFromHistory):
+    """Suggestions from history, cut to what fits on the rest of the cursor's row.
+
+    A long earlier question would otherwise fill the screen in grey. Right
+    arrow accepts what is shown; the rest is suggested again after it.
+    """
+
+    def __init__(self, columns: Callable[[], int], prompt_cells: int = _PROMPT_CELLS) -> None:
+        self._columns = columns
+        self._prompt_cells = prompt_cells
+
+    def get_suggestion(self, buffer: Buffer, document: Document) -> Suggestion | None:
+        """The history suggestion, truncated to the cells left on the row."""
+        from qa.cells import cell_len, truncate
+
+        found = super().get_suggestion(buffer, document)
+        if found is None:
+            return None
+        columns = max(self._columns(), 1)
+        last_row = document.text.rsplit("\n", 1)[-1]
+        used = (self._prompt_cells if "\n" not in document.text else 0) + cell_len(last_row)
+        room = columns - 1 - used % columns
+        text = truncate(found.text, room)
+        return Suggestion(text) if text else None
+
+
+def _terminal_columns() -> int:
+    """The width of the running prompt's terminal (80 outside one)."""
+    from prompt_toolkit.application.current import get_app_or_none
+
+    app = get_app_or_none()
+    return app.output.get_size().columns if app is not None else 80
+
+
 # -- session --------------------------------------------------------------
 
 
@@ -226,25 +266,6 @@ class Session:
     reopen: Callable[[bool], tuple[Index, OpenReport]] | None = None
 
 
-def describe_roots(roots: Sequence[str]) -> str:
-    """The corpus folders as a user would name them (the bundled seeds, ``~/notes``, ``docs``)."""
-    from qa.corpus import bundled_seeds
-
-    home, cwd = Path.home(), Path.cwd()
-    names = []
-    for raw in roots:
-        path = Path(os.path.abspath(os.path.expanduser(raw)))
-        if path == bundled_seeds():
-            names.append("the bundled seeds")
-        elif path == cwd or cwd in path.parents:
-            names.append(str(path.relative_to(cwd)) if path != cwd else ".")
-        elif home in path.parents:
-            names.append("~/" + str(path.relative_to(home)))
-        else:
-            names.append(str(path))
-    return ", ".join(clean(n) for n in names)
-
-
 class Repl:
     """The prompt loop. ``run()`` returns the exit status (0 on Ctrl-D or ``:quit``).
 
@@ -255,8 +276,11 @@ class Repl:
         output: prompt-toolkit output for the prompt line (default: the terminal).
         history: prompt history (default: in memory).
         editor: command for ``:open`` (default: ``$VISUAL``, else ``$EDITOR``).
-        lines: read these lines instead of prompting (``qa repl < script``).
+        lines: read these lines instead of prompting (``qa repl < script``); each
+            answer is then preceded by its question, as ``qa ask -`` does.
         debug: let unexpected errors raise instead of printing one line.
+        notes: where session messages go (default: ``console``).
+        title: the collection's name, for the banner.
     """
 
     def __init__(
@@ -271,11 +295,14 @@ class Repl:
         lines: Iterable[str] | None = None,
         debug: bool = False,
         notes: Console | None = None,
+        title: str | None = None,
     ) -> None:
         self.s = session
+        self.title = title
         self.console = console
         self.notes = notes or console  # where session messages go (stderr when stdout is not a terminal)
         self.editor = editor if editor is not None else os.environ.get("VISUAL") or os.environ.get("EDITOR", "")
+        self.opener = system_opener()  # for documents an editor cannot show (Word, EPUB)
         self.debug = debug
         self._input, self._output = input, output
         self._history = history if history is not None else InMemoryHistory()
@@ -288,11 +315,10 @@ class Repl:
         """The prompt-toolkit session, created on first use (never in line mode)."""
         if self._prompt is None:
             from prompt_toolkit import PromptSession
-            from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
 
             self._prompt = PromptSession(
                 history=self._history,
-                auto_suggest=AutoSuggestFromHistory(),
+                auto_suggest=OneRowSuggestion(_terminal_columns),
                 completer=CorpusCompleter(lambda: self.words()),
                 complete_while_typing=False,
                 complete_in_thread=True,
@@ -306,13 +332,17 @@ class Repl:
         """One line of session output (escaped: documents and questions are data)."""
         from rich.text import Text
 
-        self.notes.print(Text(clean(message), style=style), soft_wrap=True)
+        width = self.notes.width if self.notes.is_terminal else None
+        self.notes.print(wrapped(Text(clean(message), style=style), width, 2), soft_wrap=True)
 
     def banner(self) -> None:
         """The startup line: the corpus and how to get help."""
         index, report = self.s.index, self.s.report
+        where = describe_roots(report.roots)
+        if self.title:
+            where = f"collection {clean(self.title)} ({where})"
         self.say(
-            f"qa: {len(index.docs):,} documents, {index.n_chunks:,} sentences in {describe_roots(report.roots)}. "
+            f"qa: {len(index.docs):,} documents, {index.n_chunks:,} sentences in {where}. "
             f"Ask a question; {PREFIX}help for commands, Ctrl-D to quit.",
             style="bold",
         )
@@ -363,8 +393,15 @@ class Repl:
             return
         if text.startswith(PREFIX):
             self.command(text[len(PREFIX) :])
+        elif text.lower() in QUIT_WORDS:
+            self.cmd_quit([])
         else:
             self.ask(text)
+
+    @property
+    def width(self) -> int | None:
+        """The width to wrap answers at: the terminal's, or None when output is not a terminal."""
+        return self.console.width if self.console.is_terminal else None
 
     def ask(self, question: str) -> None:
         """Answer one question with the shared renderer."""
@@ -373,10 +410,13 @@ class Repl:
         st = self.s.settings
         answer = search(self.s.index, question, k=st.k, context=st.context, with_explain=st.explain)
         self.s.last = answer
+        scripted = self._lines is not None
         if not answer.hits:
-            self.say(no_match_message(answer), style="yellow")
+            prefix = f"{clean(question)[:80]!r}: " if scripted else ""
+            self.say(prefix + no_match_message(answer), style="yellow")
             return
-        RichRenderer(self.console, explain=st.explain, hyperlinks=self.console.is_terminal).write(answer)
+        RichRenderer(self.console, show_question=scripted, explain=st.explain,
+                     hyperlinks=self.console.is_terminal, width=self.width).write(answer)
 
     # -- commands -------------------------------------------------------
     def command(self, text: str) -> None:
@@ -389,9 +429,10 @@ class Repl:
             self.say(f"type {PREFIX}help for commands", style="yellow")
             return
         name, args = parts[0].lower(), parts[1:]
-        handler = self._handlers().get(name)
+        handlers = self._handlers()
+        handler = handlers.get(name)
         if handler is None:
-            self.say(f"unknown command {PREFIX}{name}; type {PREFIX}help for the list", style="yellow")
+            self.say(f"unknown command {PREFIX}{clean(name)}; {did_you_mean(name, handlers)}", style="yellow")
             return
         handler(args)
 
@@ -475,24 +516,51 @@ class Repl:
         return last.hits[n - 1]
 
     def cmd_show(self, args: list[str]) -> None:
-        """Show the whole paragraph of a hit, with line numbers (paged when long)."""
-        from rich.text import Text
-
+        """Show the whole paragraph of a hit: with line numbers, or for a PDF with its page number."""
         hit = self._hit(args, "show")
         if hit is None:
             return
+        if hit.page is not None:
+            self._show_page(hit)
+            return
+        from rich.text import Text
+
         rows = paragraph_lines(self.s.index, hit.chunk)
+        out = self._show_head(hit)
+        width = len(str(rows[-1][0])) if rows else 1
+        for number, text, is_hit in rows:
+            row = Text(f"{number:>{width}} ", style="dim")
+            row.append(clean(text), style="bold" if is_hit else "")
+            out.append("\n")
+            out.append(wrapped(row, self.width, width + 1))
+        self._print_long(out, len(rows) + 1)
+
+    def _show_head(self, hit: Hit) -> Text:
+        from rich.text import Text
+
         out = Text()
-        out.append(clean(hit.source) + (f"#page={hit.page}" if hit.page is not None else ""), style="cyan")
+        anchor = clean(hit.location.anchor()) if hit.location is not None and hit.page is None else ""
+        out.append(clean(hit.source) + anchor, style="cyan")
+        if hit.page is not None:
+            out.append(f"  page {hit.page}", style="bold")
         where = place(hit)
         if where:
             out.append(f"  ({clean(where)})", style="dim")
-        width = len(str(rows[-1][0])) if rows else 1
-        for number, text, is_hit in rows:
-            out.append("\n")
-            out.append(f"{number:>{width}} ", style="dim")
-            out.append(clean(text), style="bold" if is_hit else "")
-        self._print_long(out, len(rows) + 1)
+        return out
+
+    def _show_page(self, hit: Hit) -> None:
+        """A PDF hit: the page number and the paragraph of that page, the hit in bold (no line numbers)."""
+        from rich.text import Text
+
+        body = Text()
+        for i in self.s.index.paragraph(hit.chunk):
+            if body:
+                body.append(" ")
+            body.append(clean(self.s.index.text(i)), style="bold" if i == hit.chunk else "")
+        out = self._show_head(hit)
+        out.append("\n")
+        out.append(wrapped(body, self.width, 0))
+        self._print_long(out, out.plain.count("\n") + 1)
 
     def _print_long(self, renderable: RenderableType, rows: int) -> None:
         """Print, through a pager when on a terminal and taller than the screen."""
@@ -504,15 +572,23 @@ class Repl:
             self.console.print(renderable, soft_wrap=True)
 
     def cmd_open(self, args: list[str]) -> None:
-        """Open a hit's file in $EDITOR at its line."""
+        """Open a hit's file in $EDITOR at its line; a PDF in a viewer at its page; Word, OpenDocument
+        and EPUB files with their application."""
         hit = self._hit(args, "open")
         if hit is None:
             return
-        where = f"{hit.path}#page={hit.page}" if hit.page is not None else f"{hit.path}:{hit.line}"
+        if hit.page is not None:
+            self._open_pdf(hit.path, hit.page)
+            return
+        if hit.location is not None and hit.location.kind in ("paragraph", "item"):
+            self._open_with_system(hit)
+            return
+        line = editor_line(hit)
+        where = f"{hit.path}:{line}" if line is not None else hit.path
         if not self.editor:
             self.say(f"set $EDITOR to open files; the hit is at {where}", style="yellow")
             return
-        at_line = [] if hit.page is not None else [f"+{hit.line}"]
+        at_line = [] if line is None else [f"+{line}"]
         try:
             command = [*shlex.split(self.editor), *at_line, hit.path]
         except ValueError:
@@ -522,6 +598,40 @@ class Repl:
                 subprocess.run(command, check=False)
         except OSError as exc:
             self.say(f"cannot run {self.editor!r}: {exc.strerror or exc}", style="red")
+
+    def _open_pdf(self, path: str, page: int) -> None:
+        """Start a PDF viewer at ``page``, in the background (the session goes on)."""
+        try:
+            found = pdf_viewer(path, page)
+        except ValueError as exc:
+            self.say(f"$QA_PDF_VIEWER: {exc}", style="red")
+            return
+        if found is None:
+            self.say(f"no PDF viewer found: set $QA_PDF_VIEWER (e.g. 'zathura --page={{page}} {{path}}'); "
+                     f"the hit is at {path}#page={page}", style="yellow")
+            return
+        command, name = found
+        try:
+            _start_detached(command)
+        except OSError as exc:
+            self.say(f"cannot run {name!r}: {exc.strerror or exc}", style="red")
+            return
+        self.say(f"opening {Path(path).name} at page {page} with {name}")
+
+    def _open_with_system(self, hit: Hit) -> None:
+        """A document only its own application shows (a Word file, a book): the system opener, in the background."""
+        from qa.render import citation
+
+        if not self.opener:
+            self.say(f"no program to open it here; the hit is at {citation(hit)}", style="yellow")
+            return
+        try:
+            subprocess.Popen([*self.opener, hit.path], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL, start_new_session=True)
+        except OSError as exc:
+            self.say(f"cannot run {self.opener[0]!r}: {exc.strerror or exc}", style="red")
+            return
+        self.say(f"opening {clean(hit.source)}; the hit is at {citation(hit)}")
 
     def cmd_reindex(self, args: list[str]) -> None:
         """Rebuild the index (Ctrl-C keeps the current one)."""
@@ -543,6 +653,90 @@ class Repl:
         self.s.done = True
 
 
+def did_you_mean(name: str, commands: Iterable[str]) -> str:
+    """``did you mean :show?`` for a mistyped command, else where to find the list."""
+    import difflib
+
+    names = [c for c in commands if len(c) > 1]
+    close = [c for c in names if c.startswith(name)] if name else []
+    close = close or difflib.get_close_matches(name, names, n=1, cutoff=0.5)
+    if close:
+        return f"did you mean {PREFIX}{close[0]}?"
+    return f"type {PREFIX}help for the list"
+
+
+def wrapped(text: Text, width: int | None, hang: int) -> Text:
+    """``text`` broken into rows ``width`` cells wide as answers are (:func:`qa.cells.wrap`), styles kept."""
+    from rich.text import Text
+
+    if not width:
+        return text
+    from qa.cells import wrap
+
+    out = Text()
+    for i, (start, end, indent) in enumerate(wrap(text.plain, width, hang)):
+        if i:
+            out.append("\n" + " " * indent)
+        out.append_text(text[start:end])
+    return out
+
+
+#: PDF viewers qa knows, tried in this order: the program and its arguments to open {path} at {page}.
+PDF_VIEWERS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("zathura", ("--page={page}", "{path}")),
+    ("evince", ("--page-index={page}", "{path}")),
+    ("okular", ("--page", "{page}", "{path}")),
+    ("atril", ("--page-index={page}", "{path}")),
+    ("xreader", ("--page-index={page}", "{path}")),
+    ("qpdfview", ("{path}#{page}",)),
+    ("sioyek", ("--page", "{page}", "{path}")),
+    ("mupdf", ("{path}", "{page}")),
+    ("xpdf", ("{path}", "{page}")),
+    ("SumatraPDF", ("-page", "{page}", "{path}")),
+)
+
+
+def _fill(args: Sequence[str], path: str, page: int) -> list[str]:
+    return [a.replace("{path}", path).replace("{page}", str(page)) for a in args]
+
+
+def pdf_viewer(path: str, page: int, template: str | None = None,
+               which: Callable[[str], str | None] = shutil.which) -> tuple[list[str], str] | None:
+    """The command that opens ``path`` at ``page``, and the viewer's name; None when there is none.
+
+    ``$QA_PDF_VIEWER`` (or ``template``) first: a command with ``{path}`` and
+    ``{page}`` (the path is added at the end when it has no ``{path}``); then
+    the first known viewer on PATH with its page option; then the system's
+    opener (``xdg-open``, macOS ``open``), which cannot choose the page.
+
+    Raises:
+        ValueError: the template cannot be split like a shell command line, or is empty.
+    """
+    template = os.environ.get("QA_PDF_VIEWER", "") if template is None else template
+    if template.strip():
+        args = shlex.split(template)
+        if not args:
+            raise ValueError("it is empty")
+        if not any("{path}" in a for a in args):
+            args.append("{path}")
+        return _fill(args, path, page), args[0]
+    for name, args_ in PDF_VIEWERS:
+        program = which(name)
+        if program:
+            return [program, *_fill(args_, path, page)], name
+    import sys
+
+    opener = {"darwin": "open"}.get(sys.platform, "xdg-open")
+    program = which(opener)
+    return ([program, path], opener) if program else None
+
+
+def _start_detached(command: list[str]) -> None:
+    """Run ``command`` in its own session with no terminal I/O, without waiting for it."""
+    subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                     start_new_session=True, close_fds=True)
+
+
 def paragraph_lines(index: Index, cid: int) -> list[tuple[int, str, bool]]:
     """The paragraph of chunk ``cid`` as (line number, text, is the hit) rows.
 
@@ -559,6 +753,30 @@ def paragraph_lines(index: Index, cid: int) -> list[tuple[int, str, bool]]:
             else:
                 rows.append((first + offset, text, i == cid))
     return rows
+
+
+def editor_line(hit: Hit) -> int | None:
+    """The line of the hit's file to open an editor at (None: the top, or the page for a PDF).
+
+    A notebook cell's lines are not the JSON file's; a mail whose body had to
+    be decoded opens at its message's first line.
+    """
+    where = hit.location
+    if hit.page is not None or (where is not None and where.kind == "cell"):
+        return None
+    if where is not None and where.kind == "message" and not where.raw:
+        return where.at
+    return hit.line
+
+
+def system_opener() -> list[str] | None:
+    """The command that opens a file with its default application (``open`` on macOS, else ``xdg-open``)."""
+    import sys
+
+    if sys.platform == "darwin":
+        return ["open"]
+    found = shutil.which("xdg-open")
+    return [found] if found else None
 
 
 # -- terminal helpers -------------------------------------------------------
@@ -623,6 +841,7 @@ def start(
     lines: Iterable[str] | None = None,
     debug: bool = False,
     notes: Console | None = None,
+    title: str | None = None,
 ) -> int:
     """Open the corpus and run a session; the CLI's ``qa repl`` entry point.
 
@@ -637,5 +856,6 @@ def start(
 
         output = create_output(always_prefer_tty=True)
     hist = history if history is not None or lines is not None else private_history(history_path())
-    repl = Repl(session, console, input=input, output=output, history=hist, lines=lines, debug=debug, notes=notes)
+    repl = Repl(session, console, input=input, output=output, history=hist, lines=lines, debug=debug, notes=notes,
+                title=title)
     return repl.run()

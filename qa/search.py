@@ -18,7 +18,7 @@ from qa.tokens import analyze_question, normal_words, words
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
-    from qa.index import Index
+    from qa.index import Index, Location
 
 #: Longest question accepted, in characters (a pasted page is not a question).
 MAX_QUESTION_CHARS = 10_000
@@ -62,6 +62,7 @@ class Hit:
     after: list[str]
     explain: dict[str, float] = field(default_factory=dict)
     duplicates: list[Place] = field(default_factory=list)
+    location: Location | None = None  # the page, paragraph, cell, EPUB item or message (page: also ``page``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -544,8 +545,9 @@ def _copies(index: Index, shown: list[int], pool: list[int], texts: dict[int, Sa
 def _place(index: Index, cid: int) -> Place:
     a = index.arrays
     doc = index.doc_of(cid)
-    page = int(a["c_page"][cid])
-    return Place(doc.source, doc.path, int(a["c_line"][cid]), int(a["c_col"][cid]), page or None)
+    location = index.location(cid)
+    page = location.number if location is not None and location.kind == "page" else None
+    return Place(doc.source, doc.path, int(a["c_line"][cid]), int(a["c_col"][cid]), page)
 
 
 def _first_stage_explain(index: Index, ranked: Ranked, cid: int, terms: list[str]) -> dict[str, float]:
@@ -568,7 +570,7 @@ def _hit(index: Index, rank: int, cid: int, value: float, context: int, parts: d
     a = index.arrays
     doc = index.doc_of(cid)
     before, after = index.neighbours(cid, context, context)
-    page = int(a["c_page"][cid])
+    location = index.location(cid)
     return Hit(
         rank=rank,
         score=value,
@@ -578,7 +580,7 @@ def _hit(index: Index, rank: int, cid: int, value: float, context: int, parts: d
         title=doc.title,
         section=index.section(cid),
         label=index.label(cid),
-        page=page or None,
+        page=location.number if location is not None and location.kind == "page" else None,
         line=int(a["c_line"][cid]),
         column=int(a["c_col"][cid]),
         start=int(a["c_start"][cid]),
@@ -588,6 +590,7 @@ def _hit(index: Index, rank: int, cid: int, value: float, context: int, parts: d
         after=[index.text(i) for i in after],
         explain=parts,
         duplicates=duplicates,
+        location=location,
     )
 
 

@@ -14,13 +14,15 @@ import pytest
 
 @pytest.fixture(autouse=True)
 def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """Every test gets its own cache and data folders and no QA_DOCS / colour variables."""
+    """Every test gets its own cache, config and data folders and no QA_DOCS / colour / viewer variables."""
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("QA_CACHE_DIR", str(home / "cache"))
+    monkeypatch.setenv("QA_CONFIG_DIR", str(home / "config"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "xdg-config"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / "xdg-cache"))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "xdg-data"))
     monkeypatch.setenv("XDG_STATE_HOME", str(home / "xdg-state"))
-    for name in ("QA_DOCS", "NO_COLOR", "FORCE_COLOR", "CLICOLOR_FORCE"):
+    for name in ("QA_DOCS", "NO_COLOR", "FORCE_COLOR", "CLICOLOR_FORCE", "QA_PDF_VIEWER", "UNICODE_VERSION"):
         monkeypatch.delenv(name, raising=False)
     yield home
 

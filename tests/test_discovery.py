@@ -122,7 +122,8 @@ def test_filters_change_the_cache_key(make_corpus: MakeCorpus, run_qa: RunQA) ->
             for extra in ((), ("--include", "*.py"), ())]
     assert [r.returncode for r in runs] == [0, 0, 0]
     assert ['a.txt"' in runs[0].stdout, 'b.py"' in runs[1].stdout, 'a.txt"' in runs[2].stdout] == [True] * 3
-    assert runs[0].stderr == "qa: warning: skipped 1 file with unsupported extensions\n"
+    assert runs[0].stderr == ("qa: warning: skipped 1 file with unsupported extensions ('qa index --verbose' lists it;"
+                              " --include GLOB indexes files as text)\n")
     assert runs[2].stderr == ""  # its own cache, still there: not rebuilt
 
 

@@ -86,7 +86,7 @@ def test_question_then_ctrl_d() -> None:
     status, screen, _ = run_session(SEEDS_Q + "\r\x04")
     assert status == 0
     assert screen.splitlines()[0] == (
-        "qa: 2 documents, 44 sentences in the bundled seeds. Ask a question; :help for commands, Ctrl-D to quit."
+        "qa: 2 documents, 43 sentences in the bundled seeds. Ask a question; :help for commands, Ctrl-D to quit."
     )
     assert f"[1] {CITE}" in screen
     assert "Vice Foreign Minister Liu Zhenmin led" in screen
@@ -185,7 +185,7 @@ def test_open_without_editor_and_with_one(tmp_path: Path) -> None:
 
 def test_reindex_keeps_answering() -> None:
     status, screen, _ = run_session(":reindex\r" + SEEDS_Q + "\r\x04")
-    assert status == 0 and "indexed 2 documents, 44 sentences" in screen and CITE in screen
+    assert status == 0 and "indexed 2 documents, 43 sentences" in screen and CITE in screen
 
 
 def test_ctrl_c_during_reindex_keeps_the_index() -> None:
@@ -306,12 +306,12 @@ def test_repl_reads_a_script_from_a_pipe(run_qa: Callable[..., CompletedProcess[
     result = run_qa("repl", input=script, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "Input is not a terminal" not in result.stderr
-    assert f"[1] {CITE}" in result.stdout and "[2]" not in result.stdout
+    assert f"Q: {SEEDS_Q}\n[1] {CITE}" in result.stdout and "[2]" not in result.stdout  # the question first
     assert "seeds/003_3ffbbf34607cdfd1.txt" in result.stdout  # :docs
     # stdout is not a terminal: it carries answers only, the session's messages go to stderr.
     assert result.stderr.splitlines() == ["showing 1 sentence per answer",
                                           "unknown command :bogus; type :help for the list",
-                                          "no match: not in the documents: zeppelin"]
+                                          "'zeppelin': no match: not in the documents: zeppelin"]
     assert "unknown command" not in result.stdout and "no match" not in result.stdout
     assert "\x1b" not in result.stdout and "qa>" not in result.stdout
     assert not (isolated_env / "xdg-data" / "qa" / "history").exists()
@@ -404,6 +404,210 @@ def test_readme_transcript_is_real_output(tmp_path: Path, monkeypatch: pytest.Mo
     assert transcript(inputs, console(width=100)) == shown
 
 
-if __name__ == "__main__":  # print the README transcript from a real session
-    questions, _ = _readme_session()
-    print(transcript(questions, console(width=100)))
+#: The session README's screenshot shows, on an 80-column colour terminal.
+SCREENSHOT_INPUTS = ["When did North Korea test its sixth nuclear bomb?", ":sho 1", ":show 1"]
+SCREENSHOT = ROOT / "tests" / "screenshots" / "repl.svg"
+
+
+def screenshot_svg() -> str:
+    """README's screenshot: a real session over the seeds, recorded by rich as SVG."""
+    out = Console(file=io.StringIO(), width=80, height=40, force_terminal=True, color_system="truecolor",
+                  record=True, legacy_windows=False)
+    transcript(SCREENSHOT_INPUTS, out)
+    return out.export_svg(title="qa", unique_id="qa-repl")  # the default id hashes file links: install paths
+
+
+def test_readme_screenshot_is_a_real_session(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    usage = readme.split("## Usage", 1)[1].lstrip()
+    assert usage.startswith("![") and "(tests/screenshots/repl.svg)" in usage.splitlines()[0]  # Usage opens with it
+    assert SCREENSHOT.read_text(encoding="utf-8") == screenshot_svg()
+
+
+if __name__ == "__main__":  # print the README transcript from a real session; --svg rewrites the screenshot
+    if sys.argv[1:] == ["--svg"]:
+        SCREENSHOT.parent.mkdir(exist_ok=True)
+        SCREENSHOT.write_text(screenshot_svg(), encoding="utf-8")
+    else:
+        questions, _ = _readme_session()
+        print(transcript(questions, console(width=100)))
+
+
+# -- papercuts: quit words, mistyped commands, suggestions, PDFs -------------------
+
+
+@pytest.mark.parametrize("word", ["quit", "exit", "  QUIT  ", "Exit"])
+def test_quit_or_exit_alone_leaves_without_searching(word: str) -> None:
+    status, screen, session = run_session(f"{word}\r{SEEDS_Q}\r")
+    assert status == 0 and session.done
+    assert session.last is None and CITE not in screen  # left at once: nothing searched, the next line unread
+
+
+def test_quit_inside_a_question_is_a_question() -> None:
+    _, _, session = run_session("quit smoking\r\x04")
+    assert session.last is not None and session.last.question == "quit smoking"
+
+
+@pytest.mark.parametrize(("typed", "hint"), [
+    (":sho 1", "did you mean :show?"), (":shwo 1", "did you mean :show?"), (":reindx", "did you mean :reindex?"),
+    (":expain", "did you mean :explain?"), (":zzz", "type :help for the list"),
+])
+def test_an_unknown_command_suggests_the_closest(typed: str, hint: str) -> None:
+    _, screen, _ = run_session(f"{typed}\r\x04")
+    assert f"unknown command {typed.split()[0]}; {hint}" in screen
+
+
+def test_suggestion_is_cut_to_the_rest_of_the_row() -> None:
+    from prompt_toolkit.buffer import Buffer
+    from prompt_toolkit.history import InMemoryHistory
+
+    from qa.cells import cell_len
+    from qa.repl import OneRowSuggestion
+
+    history = InMemoryHistory()
+    long_question = "東京 " + "heron " * 600 + "END"
+    history.append_string(long_question)
+    buffer = Buffer(history=history)
+    for width, typed in [(60, "東"), (60, "東京 her"), (80, "東京 " + "heron " * 20), (30, "東京 " + "heron " * 9)]:
+        suggestion = OneRowSuggestion(lambda w=width: w).get_suggestion(buffer, Document(typed))
+        assert suggestion is not None and long_question.startswith(typed + suggestion.text)
+        used = (4 + cell_len(typed)) % width
+        assert used + cell_len(suggestion.text) <= width - 1 < used + cell_len(suggestion.text) + 2
+    assert OneRowSuggestion(lambda: 60).get_suggestion(buffer, Document("zebra")) is None
+
+
+def _pdf_session(make_corpus: Callable[..., Path]) -> Session:
+    from test_formats import make_pdf
+
+    pdf = make_pdf([["Chapter one is about lighthouses.", "The keeper lit the lamp."],
+                    ["Chapter two: the keeper polished the great lens every morning.",
+                     "Ships saw the light from far away."]])
+    root = make_corpus({"book.pdf": pdf})
+    index, report = open_index([str(root / "book.pdf")])
+    return Session(index=index, report=report, settings=Settings())
+
+
+def test_show_for_a_pdf_gives_the_page_and_its_paragraph(make_corpus: Callable[..., Path]) -> None:
+    out = console()
+    repl = Repl(_pdf_session(make_corpus), out, input=None, output=DummyOutput())
+    repl.handle("who polished the lens")
+    repl.handle(":show 1")
+    shown = out.export_text().split("book.pdf  page 2", 1)
+    assert len(shown) == 2
+    assert "the keeper polished the great lens every morning. Ships saw the light" in shown[1]
+    assert not re.search(r"^\s*\d+ ", shown[1], re.MULTILINE)  # no line numbers of the extracted text
+
+
+def test_open_for_a_pdf_starts_the_viewer_at_the_page(make_corpus: Callable[..., Path], tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    record = tmp_path / "viewer-args"
+    viewer = tmp_path / "bin" / "zathura"
+    viewer.parent.mkdir()
+    viewer.write_text(f"#!/bin/sh\nprintf '%s\\n' \"$@\" > {record}\n")
+    viewer.chmod(0o755)
+    session = _pdf_session(make_corpus)
+    path = str(session.index.docs[0].path)
+
+    def opened(env_template: str | None, path_dirs: str) -> list[str]:
+        record.unlink(missing_ok=True)
+        if env_template is None:
+            monkeypatch.delenv("QA_PDF_VIEWER", raising=False)
+        else:
+            monkeypatch.setenv("QA_PDF_VIEWER", env_template)
+        monkeypatch.setenv("PATH", path_dirs)
+        out = console()
+        repl = Repl(session, out, input=None, output=DummyOutput(), editor="/bin/false")
+        repl.handle("who polished the lens")
+        repl.handle(":open 1")
+        for _ in range(200):
+            if record.exists() and record.read_text():
+                break
+            time.sleep(0.05)
+        assert "opening book.pdf at page 2" in out.export_text()
+        return record.read_text().splitlines()
+
+    assert opened(None, str(viewer.parent)) == ["--page=2", path]  # a known viewer on PATH, with its page flag
+    assert opened(f"{viewer} -P {{page}} {{path}}", "/nonexistent") == ["-P", "2", path]  # the template
+    assert opened(f"{viewer} --at={{page}}", "/nonexistent") == ["--at=2", path]  # no {path}: added at the end
+    viewer.rename(viewer.with_name("xdg-open"))
+    assert opened(None, str(viewer.parent)) == [path]  # the system opener, which cannot choose the page
+
+
+def test_open_for_a_pdf_without_any_viewer_says_where_the_hit_is(make_corpus: Callable[..., Path],
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", "/nonexistent")
+    out = console()
+    repl = Repl(_pdf_session(make_corpus), out, input=None, output=DummyOutput(), editor="/bin/false")
+    repl.handle("who polished the lens")
+    repl.handle(":open 1")
+    screen = out.export_text()
+    assert "no PDF viewer found: set $QA_PDF_VIEWER" in screen and "book.pdf#page=2" in screen
+
+
+def test_pdf_viewer_template_errors() -> None:
+    from qa.repl import pdf_viewer
+
+    with pytest.raises(ValueError):
+        pdf_viewer("/a b.pdf", 3, template="viewer 'unclosed")
+    assert pdf_viewer("/a b.pdf", 3, template="v {path}#{page}") == (["v", "/a b.pdf#3"], "v")
+    assert pdf_viewer("/x.pdf", 1, template="", which=lambda name: None) is None
+    found = pdf_viewer("/x.pdf", 7, template="", which=lambda name: f"/usr/bin/{name}" if name == "okular" else None)
+    assert found == (["/usr/bin/okular", "--page", "7", "/x.pdf"], "okular")
+
+
+def test_banner_names_the_collection() -> None:
+    out = console()
+    repl = Repl(new_session(), out, input=None, output=DummyOutput(), title="news")
+    repl.banner()
+    assert "in collection news (the bundled seeds)." in out.export_text()
+
+
+def test_answers_wrap_at_the_terminal_width_in_the_session() -> None:
+    out = Console(file=io.StringIO(), width=50, color_system=None, force_terminal=True, record=True)
+    repl = Repl(new_session(), out, input=None, output=DummyOutput())
+    repl.handle(SEEDS_Q)
+    rows = out.export_text().splitlines()
+    assert all(len(row) <= 50 for row in rows)
+    hit = next(i for i, row in enumerate(rows) if row.startswith("  > Vice"))
+    assert rows[hit + 1].startswith("    ") and not rows[hit + 1].startswith("     ")
+
+
+def test_open_picks_the_program_and_line_for_each_kind_of_document(
+        make_corpus: Callable[[dict[str, str | bytes]], Path], tmp_path: Path) -> None:
+    """Word and EPUB files go to the system opener; a notebook opens at the top (its cells' lines are not the
+    file's); a mail at the sentence's line when the body is stored as text, else at its message's first line."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from make_documents import make_docx, make_eml, make_epub, make_mbox, make_notebook, w_p, xhtml
+
+    root = make_corpus({
+        "a.docx": make_docx(w_p("Alpha paragraph words.")),
+        "b.epub": make_epub([("c.xhtml", xhtml("<p>Bravo chapter words.</p>"))]),
+        "c.ipynb": make_notebook([("markdown", "# Title\n\nCharlie cell words.")]),
+        "d.eml": make_eml("Delta decoded words.\n", encoding="base64"),
+        "e.mbox": make_mbox([make_eml("First.\n"), make_eml("Echo stored words.\n"),
+                             make_eml("Foxtrot encoded words.\n", encoding="quoted-printable")]),
+    })
+    index, report = open_index([str(root)])
+    marker = tmp_path / "ran"
+    program = f"{sys.executable} -c \"import sys; open({str(marker)!r}, 'a').write(' '.join(sys.argv[1:]) + '\\n')\""
+    out = console()
+    session = Session(index=index, report=report, settings=Settings())
+    words = ("alpha paragraph", "bravo chapter", "charlie cell", "delta decoded", "echo stored", "foxtrot encoded")
+    lines = [x for w in words for x in (w, ":open 1")]
+    repl = Repl(session, out, editor=program, lines=lines)
+    record = f"import sys; open({str(marker)!r}, 'a').write('system ' + sys.argv[1] + '\\n')"
+    repl.opener = [sys.executable, "-c", record]
+    assert repl.run() == 0
+    for _ in range(50):  # the system opener runs in the background
+        if marker.exists() and marker.read_text().count("\n") == 6:
+            break
+        time.sleep(0.1)
+    mbox = (root / "e.mbox").read_bytes().decode().split("\n")
+    echo = next(i for i, ln in enumerate(mbox, 1) if ln.startswith("Echo stored"))
+    foxtrot_from = [i for i, ln in enumerate(mbox, 1) if ln.startswith("From ann")][2]
+    assert sorted(marker.read_text().splitlines()) == sorted([
+        f"system {root / 'a.docx'}", f"system {root / 'b.epub'}", str(root / "c.ipynb"),
+        f"+1 {root / 'd.eml'}", f"+{echo} {root / 'e.mbox'}", f"+{foxtrot_from} {root / 'e.mbox'}"])
+    screen = out.export_text()
+    assert "opening " in screen and "a.docx#p=1" in screen and "b.epub#OEBPS/c.xhtml:6:4" in screen

@@ -49,7 +49,7 @@ def test_json_schema_and_exact_offsets(run_qa: RunQA, make_corpus: Callable[...,
     assert set(data) >= {"question", "results"}
     assert data["question"] == "keeper lamp ships"
     keys = {"rank", "score", "source", "path", "line", "column", "start", "end", "text", "before", "after",
-            "title", "section", "label", "page", "duplicates"}
+            "title", "section", "label", "page", "duplicates", "paragraph", "cell", "message", "item", "from", "date"}
     assert data["results"]
     for i, hit in enumerate(data["results"], start=1):
         assert set(hit) == keys
@@ -204,3 +204,56 @@ def test_qa_docs_environment_variable(run_qa: RunQA, make_corpus: Callable[..., 
     root = make_corpus(SMALL)
     result = run_qa("ask", "heron", env={"QA_DOCS": str(root)})
     assert result.returncode == 0 and "birds.md" in result.stdout
+
+
+# -- a question needs no command -------------------------------------------------
+
+
+@pytest.mark.parametrize("argv", [
+    ["what", "is", "the", "GIL"], ["what is the GIL"], ["-k", "1", "what"], ["--docs", "d", "-k1", "what"],
+    ["--docs=d", "what"], ["--doc", "d", "what"], ["-c", "py", "what"], ["--format", "json", "what"],
+    ["--explain", "what"], ["--", "-what"], ["-"],
+])
+def test_a_first_word_that_is_no_command_is_a_question(argv: list[str]) -> None:
+    from qa.cli import build_parser, route
+
+    routed = route(argv, build_parser())
+    i = routed.index("ask")
+    assert routed[:i] + routed[i + 1 :] == argv  # "ask" inserted, nothing else changed
+    assert routed[i + 1] in ("what", "what is the GIL", "--", "-")
+
+
+@pytest.mark.parametrize("argv", [["index", "of", "refraction"], ["ask", "index", "x"], ["-k", "2", "repl"],
+                                  ["collection", "list"], [], ["--docs", "d"], ["--version"], ["--"]])
+def test_command_names_win(argv: list[str]) -> None:
+    from qa.cli import build_parser, route
+
+    assert route(argv, build_parser()) == argv
+
+
+def test_qa_question_asks_like_qa_ask(run_qa: RunQA) -> None:
+    bare = run_qa("Who", "led", "the", "Chinese", "delegation?", "-k", "2")
+    quoted = run_qa("Who led the Chinese delegation?", "-k", "2")
+    explicit = run_qa("ask", "Who led the Chinese delegation?", "-k", "2")
+    assert bare.returncode == quoted.returncode == explicit.returncode == 0
+    assert bare.stdout == quoted.stdout == explicit.stdout and LIU in bare.stdout
+    index_question = run_qa("ask", "index", "of", "refraction")
+    assert index_question.returncode == 1 and "not in the documents: index, refraction" in index_question.stderr
+    command = run_qa("index", "of", "refraction")
+    assert command.returncode == 2
+    assert "to ask a question that starts with 'index': qa ask index ..." in command.stderr
+
+
+def test_k_0_is_a_usage_error_as_in_the_repl(run_qa: RunQA) -> None:
+    for args in (("ask", "-k", "0", "x"), ("-k", "0", "x"), ("ask", "--top=0", "x")):
+        result = run_qa(*args)
+        assert result.returncode == 2 and "must be 1 or more" in result.stderr and result.stdout == ""
+    assert run_qa("ask", "-C", "0", "-k", "1", SEEDS_Q).returncode == 0  # no context is fine
+
+
+def test_help_shows_three_examples(run_qa: RunQA) -> None:
+    result = run_qa("--help")
+    assert result.returncode == 0
+    examples = result.stdout.split("examples:\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert len(examples) == 3 and all(line.startswith("  qa ") for line in examples)
+    assert "qa [OPTIONS] QUESTION..." in result.stdout and "collection" in result.stdout

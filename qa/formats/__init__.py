@@ -18,7 +18,7 @@ from pathlib import PurePath
 
 # The extension sets live in qa.extensions (discovery needs them without the
 # extractors); they are still importable from here.
-from qa.extensions import HTML_EXTENSIONS, MARKDOWN_EXTENSIONS, PDF_EXTENSIONS, is_rst
+from qa.extensions import DOCUMENT_EXTENSIONS, HTML_EXTENSIONS, MARKDOWN_EXTENSIONS, PDF_EXTENSIONS, is_rst
 from qa.extensions import SUPPORTED_EXTENSIONS as SUPPORTED_EXTENSIONS
 from qa.extensions import TEXT_EXTENSIONS as TEXT_EXTENSIONS
 
@@ -37,6 +37,54 @@ Warn = Callable[[str], None]
 
 
 @dataclass(frozen=True, slots=True)
+class Part:
+    """The piece of a document a block belongs to, which its citations point into.
+
+    A Word paragraph (``file.docx#p=N``), a notebook cell
+    (``nb.ipynb#cell=N:line:col``), an EPUB item
+    (``book.epub#OEBPS/ch2.xhtml:line:col``) or a mail message
+    (``inbox.mbox#msg=N``, ``mail.eml:line:col``). A PDF page is one too
+    (``Block.page`` is its shorthand). Line and column of a sentence count
+    from ``origin``, the offset in the document text where the part's own
+    line ``line``, column 1 is.
+
+    Attributes:
+        kind: ``page``, ``paragraph``, ``cell``, ``item`` or ``message``.
+        number: 1-based number of the part (0: it has none, as an EPUB item or a lone ``.eml``).
+        name: an EPUB item's path inside the archive.
+        origin: offset in the document text where the part's numbering starts.
+        line: the line number at ``origin`` (a mail body's first line in its file).
+        raw: mail only: the body is stored as plain text in the file, so lines are the file's.
+        at: mail only: the line of the file where the message starts (to open it there).
+        sender: mail only: the ``From`` header, decoded.
+        date: mail only: the ``Date`` header (ISO 8601 when it parses).
+    """
+
+    kind: str
+    number: int = 0
+    name: str | None = None
+    origin: int = 0
+    line: int = 1
+    raw: bool = False
+    at: int = 0
+    sender: str | None = None
+    date: str | None = None
+
+    def placed(self, origin: int) -> Part:
+        """The same part starting at ``origin`` (``dataclasses.replace``, without its cost per paragraph)."""
+        return Part(self.kind, self.number, self.name, origin, self.line, self.raw, self.at, self.sender, self.date)
+
+    def descriptor(self) -> str:
+        """What the index stores of the part besides its number and lines: a JSON object, the same for
+        every block of the part (and shared by all the paragraphs of a Word file)."""
+        import json
+
+        fields = {"kind": self.kind, "name": self.name, "raw": self.raw or None, "at": self.at or None,
+                  "from": self.sender, "date": self.date}
+        return json.dumps({k: v for k, v in fields.items() if v is not None}, sort_keys=True, ensure_ascii=False)
+
+
+@dataclass(frozen=True, slots=True)
 class Block:
     """A hard-boundary region of text (a paragraph): sentences never cross it.
 
@@ -50,6 +98,13 @@ class Block:
     section: str | None = None
     page: int | None = None
     label: str | None = None
+    part: Part | None = None
+
+    def located(self) -> Part | None:
+        """The block's part: its own, else a PDF page's (``page``), else None."""
+        if self.part is not None:
+            return self.part
+        return Part("page", self.page) if self.page else None
 
 
 @dataclass(slots=True)
@@ -255,6 +310,10 @@ def extract(path: PurePath, data: bytes, name: str, warn: Warn) -> Extracted | N
     extension, or names an ``--include`` glob let in) is read as plain text.
     """
     suffix = path.suffix.lower()
+    if suffix in DOCUMENT_EXTENSIONS:  # Word, OpenDocument, EPUB, notebooks, mail: qa.formats.readers
+        from qa.formats.readers import extract_document
+
+        return extract_document(suffix, data, name, warn)
     if suffix in PDF_EXTENSIONS:
         from qa.formats.pdf import extract_pdf
 

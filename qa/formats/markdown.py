@@ -314,3 +314,15 @@ def _inline_plain(text: str) -> str:
     text = _TAG.sub("", text)
     text = _MARKERS.sub("", html.unescape(text))
     return " ".join(text.split())
+
+
+def heading_outline(text: str) -> list[tuple[int, str]]:
+    """The headings in force at the end of ``text``, outermost first, as (level, name).
+
+    For readers that get one document's Markdown in pieces (notebook cells):
+    a piece read after these headings, written out again in front of it,
+    gets the sections it would have had in one file.
+    """
+    scan = _Scanner(text)
+    scan.run()
+    return list(scan.path)

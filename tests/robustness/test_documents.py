@@ -68,7 +68,8 @@ def test_binary_files_are_skipped_and_counted(run_qa: RunQA, make_corpus: MakeCo
     result = run_qa("ask", "--docs", str(root), "--format", "json", "heron", "-k", "5")
     assert [h["path"] for h in _json(result)["results"]] == [str(root / "ok.txt")]
     assert sorted(result.stderr.splitlines()) == [
-        "qa: warning: skipped 2 files with unsupported extensions",
+        "qa: warning: skipped 2 files with unsupported extensions ('qa index --verbose' lists them; "
+        "--include GLOB indexes files as text)",
         f"qa: warning: skipping binary file {root / 'NOTES'}",
         f"qa: warning: skipping binary file {root / 'core.txt'}",
     ]

@@ -127,6 +127,12 @@ def test_corrupted_truncated_pickled_and_old_caches_are_rebuilt(run_qa: RunQA, t
                                                      np.load(_generation(folder) / "g_pid.npy") - 2**20),
         "section id out of range": lambda: np.save(_generation(folder) / "c_section.npy",
                                                    np.load(_generation(folder) / "c_section.npy") + 1000),
+        "part descriptor id out of range": lambda: np.save(_generation(folder) / "c_pdesc.npy",
+                                                           np.load(_generation(folder) / "c_pdesc.npy") + 1000),
+        "negative part number": lambda: np.save(_generation(folder) / "c_part.npy",
+                                                np.load(_generation(folder) / "c_part.npy") - 5),
+        "part table offsets past its bytes": lambda: np.save(_generation(folder) / "part_off.npy",
+                                                             np.array([0, 10**9], dtype=np.int64)),
         "document record without a path": lambda: _edit_meta(
             folder, docs=[{k: v for k, v in d.items() if k != "path"} for d in _meta(folder)["docs"]]),
         "unread not an object": lambda: _edit_meta(folder, unread=[1]),

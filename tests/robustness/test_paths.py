@@ -33,7 +33,7 @@ def test_empty_folder_is_exit_2_and_lists_extensions(run_qa: RunQA, tmp_path: Pa
 
 
 def test_only_unsupported_files_is_exit_2(run_qa: RunQA, make_corpus: MakeCorpus) -> None:
-    root = make_corpus({"a.png": b"x", "b.exe": b"y", "c.docx": b"z"})
+    root = make_corpus({"a.png": b"x", "b.exe": b"y", "c.xlsx": b"z"})
     result = run_qa("ask", "--docs", str(root), "anything")
     assert result.returncode == 2
     assert result.stderr == f"qa: error: no documents found in {root} (looked for {LOOKED_FOR})\n"
