@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 __all__ = [
+    "DEFAULT_RANKING",
     "Answer",
     "BM25Params",
     "Chunk",
@@ -25,6 +26,7 @@ __all__ = [
     "Index",
     "QAError",
     "QueryError",
+    "Ranking",
     "__version__",
     "build_index",
     "open_index",
@@ -37,14 +39,17 @@ if TYPE_CHECKING:
     from qa.build import build_index
     from qa.chunking import Chunk
     from qa.engine import open_index
-    from qa.index import BM25Params, Index
+    from qa.index import Index
+    from qa.ranking import DEFAULT_RANKING, BM25Params, Ranking
     from qa.search import Answer, Hit, search
 
 _LAZY = {
     "build_index": "qa.build",
     "Chunk": "qa.chunking",
     "open_index": "qa.engine",
-    "BM25Params": "qa.index",
+    "BM25Params": "qa.ranking",
+    "DEFAULT_RANKING": "qa.ranking",
+    "Ranking": "qa.ranking",
     "Index": "qa.index",
     "Answer": "qa.search",
     "Hit": "qa.search",

@@ -19,7 +19,8 @@ from typing import Any, BinaryIO
 
 from qa.chunking import TRAIN_CHARS, SentenceSplitter, chunk_spans
 from qa.corpus import SourceFile, Warn, read_document
-from qa.index import BM25Params, DocPart, Index, IndexBuilder, encode_spans
+from qa.index import DocPart, Index, IndexBuilder, encode_spans
+from qa.ranking import BM25Params
 
 #: Called after each file with (files done, files total, bytes done).
 Progress = Callable[[int, int, int], None]

@@ -224,14 +224,16 @@ class SentenceSplitter:
                 e = spans[k][2]
                 k += 1
             if 0 < e - s <= big and not space(text[s]) and not space(text[e - 1]):
-                starts.append(s)
-                ends.append(e)
-                paras.append(b)
+                if _ALNUM.search(text, s, e):  # "." or "---" alone says nothing
+                    starts.append(s)
+                    ends.append(e)
+                    paras.append(b)
                 continue
             for lo, hi in _cap(text, s, e):
-                starts.append(lo)
-                ends.append(hi)
-                paras.append(b)
+                if _ALNUM.search(text, lo, hi):
+                    starts.append(lo)
+                    ends.append(hi)
+                    paras.append(b)
         return starts, ends, paras
 
     def _block_spans(self, text: str, blocks: Sequence[Block]) -> list[tuple[int, int, int]]:
@@ -385,6 +387,8 @@ def _direct_regex_classes() -> tuple[Any, Any]:
 
 
 _CANDIDATE = re.compile(r"[.?!]")
+#: A letter or digit: a sentence without one (a lone "." or "---") is not indexed.
+_ALNUM = re.compile(r"[^\W_]")
 #: What Punkt counts as whitespace when it looks for the word before a period.
 _PUNKT_WHITESPACE = frozenset(" \t\n\r\x0b\x0c")
 #: First characters of Punkt's boundary realignment (closing quotes and brackets).

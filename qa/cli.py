@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 from qa import __version__
 from qa.cache import PRUNE_DAYS
 from qa.errors import CorpusError, ExitCode, OutputError, QAError, QueryError, UsageError
-from qa.render import FORMATS, make_renderer, no_match_message
+from qa.render import FORMATS, ignored_note, make_renderer, no_match_message
 
 if TYPE_CHECKING:
     from qa.cache import IndexEntry
@@ -450,6 +450,9 @@ def answer_questions(args: argparse.Namespace, questions: Iterator[str], batch: 
                 raise
             warn(f"{exc}: {question[:60]!r}")
             continue
+        note = ignored_note(answer, args.explain)
+        if note is not None:
+            _stderr_line(f"qa: note: {note}")
         if answer.hits:
             answered += 1
             renderer.write(answer)

@@ -50,6 +50,7 @@ class Document:
     mtime_ns: int = 0
     digest: str = ""
     warnings: list[str] = field(default_factory=list)
+    hidden: bytes | None = None  # see qa.formats.Extracted
 
 
 @functools.lru_cache(maxsize=1)
@@ -375,6 +376,7 @@ def read_document(file: SourceFile, warn: Warn = _ignore) -> Document | None:
         size=st.st_size,
         mtime_ns=st.st_mtime_ns,
         digest=content_digest(data),
+        hidden=extracted.hidden,
     )
 
 

@@ -23,7 +23,8 @@ from qa.corpus import (
     source_files,
 )
 from qa.errors import CorpusError, IndexStoreError
-from qa.index import BM25Params, DocList, Index
+from qa.index import DocList, Index
+from qa.ranking import BM25Params
 from qa.store import GenerationWriter, index_dir, load, load_punkt, locked, reusable_blob
 
 if TYPE_CHECKING:

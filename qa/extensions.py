@@ -10,7 +10,9 @@ from __future__ import annotations
 #: Extensions read as plain text. Files with no extension at all (README,
 #: NOTES, Gutenberg books) are read as plain text too; binary ones are skipped.
 #: ``.debian``: Debian's README.Debian, NEWS.Debian and changelog.Debian.
-TEXT_EXTENSIONS = frozenset({".txt", ".text", ".rst", ".org", ".debian"})
+TEXT_EXTENSIONS = frozenset({".txt", ".text", ".org", ".debian"})
+#: reStructuredText; Sphinx's copies of its sources, ``_sources/*.rst.txt``, too.
+RST_EXTENSIONS = frozenset({".rst", ".rest"})
 MARKDOWN_EXTENSIONS = frozenset({".md", ".markdown"})
 HTML_EXTENSIONS = frozenset({".html", ".htm", ".xhtml"})
 PDF_EXTENSIONS = frozenset({".pdf"})
@@ -23,10 +25,16 @@ MBOX_EXTENSIONS = frozenset({".mbox"})
 #: The formats :mod:`qa.formats.readers` reads (containers, notebooks, mail).
 DOCUMENT_EXTENSIONS = (WORD_EXTENSIONS | OPENDOCUMENT_EXTENSIONS | EPUB_EXTENSIONS | NOTEBOOK_EXTENSIONS
                        | MAIL_EXTENSIONS | MBOX_EXTENSIONS)
-SUPPORTED_EXTENSIONS = (TEXT_EXTENSIONS | MARKDOWN_EXTENSIONS | HTML_EXTENSIONS | PDF_EXTENSIONS
+SUPPORTED_EXTENSIONS = (TEXT_EXTENSIONS | RST_EXTENSIONS | MARKDOWN_EXTENSIONS | HTML_EXTENSIONS | PDF_EXTENSIONS
                         | DOCUMENT_EXTENSIONS)
 #: A gzip-compressed file is read as what it holds: ``x.md.gz`` as Markdown, ``README.gz`` as text.
 GZIP_EXTENSION = ".gz"
+
+
+def is_rst(name: str) -> bool:
+    """Whether a file of this name is reStructuredText (``x.rst``, or Sphinx's ``x.rst.txt`` copy)."""
+    lower = name.lower()
+    return lower.endswith((".rst", ".rest", ".rst.txt"))
 
 
 def _suffix(name: str) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import re
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -18,7 +19,9 @@ from typing import TYPE_CHECKING, Any, BinaryIO, overload
 
 import numpy as np
 
-from qa.tokens import CHUNK_SEP, joined_words, normal_word, normal_words, stem_all, tokenize
+from qa.ranking import VARIANTS as VARIANTS
+from qa.ranking import BM25Params
+from qa.tokens import CHUNK_SEP, joined_words, normal_word, raw_words, stem_all, stop_term, tokenize
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -27,27 +30,7 @@ if TYPE_CHECKING:
     from qa.corpus import Document
 
 #: Bumped whenever the on-disk layout or the analyzer changes.
-FORMAT_VERSION = 8
-
-VARIANTS = ("okapi", "plus", "l")
-
-
-@dataclass(frozen=True, slots=True)
-class BM25Params:
-    """Which rank-bm25 class to mirror and its parameters.
-
-    ``variant`` is ``okapi`` (BM25Okapi), ``plus`` (BM25Plus) or ``l`` (BM25L).
-    """
-
-    variant: str = "plus"
-    k1: float = 0.6
-    b: float = 0.2
-    delta: float = 1.0
-    epsilon: float = 0.25
-
-    def to_json(self) -> dict[str, Any]:
-        """Plain data for the index metadata."""
-        return asdict(self)
+FORMAT_VERSION = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,10 +144,10 @@ class Location:
 LOCATION_KEYS = ("paragraph", "cell", "message", "item", "from", "date")
 
 
-_CHUNK_INT32 = ("c_doc", "c_line", "c_col", "c_para", "c_section", "c_part", "c_pdesc", "c_len")
+_CHUNK_INT32 = ("c_doc", "c_line", "c_col", "c_para", "c_section", "c_label", "c_part", "c_pdesc", "c_len")
 _CHUNK_INT64 = ("c_start", "c_end", "c_bstart", "c_bend")
 #: Columns a document part carries itself (c_doc and byte offsets are set on merge).
-_PART_INT32 = ("c_line", "c_col", "c_para", "c_section", "c_part", "c_pdesc", "c_len")
+_PART_INT32 = ("c_line", "c_col", "c_para", "c_section", "c_label", "c_part", "c_pdesc", "c_len")
 _PART_INT64 = ("c_start", "c_end", "c_blen")
 
 
@@ -174,9 +157,11 @@ class DocPart:
 
     This is what an indexing worker process sends back: plain bytes and
     strings, cheap to pass between processes, merged by :class:`IndexBuilder`.
-    Term ids in ``p_term`` index the part's own ``terms`` list (normalised,
-    unstemmed words: the parent stems each distinct word once for all
-    workers) and section ids its own ``sections`` list.
+    Term ids in ``p_term`` index the part's own ``terms`` list: its first
+    ``n_words`` are normalised, unstemmed words (the parent stems each distinct
+    word once for all workers), the rest stopword terms, indexed as they are
+    and not counted in ``c_len``. Section ids index its own ``sections`` list
+    and label ids its ``labels``.
     """
 
     info: dict[str, Any]
@@ -184,47 +169,76 @@ class DocPart:
     cols: dict[str, bytes]
     blob: bytes
     sections: list[str]
+    labels: list[str]
     terms: list[str]
+    n_words: int
     p_term: bytes
     p_chunk: bytes
     p_tf: bytes
     parts: list[str] = field(default_factory=list)  # descriptors of the parts ids in c_pdesc refer to
 
 
-def _token_terms_slow(texts: Sequence[str]) -> tuple[list[str], NDArray[np.int32], NDArray[np.int64]]:
-    """Chunk by chunk: (terms, term id of each token, chunk of each token)."""
+Tokens = tuple[list[str], int, "NDArray[np.int32]", "NDArray[np.int64]"]
+
+
+def _token_terms_slow(texts: Sequence[str]) -> Tokens:
+    """Chunk by chunk: what :func:`_token_terms` returns."""
     terms: dict[str, int] = {}
-    setdefault = terms.setdefault
+    stops: dict[str, int] = {}
     token_ids = array("i")
     lengths = array("q")
     for text in texts:
-        ids = [setdefault(t, len(terms)) for t in normal_words(text)]
+        ids = []
+        for word in raw_words(text):
+            normal = normal_word(word)
+            if normal:
+                ids.append(terms.setdefault(normal, len(terms)))
+            elif stop := stop_term(word):
+                ids.append(-1 - stops.setdefault(stop, len(stops)))
         token_ids.extend(ids)
         lengths.append(len(ids))
     chunk_of = np.repeat(np.arange(len(texts), dtype=np.int64), np.frombuffer(lengths, dtype=np.int64))
-    return list(terms), np.frombuffer(token_ids, dtype=np.int32), chunk_of
+    ids_array = np.frombuffer(token_ids, dtype=np.int32).copy()
+    n = len(terms)
+    ids_array[ids_array < 0] = n - 1 - ids_array[ids_array < 0]
+    return [*terms, *stops], n, ids_array, chunk_of
 
 
-def _token_terms(texts: Sequence[str]) -> tuple[list[str], NDArray[np.int32], NDArray[np.int64]]:
-    """Tokenise all ``texts`` in one pass: (terms, term id of each token, chunk of each token).
+def _token_terms(texts: Sequence[str]) -> Tokens:
+    """Tokenise all ``texts`` in one pass.
 
-    Equal to normalising each text alone (:func:`~qa.tokens.normal_words`);
-    distinct raw words are normalised once per document.
+    Returns:
+        The terms (normalised, unstemmed words, then stopword terms), how many of
+        them are words (the rest are stopwords: :data:`~qa.tokens.STOP_MARK`), the
+        term id of each token and the chunk of each token. Equal to analysing
+        each text alone; distinct raw words are normalised once per document.
     """
     found = joined_words(texts)
     if found is None:
         return _token_terms_slow(texts)
     raw, seq = found
     terms: dict[str, int] = {}
-    lut = np.empty(len(raw), dtype=np.int32)  # -1: stopword, -2: chunk marker
+    stops: dict[str, int] = {}
+    lut = np.empty(len(raw), dtype=np.int32)  # -1: not indexed, -2: chunk marker, <= -3: stopword
     for i, word in enumerate(raw):
-        normal = "" if word == CHUNK_SEP else normal_word(word)
-        lut[i] = terms.setdefault(normal, len(terms)) if normal else (-2 if word == CHUNK_SEP else -1)
+        if word == CHUNK_SEP:
+            lut[i] = -2
+            continue
+        normal = normal_word(word)
+        if normal:
+            lut[i] = terms.setdefault(normal, len(terms))
+            continue
+        stop = stop_term(word)
+        lut[i] = -3 - stops.setdefault(stop, len(stops)) if stop else -1
     ids = lut[np.frombuffer(seq, dtype=np.intc)]
     marks = ids == -2  # one after each text
     chunk_of = np.cumsum(marks) - marks
-    keep = ids >= 0
-    return list(terms), ids[keep], chunk_of[keep]
+    keep = (ids >= 0) | (ids <= -3)
+    ids, chunk_of = ids[keep], chunk_of[keep]
+    n = len(terms)
+    stop_ids = ids <= -3
+    ids[stop_ids] = n - 3 - ids[stop_ids]
+    return [*terms, *stops], n, ids, chunk_of
 
 
 def _encode_texts(texts: Sequence[str], ascii_only: bool = False) -> tuple[bytes, NDArray[np.int64]]:
@@ -275,22 +289,26 @@ def encode_spans(
     """Like :func:`encode_document`, from the chunks' offsets and block indexes
     (:meth:`~qa.chunking.SentenceSplitter.sentence_spans`): no Chunk objects."""
     text = doc.text
-    texts = [text[s:e] for s, e in zip(starts, ends, strict=True)]
+    texts = shown_texts(text, doc.hidden, starts, ends)
     c_start = np.array(starts, dtype=np.int64)
     para = np.array(paras, dtype=np.int32)
     blocks = doc.blocks
     sections: dict[str, int] = {}
+    labels: dict[str, int] = {}
     parts: dict[str, int] = {}
     n = len(blocks) + 1
     block_section = np.full(n, -1, dtype=np.int32)
+    block_label = np.full(n, -1, dtype=np.int32)
     block_part = np.zeros(n, dtype=np.int32)
     block_desc = np.full(n, -1, dtype=np.int32)
     block_origin = np.zeros(n, dtype=np.int64)
     block_first = np.ones(n, dtype=np.int32)
-    for b in dict.fromkeys(paras):  # in chunk order, so section ids follow first use
+    for b in dict.fromkeys(paras):  # in chunk order, so section, label and part ids follow first use
         block = blocks[b]
         if block.section is not None:
             block_section[b] = sections.setdefault(block.section, len(sections))
+        if block.label is not None:
+            block_label[b] = labels.setdefault(block.label, len(labels))
         located = block.located()
         if located is not None:
             block_desc[b] = parts.setdefault(located.descriptor(), len(parts))
@@ -301,12 +319,42 @@ def encode_spans(
         "c_col": column,
         "c_para": para,
         "c_section": block_section[para],
+        "c_label": block_label[para],
         "c_part": block_part[para],
         "c_pdesc": block_desc[para],
         "c_start": c_start,
         "c_end": np.array(ends, dtype=np.int64),
     }
-    return _pack_part(doc, texts, cols, list(sections), fingerprint, ascii_only=text.isascii(), parts=list(parts))
+    ascii_only = all(map(str.isascii, texts)) if doc.hidden is not None else text.isascii()
+    return _pack_part(doc, texts, cols, list(sections), list(labels), fingerprint, ascii_only=ascii_only,
+                      parts=list(parts))
+
+
+_SPACES = re.compile(r"\s+")
+
+
+def shown_texts(text: str, hidden: bytes | None, starts: Sequence[int], ends: Sequence[int]) -> list[str]:
+    """The sentences ``text[start:end]`` as a reader sees them.
+
+    Without ``hidden`` (plain text, PDF) that is the exact span. Otherwise the
+    characters marked hidden (blanked markup) are dropped and runs of
+    whitespace become one space, so "returns <code>0</code>." reads
+    "returns 0." and a sentence wrapped over lines in the source is one line.
+    """
+    pairs = zip(starts, ends, strict=True)
+    if hidden is None:
+        return [text[s:e] for s, e in pairs]
+    keep = np.frombuffer(hidden, dtype=np.uint8) == 0
+    if text.isascii():
+        kept = np.frombuffer(text.encode("ascii"), dtype=np.uint8)[keep].tobytes().decode("ascii")
+    else:
+        codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        kept = codes[keep].tobytes().decode("utf-32-le", "surrogatepass")
+    at = np.zeros(len(keep) + 1, dtype=np.int64)
+    np.cumsum(keep, out=at[1:])
+    pos = at.tolist()
+    sub = _SPACES.sub
+    return [sub(" ", kept[pos[s] : pos[e]]).strip() for s, e in pairs]
 
 
 def encode_document(doc: Document, chunks: Sequence[Chunk], fingerprint: str = "") -> DocPart:
@@ -323,12 +371,13 @@ def encode_document(doc: Document, chunks: Sequence[Chunk], fingerprint: str = "
         "c_section": array(
             "i", [-1 if c.section is None else sections.setdefault(c.section, len(sections)) for c in chunks]
         ),
+        "c_label": array("i", [-1] * len(chunks)),
         "c_part": array("i", [p.number if p is not None else 0 for p in located]),
         "c_pdesc": array("i", [-1 if p is None else parts.setdefault(p.descriptor(), len(parts)) for p in located]),
         "c_start": array("q", [c.start for c in chunks]),
         "c_end": array("q", [c.end for c in chunks]),
     }
-    return _pack_part(doc, [c.text for c in chunks], cols, list(sections), fingerprint, parts=list(parts))
+    return _pack_part(doc, [c.text for c in chunks], cols, list(sections), [], fingerprint, parts=list(parts))
 
 
 def _pack_part(
@@ -336,15 +385,16 @@ def _pack_part(
     texts: Sequence[str],
     cols: dict[str, Any],
     sections: list[str],
+    labels: list[str],
     fingerprint: str,
     *,
     ascii_only: bool = False,
     parts: list[str] | None = None,
 ) -> DocPart:
     """Tokenise ``texts`` and pack them with the chunk columns ``cols``."""
-    terms, token_ids, chunk_of = _token_terms(texts)
+    terms, n_words, token_ids, chunk_of = _token_terms(texts)
     n = len(texts)
-    cols["c_len"] = np.bincount(chunk_of, minlength=n).astype(np.int32)
+    cols["c_len"] = np.bincount(chunk_of[token_ids < n_words], minlength=n).astype(np.int32)
     blob, blens = _encode_texts(texts, ascii_only)
     cols["c_blen"] = blens
     # (chunk, term) pairs -> postings with term frequencies, in one vectorised pass.
@@ -364,7 +414,9 @@ def _pack_part(
         cols={k: v.tobytes() for k, v in cols.items()},
         blob=blob,
         sections=sections,
+        labels=labels,
         terms=terms,
+        n_words=n_words,
         p_term=(keys % vocab).astype(np.int32).tobytes(),
         p_chunk=(keys // vocab).astype(np.int32).tobytes(),
         p_tf=tf.astype(np.int32).tobytes(),
@@ -452,6 +504,7 @@ class IndexBuilder:
     def __init__(self, blob: BinaryIO | None = None) -> None:
         self.docs: list[DocInfo] = []
         self.sections: dict[str, int] = {}
+        self.labels: dict[str, int] = {}
         self.parts: dict[str, int] = {}  # part descriptors (JSON) -> id
         self._blob: BinaryIO = blob if blob is not None else io.BytesIO()
         self._blob_size = self._blob.seek(0, io.SEEK_END)
@@ -475,6 +528,9 @@ class IndexBuilder:
     def _section_ids(self, sections: Sequence[str]) -> NDArray[np.int32]:
         return _table_ids(self.sections, sections)
 
+    def _label_ids(self, labels: Sequence[str]) -> NDArray[np.int32]:
+        return _table_ids(self.labels, labels)
+
     def _part_ids(self, parts: Sequence[str]) -> NDArray[np.int32]:
         return _table_ids(self.parts, parts)
 
@@ -494,13 +550,14 @@ class IndexBuilder:
         cols["c_bstart"] = ends - blen
         cols["c_bend"] = ends
         cols["c_section"] = section_map[cols["c_section"]]  # -1 maps to the trailing -1
+        cols["c_label"] = self._label_ids(part.labels)[cols["c_label"]]
         cols["c_pdesc"] = self._part_ids(part.parts)[cols["c_pdesc"]]
         cols["c_doc"] = np.full(part.n_chunks, doc_id, dtype=np.int32)
         for key, values in cols.items():
             self._cols[key].append(values)
         self._blob.write(part.blob)
         self._blob_size += len(part.blob)
-        stems = stem_all(part.terms)
+        stems = stem_all(part.terms[: part.n_words]) + part.terms[part.n_words :]  # stopword terms as they are
         lut = self._term_ids(stems)
         p_term = lut[np.frombuffer(part.p_term, dtype=np.int32)]
         p_chunk = np.frombuffer(part.p_chunk, dtype=np.int32)
@@ -602,11 +659,12 @@ class IndexBuilder:
             return array[keep_chunk] if keep_chunk is not None else array
 
         for key in (*_CHUNK_INT32, *_CHUNK_INT64):
-            if key not in ("c_doc", "c_section", "c_pdesc", "c_bstart", "c_bend"):
+            if key not in ("c_doc", "c_section", "c_label", "c_pdesc", "c_bstart", "c_bend"):
                 self._cols[key].append(kept(a[key]))
         self._cols["c_doc"].append(doc_map[kept(a["c_doc"])])
         section_map = self._section_ids(old.sections)
         self._cols["c_section"].append(section_map[kept(a["c_section"])])
+        self._cols["c_label"].append(self._label_ids(old.labels)[kept(a["c_label"])])
         self._cols["c_pdesc"].append(self._part_ids(old.part_descriptors())[kept(a["c_pdesc"])])
         bstart = kept(a["c_bstart"])
         bend = kept(a["c_bend"])
@@ -707,6 +765,8 @@ class IndexBuilder:
             "sections": list(self.sections),
             "title_terms": [tokenize(d.title or "") for d in self.docs],
             "section_terms": [tokenize(x) for x in self.sections],
+            "labels": list(self.labels),
+            "label_terms": [tokenize(x) for x in self.labels],
             **(extra_meta or {}),
         }
         index = Index(arrays, meta)
@@ -870,12 +930,14 @@ class Index:
         self.meta = meta
         self.docs: Sequence[DocInfo] = DocList(meta["docs"])
         self.sections: list[str] = list(meta.get("sections", []))
+        self.labels: list[str] = list(meta.get("labels", []))
         self.params = BM25Params(**meta["params"]) if "params" in meta else BM25Params()
         self._term_cache: dict[str, int] = {}
         self._paragraphs: tuple[NDArray[Any], NDArray[np.float64]] | None = None
         self._paragraph_mean: float | None = None
         self._titles: dict[int, frozenset[str]] = {}
         self._sections: dict[int, frozenset[str]] = {}
+        self._labels: dict[int, frozenset[str]] = {}
         self._term_arrays: dict[tuple[Any, ...], NDArray[np.float64]] = {}
         self._term_arrays_size = 0
         self._descriptors: dict[int, dict[str, Any]] = {}
@@ -1042,6 +1104,11 @@ class Index:
         sid = int(self.arrays["c_section"][cid])
         return self.sections[sid] if sid >= 0 else None
 
+    def label(self, cid: int) -> str | None:
+        """The term or signature chunk ``cid`` describes, if any."""
+        lid = int(self.arrays["c_label"][cid])
+        return self.labels[lid] if lid >= 0 else None
+
     def doc_of(self, cid: int) -> DocInfo:
         """The document holding chunk ``cid``."""
         return self.docs[int(self.arrays["c_doc"][cid])]
@@ -1092,9 +1159,10 @@ class Index:
         return np.concatenate(parts) if parts else np.empty(0, np.int64)
 
     def heading_terms(self, cid: int) -> frozenset[str]:
-        """Index terms of the title of chunk ``cid``'s document and of its section heading."""
-        doc, section = int(self.arrays["c_doc"][cid]), int(self.arrays["c_section"][cid])
-        return self.title_terms(doc) | self.section_terms(section)
+        """Index terms of the title of chunk ``cid``'s document, its section heading and its label."""
+        a = self.arrays
+        doc, section, label = int(a["c_doc"][cid]), int(a["c_section"][cid]), int(a["c_label"][cid])
+        return self.title_terms(doc) | self.section_terms(section) | self.label_terms(label)
 
     def title_terms(self, doc: int) -> frozenset[str]:
         """Index terms of document ``doc``'s title (cached)."""
@@ -1110,6 +1178,14 @@ class Index:
         if found is None:
             sections = self.meta.get("section_terms") or []
             found = self._sections[section] = frozenset(sections[section] if 0 <= section < len(sections) else ())
+        return found
+
+    def label_terms(self, label: int) -> frozenset[str]:
+        """Index terms of label ``label`` (-1: no label, no terms; cached)."""
+        found = self._labels.get(label)
+        if found is None:
+            labels = self.meta.get("label_terms") or []
+            found = self._labels[label] = frozenset(labels[label] if 0 <= label < len(labels) else ())
         return found
 
     def neighbours(self, cid: int, before: int, after: int) -> tuple[list[int], list[int]]:

@@ -107,7 +107,7 @@ def file_url(hit: Hit) -> str:
 
 def highlights(text: str, terms: set[str]) -> list[tuple[int, int]]:
     """Spans of ``text`` whose words match one of the question's terms."""
-    return [(s, e) for term, s, e in analyze(text) if term in terms]
+    return [(s, e) for term, s, e in analyze(text, stops=True) if term in terms]
 
 
 def hit_json(hit: Hit, explain: bool = False) -> dict[str, Any]:
@@ -128,7 +128,10 @@ def hit_json(hit: Hit, explain: bool = False) -> dict[str, Any]:
         "after": hit.after,
         "title": hit.title,
         "section": hit.section,
+        "label": hit.label,
         "page": hit.page,
+        "duplicates": [{"source": utf8_safe(d.source), "path": utf8_safe(d.path), "line": d.line,
+                        "column": d.column, "page": d.page} for d in hit.duplicates],
         **(hit.location.fields() if hit.location is not None else dict.fromkeys(LOCATION_KEYS)),
     }
     if explain:
@@ -142,7 +145,24 @@ def answer_json(answer: Answer, explain: bool = False) -> dict[str, Any]:
         "question": answer.question,
         "results": [hit_json(h, explain) for h in answer.hits],
         "missing": answer.missing,
+        "ignored": answer.ignored,
     }
+
+
+def ignored_note(answer: Answer, explain: bool = False) -> str | None:
+    """One line naming the common words a question did not search, when they may have mattered.
+
+    Always with ``explain``; otherwise only when at most one word was searched
+    and a dropped word is more than the shape of the question ("what", "how").
+    """
+    from qa.tokens import QUESTION_WORDS
+
+    if not answer.ignored:
+        return None
+    if not explain and (len(set(answer.terms)) > 1 or all(w in QUESTION_WORDS for w in answer.ignored)):
+        return None
+    words = ", ".join(clean(w) for w in answer.ignored)
+    return f"not searched (too common): {words}; quote a word to search it"
 
 
 def no_match_message(answer: Answer) -> str:
@@ -180,13 +200,13 @@ def header(hit: Hit) -> str:
     them by position); anything further goes after the score.
     """
     head = f"[{hit.rank}] {citation(hit)}  score {hit.score:.2f}"
-    about = [clean(x) for x in about_hit(hit) if x]
-    return head + ("  (" + "; ".join(about) + ")" if about else "")
-
-
-def about_hit(hit: Hit) -> list[str | None]:
-    """What a hit's header names after its score: its section, else its document's title."""
-    return [hit.section, hit.title if not hit.section else None]
+    where = place(hit)
+    if where:
+        head += f"  ({clean(where)})"
+    if hit.duplicates:
+        n = len(hit.duplicates)
+        head += f"  also in {n} other place{'s' if n != 1 else ''}"
+    return head
 
 
 def lines(answer: Answer, show_question: bool, explain: bool) -> Iterator[Line]:
@@ -203,6 +223,11 @@ def lines(answer: Answer, show_question: bool, explain: bool) -> Iterator[Line]:
         if explain:
             yield Line("explain", "    why: " + explain_text(hit), hang=TEXT_COLUMN + 5)
         yield Line("blank", "")
+
+
+def place(hit: Hit) -> str:
+    """Where in its document a hit stands: section (else title), then the label it describes."""
+    return " > ".join(x for x in (hit.section or hit.title, hit.label) if x)
 
 
 def rows(line: Line, width: int | None) -> list[tuple[int, int, int]]:
@@ -269,7 +294,7 @@ class MarkdownRenderer(TextRenderer):
         if self.show_question:
             out.append(f"## {_md_escape(clean(answer.question))}\n")
         for hit in answer.hits:
-            where = f" — {_md_escape(clean(hit.section))}" if hit.section else ""
+            where = f" — {_md_escape(clean(place(hit)))}" if hit.section or hit.label else ""
             out.append(f"**{hit.rank}.** [`{citation(hit)}`]({file_url(hit)}){where} · score {hit.score:.2f}\n")
             quote = [f"*{_md_escape(clean(t))}*" for t in hit.before]
             quote.append(_md_bold(clean(hit.text), terms))

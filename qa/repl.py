@@ -33,7 +33,7 @@ from prompt_toolkit.history import FileHistory, History, InMemoryHistory
 from rich.pager import Pager
 
 from qa.errors import QAError
-from qa.render import RichRenderer, clean, describe_roots, no_match_message
+from qa.render import RichRenderer, clean, describe_roots, no_match_message, place
 
 if TYPE_CHECKING:
     from prompt_toolkit import PromptSession
@@ -543,8 +543,9 @@ class Repl:
         out.append(clean(hit.source) + anchor, style="cyan")
         if hit.page is not None:
             out.append(f"  page {hit.page}", style="bold")
-        if hit.section:
-            out.append(f"  ({clean(hit.section)})", style="dim")
+        where = place(hit)
+        if where:
+            out.append(f"  ({clean(where)})", style="dim")
         return out
 
     def _show_page(self, hit: Hit) -> None:

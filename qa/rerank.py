@@ -38,7 +38,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from qa.tokens import normal_words, stem, stem_all
+from qa.ranking import DEFAULT_RANKING, Rerank
+from qa.tokens import STOP_MARK, normal_words, stem, stem_all, terms_in_order
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -46,56 +47,7 @@ if TYPE_CHECKING:
     from qa.index import Index
 
 
-@dataclass(frozen=True, slots=True)
-class Rerank:
-    """Weights of the second stage (``shortlist=0`` turns it off).
-
-    Attributes:
-        shortlist: how many first-stage candidates are re-scored.
-        k1: BM25F saturation, applied once to the fields' combined frequency.
-        sentence_b: length normalisation of the sentence field.
-        window: weight of the sentence before (same paragraph) as a field.
-        window_after: weight of the sentence after. Lower: a sentence leans on
-            the one before it ("This is called ...") more than on the one after.
-        window_b: length normalisation of the two neighbours, together.
-        paragraph: weight of the rest of the paragraph field.
-        paragraph_b: its length normalisation (by paragraph length).
-        heading: weight of the document title and section heading field.
-        paragraph_score: weight of the first stage's paragraph BM25.
-        answer_type: bonus when the sentence has what the question asks for.
-        local: weight of the question terms' idf within the sentence's own document.
-        phrase: weight of question word pairs found next to each other (idf share).
-        proximity: weight of sum(1 / distance**2) over matched question term pairs.
-        shared: weight of the idf of matched terms that the paragraph repeats elsewhere.
-        document: weight of the BM25 of the question against the sentence's whole document.
-        document_k1: its saturation (of how many of the document's sentences hold a term).
-        document_b: its length normalisation (by the document's number of sentences).
-        exact: weight of the question's words found in the sentence in the same form
-            (not only the same stem), as a share of the question's idf.
-    """
-
-    shortlist: int = 20
-    k1: float = 0.45
-    sentence_b: float = 0.3
-    window: float = 0.3
-    window_after: float = 0.09
-    window_b: float = 0.2
-    paragraph: float = 0.1
-    paragraph_b: float = 0.5
-    heading: float = 1.0
-    paragraph_score: float = 0.5
-    answer_type: float = 4.0
-    local: float = 0.25
-    phrase: float = 4.0
-    proximity: float = 0.25
-    shared: float = -0.125
-    document: float = 0.2
-    document_k1: float = 3.0
-    document_b: float = 0.75
-    exact: float = 2.8
-
-
-DEFAULT_RERANK = Rerank()
+DEFAULT_RERANK = DEFAULT_RANKING.rerank
 
 _DATE_Q = re.compile(
     r"\bwhen\b|\b(?:what|which) (?:year|century|decade|date|month|day|era|period)\b", re.IGNORECASE
@@ -106,6 +58,14 @@ _NUMBER_Q = re.compile(
     re.IGNORECASE,
 )
 _NAME_Q = re.compile(r"\bwho\b|\bwhom\b|\bwhose\b|\bwhere\b", re.IGNORECASE)
+_PLACE_Q = re.compile(r"\bwhere\b|\bwhat (?:country|city|state|county|continent|region|town|place)\b", re.IGNORECASE)
+_PLACE_S = re.compile(r"\b(?:located|situated|lies|based|headquartered|bordered|borders|north|south|east|west)\b"
+                      r"|\b(?:in|at|near|on)\s+(?:the\s+)?[A-Z][a-z]+")
+#: "What is X", "who was X", "what does X mean", "define X": the answer says what X is.
+_DEFINITION_Q = re.compile(r"^\W*(?:(?:what|who)(?:'s|\s+(?:is|are|was|were))\b|what\s+(?:does|do)\b.*\bmean\b"
+                           r"|define\b|definition\s+of\b|meaning\s+of\b)", re.IGNORECASE)
+#: The verb a definition turns on.
+_COPULA = re.compile(r"\b(?:is|are|was|were|refers\s+to|means|denotes)\b")
 _DATE_S = re.compile(
     r"\b(?:1\d{3}|20\d{2})s?\b|\b(?:January|February|March|April|May|June|July|August|September|October"
     r"|November|December|century|centuries|BC|AD|BCE|CE)\b"
@@ -297,9 +257,10 @@ def order_scores(index: Index, texts: list[str], terms: list[str], question: str
         if idf.get(term):
             forms.setdefault(term, set()).add(word)
     phrase, proximity, exact = np.zeros(len(texts)), np.zeros(len(texts)), np.zeros(len(texts))
+    stops = any(t.startswith(STOP_MARK) for t in idf)
     for j, text in enumerate(texts):
         normals = normal_words(text)
-        pos = _positions(stem_all(normals), idf)
+        pos = _positions(terms_in_order(text, stops) if stops else stem_all(normals), idf)
         phrase[j] = sum((idf[x] + idf[y]) / 2 for x, y in pairs if x in pos and y in pos and _gap(pos[x], pos[y]) <= 2)
         found = [t for t in idf if t in pos]
         proximity[j] = sum(1.0 / _gap(pos[x], pos[y]) ** 2 for i, x in enumerate(found) for y in found[i + 1 :])
@@ -307,6 +268,47 @@ def order_scores(index: Index, texts: list[str], terms: list[str], question: str
             seen = set(normals)
             exact[j] = sum(idf[t] for t, words in forms.items() if not words.isdisjoint(seen))
     return phrase / total, proximity, exact / total
+
+
+def _idf_share(index: Index, terms: list[str]) -> tuple[dict[str, float], float]:
+    idf: dict[str, float] = {}
+    for term in dict.fromkeys(terms):
+        tid = index.term_id(term)
+        idf[term] = index.idf(tid) if tid is not None else 0.0
+    return idf, sum(idf.values()) or 1.0
+
+
+def _position_cues(index: Index, question: str, terms: list[str], ids: NDArray[np.int64], texts: list[str],
+                   rr: Rerank) -> tuple[NDArray[np.float64], ...]:
+    """Where a candidate stands and what it says first: lead, definition, first, first in paragraph, place."""
+    n = len(ids)
+    lead, definition, first, first_par, place = (np.zeros(n) for _ in range(5))
+    if not (rr.lead or rr.definition or rr.first or rr.first_paragraph or rr.place) or not n:
+        return lead, definition, first, first_par, place
+    idf, total = _idf_share(index, terms)
+    a = index.arrays
+    docs = np.asarray(a["c_doc"][ids]).tolist()
+    pid = np.asarray(a["g_pid"][ids], dtype=np.int64)
+    par_first = np.asarray(a["g_start"][pid], dtype=np.int64)
+    first_par[:] = par_first == ids
+    leads: dict[int, float] = {}
+    for j, (cid, d) in enumerate(zip(ids.tolist(), docs, strict=True)):
+        start = index.docs[d].first
+        first[j] = cid == start
+        if rr.lead:
+            if d not in leads:
+                found = set(terms_in_order(index.text(start)))
+                leads[d] = sum(w for t, w in idf.items() if t in found) / total
+            lead[j] = leads[d]
+    if rr.definition and _DEFINITION_Q.search(question):
+        for j, text in enumerate(texts):
+            verb = _COPULA.search(text)
+            if verb is not None:
+                head = set(terms_in_order(text[: verb.start()]))
+                definition[j] = sum(w for t, w in idf.items() if t in head) / total
+    if rr.place and _PLACE_Q.search(question):
+        place[:] = [bool(_PLACE_S.search(text)) for text in texts]
+    return lead, definition, first, first_par, place
 
 
 def rerank_scores(index: Index, question: str, terms: list[str], ids: NDArray[np.int64],
@@ -337,8 +339,14 @@ def rerank_scores(index: Index, question: str, terms: list[str], ids: NDArray[np
     zero = np.zeros(len(ids))
     phrase, proximity, exact = (order_scores(index, texts, terms, question) if (rr.phrase or rr.proximity or rr.exact)
                                 else (zero, zero, zero))
+    lead, definition, first, first_par, place = _position_cues(index, question, terms, ids, texts, rr)
     cues = {
         "[paragraph]": rr.paragraph_score * first_stage["paragraph"],
+        "[lead]": rr.lead * lead,
+        "[definition]": rr.definition * definition,
+        "[first]": rr.first * first,
+        "[first in paragraph]": rr.first_paragraph * first_par,
+        "[place]": rr.place * place,
         "[answer type]": rr.answer_type * typed,
         "[local idf]": rr.local * stats.local,
         "[phrase]": rr.phrase * phrase,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import partial
@@ -10,8 +11,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from qa.errors import QueryError
-from qa.rerank import DEFAULT_RERANK, Rerank, rerank_scores
-from qa.tokens import analyze, words
+from qa.ranking import DEFAULT_RANKING, Evidence, Ranking, Rerank
+from qa.rerank import rerank_scores
+from qa.tokens import analyze_question, normal_words, words
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -23,8 +25,24 @@ MAX_QUESTION_CHARS = 10_000
 
 
 @dataclass(frozen=True, slots=True)
+class Place:
+    """Another place that holds the same sentence as a hit (a copy of its page)."""
+
+    source: str
+    path: str
+    line: int
+    column: int
+    page: int | None
+
+
+@dataclass(frozen=True, slots=True)
 class Hit:
-    """One ranked sentence with everything needed to cite and show it."""
+    """One ranked sentence with everything needed to cite and show it.
+
+    ``duplicates`` are the other places, among the best candidates, that hold
+    the same sentence (a page's copy in another format, a generated "all in
+    one" page): it is shown once.
+    """
 
     rank: int
     score: float
@@ -33,6 +51,7 @@ class Hit:
     path: str
     title: str | None
     section: str | None
+    label: str | None
     page: int | None
     line: int
     column: int
@@ -42,6 +61,7 @@ class Hit:
     before: list[str]
     after: list[str]
     explain: dict[str, float] = field(default_factory=dict)
+    duplicates: list[Place] = field(default_factory=list)
     location: Location | None = None  # the page, paragraph, cell, EPUB item or message (page: also ``page``)
 
 
@@ -53,11 +73,16 @@ class Answer:
     terms: list[str]
     hits: list[Hit]
     missing: list[str]
+    ignored: list[str] = field(default_factory=list)
 
 
 def query_terms(question: str) -> list[str]:
-    """The question's index terms, in order (duplicates kept, as rank-bm25 does)."""
-    return [term for term, _, _ in analyze(question)]
+    """The question's index terms, in order (duplicates kept, as rank-bm25 does).
+
+    Stopwords are left out unless they are the point of the question
+    (:func:`qa.tokens.analyze_question`: "the *with* statement").
+    """
+    return [term for term, _, _ in analyze_question(question)[0]]
 
 
 def check_question(question: str) -> str:
@@ -131,33 +156,7 @@ def score(index: Index, terms: list[str]) -> tuple[NDArray[np.int64], NDArray[np
     return ids, scores + index.query_constant(known), missing
 
 
-@dataclass(frozen=True, slots=True)
-class Evidence:
-    """How much the surroundings of a sentence count, besides its own BM25 score.
-
-    A sentence that answers a question often does not repeat the question's
-    words: they are in the sentence before, in the paragraph, or in the title.
-    Measured on SQuAD (bench/quality.py), these weights are qa's defaults.
-
-    Attributes:
-        window: weight of the neighbouring sentences' scores (same paragraph).
-        paragraph: weight of the paragraph's own BM25 score (paragraphs as documents).
-        title: weight of question words found in the document title or section heading.
-        expand: paragraphs (best first) whose other sentences also become candidates.
-        paragraph_k1: BM25 saturation for paragraphs.
-        paragraph_b: BM25 length normalisation for paragraphs (Lucene's default:
-            paragraphs vary in length far more than sentences do).
-    """
-
-    window: float = 0.15
-    paragraph: float = 1.2
-    title: float = 0.3
-    expand: int = 20
-    paragraph_k1: float = 0.6
-    paragraph_b: float = 0.75
-
-
-DEFAULT_EVIDENCE = Evidence()
+DEFAULT_EVIDENCE = DEFAULT_RANKING.evidence
 #: Candidates (best by sentence, window and paragraph evidence) whose title is looked up.
 TITLE_SHORTLIST = 500
 
@@ -321,9 +320,11 @@ def _title_scores(index: Index, cand: NDArray[np.int64], known: list[tuple[int, 
     terms = [(index.term(tid), index.idf(tid) * qtf) for tid, qtf in known]
     docs, doc_slot = np.unique(index.arrays["c_doc"][cand], return_inverse=True)
     sections, section_slot = np.unique(index.arrays["c_section"][cand], return_inverse=True)
+    labels, label_slot = np.unique(index.arrays["c_label"][cand], return_inverse=True)
     in_title = _occurs(terms, [index.title_terms(d) for d in docs.tolist()])
     in_section = _occurs(terms, [index.section_terms(s) for s in sections.tolist()])
-    found = in_title[doc_slot.ravel()] | in_section[section_slot.ravel()]
+    in_label = _occurs(terms, [index.label_terms(x) for x in labels.tolist()])
+    found = in_title[doc_slot.ravel()] | in_section[section_slot.ravel()] | in_label[label_slot.ravel()]
     values = np.zeros(len(cand))
     for j, (_, weight) in enumerate(terms):
         values += np.where(found[:, j], weight, 0.0)  # in question order, as a sum over the terms would
@@ -341,7 +342,7 @@ def _occurs(terms: list[tuple[str, float]], headings: list[frozenset[str]]) -> N
 
 
 def reranked(
-    index: Index, question: str, terms: list[str], ranked: Ranked, size: int, rr: Rerank = DEFAULT_RERANK
+    index: Index, question: str, terms: list[str], ranked: Ranked, size: int, rr: Rerank = DEFAULT_RANKING.rerank
 ) -> tuple[NDArray[np.int64], NDArray[np.float64], dict[str, NDArray[np.float64]]]:
     """Re-score the ``size`` best first-stage candidates (:mod:`qa.rerank`).
 
@@ -356,13 +357,14 @@ def reranked(
     return ids, scores, parts
 
 
-def dense_scores(index: Index, question: str, ev: Evidence = DEFAULT_EVIDENCE,
-                 rr: Rerank = DEFAULT_RERANK) -> NDArray[np.float64]:
+def dense_scores(index: Index, question: str, ranking: Ranking = DEFAULT_RANKING) -> NDArray[np.float64]:
     """Final order of every chunk as scores (non-candidates get the lowest), for evaluation.
 
     Re-scored candidates come first, in their second-stage order; the others
     follow in first-stage order.
     """
+    _check_params(index, ranking)
+    ev, rr = ranking.evidence, ranking.rerank
     terms = query_terms(question)
     ranked = rank(index, terms, ev)
     totals = ranked.total
@@ -404,15 +406,31 @@ def _missing_words(question: str, missing_terms: list[str]) -> list[str]:
     """Map missing terms back to the words the user typed."""
     gone = set(missing_terms)
     out: list[str] = []
-    for term, start, end in analyze(question):
+    for term, start, end in analyze_question(question)[0]:
         word = question[start:end]
         if term in gone and word not in out:
             out.append(word)
     return out
 
 
-def search(index: Index, question: str, k: int = 3, context: int = 1, with_explain: bool = False) -> Answer:
+def _check_params(index: Index, ranking: Ranking) -> None:
+    """The sentence BM25 is baked into the index's weights: a different one is a programming error."""
+    if index.params != ranking.bm25:
+        raise ValueError(f"the index is weighted with {index.params}, not {ranking.bm25}: "
+                         "pass params=ranking.bm25 to open_index, or call index.reweight")
+
+
+#: First-stage candidates looked at for other copies of the sentences shown.
+DUPLICATE_POOL = 100
+
+
+def search(index: Index, question: str, k: int = 3, context: int = 1, with_explain: bool = False,
+           ranking: Ranking = DEFAULT_RANKING) -> Answer:
     """Rank the index's sentences for ``question``.
+
+    A sentence that is the same as a better one (equal once whitespace and
+    case are normalised, or one holding the other and at least half as long)
+    is not shown again: the better one lists where else it stands.
 
     Args:
         index: a built or loaded index.
@@ -420,25 +438,116 @@ def search(index: Index, question: str, k: int = 3, context: int = 1, with_expla
         k: how many sentences to return.
         context: neighbouring sentences of the same paragraph to attach.
         with_explain: attach per-term contributions to each hit.
+        ranking: the ranking's parameters (its ``bm25`` must be the index's).
 
     Raises:
         QueryError: the question is empty or too long.
+        ValueError: ``ranking.bm25`` is not what the index was weighted with.
     """
     q = check_question(question)
-    terms = query_terms(q)
-    ranked = rank(index, terms, DEFAULT_EVIDENCE)
-    rr = DEFAULT_RERANK
+    _check_params(index, ranking)
+    analyzed, ignored = analyze_question(q)
+    terms = [term for term, _, _ in analyzed]
+    ranked = rank(index, terms, ranking.evidence)
+    rr = ranking.rerank
+    texts: dict[int, SameKey] = {}
     if rr.shortlist and len(ranked.ids):
-        ids, scores, parts = reranked(index, q, terms, ranked, max(rr.shortlist, k), rr)
-        where = {cid: j for j, cid in enumerate(ids.tolist())}
-        order = [(where[cid], cid, value) for cid, value in top_k(ids, scores, k)]
-        best = [(cid, value, {name: float(arr[j]) for name, arr in parts.items() if arr[j]} if with_explain else {})
-                for j, cid, value in order]
+        size = max(rr.shortlist, 2 * k)
+        while True:
+            ids, scores, parts = reranked(index, q, terms, ranked, size, rr)
+            where = {cid: j for j, cid in enumerate(ids.tolist())}
+            order = [(cid, value) for cid, value in top_k(ids, scores, len(ids))]
+            picked = _distinct(index, order, k, texts)
+            if len(picked) >= k or size >= len(ranked.ids):
+                break
+            size *= 2
+        best = [(cid, value, {name: float(arr[where[cid]]) for name, arr in parts.items() if arr[where[cid]]}
+                 if with_explain else {}) for cid, value in picked]
     else:
+        picked = _distinct(index, top_k(ranked.ids, ranked.total, max(4 * k, 20)), k, texts)
         best = [(cid, value, _first_stage_explain(index, ranked, cid, terms) if with_explain else {})
-                for cid, value in top_k(ranked.ids, ranked.total, k)]
-    hits = [_hit(index, n, cid, value, context, why) for n, (cid, value, why) in enumerate(best, start=1)]
-    return Answer(question=q, terms=terms, hits=hits, missing=_missing_words(q, ranked.missing))
+                for cid, value in picked]
+    pool = [cid for cid, _ in top_k(ranked.ids, ranked.total, DUPLICATE_POOL)]
+    copies = _copies(index, [cid for cid, _, _ in best], pool, texts)
+    hits = [_hit(index, n, cid, value, context, why, copies.get(cid, []))
+            for n, (cid, value, why) in enumerate(best, start=1)]
+    return Answer(question=q, terms=terms, hits=hits, missing=_missing_words(q, ranked.missing), ignored=ignored)
+
+
+_GAP_BEFORE = re.compile(r"\s+(?=[.,;:!?)\]}])|(?<=[(\[{])\s+")
+_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u00a0": " "})
+
+
+SameKey = tuple[str, str]
+
+
+def same_text_key(text: str) -> SameKey:
+    """A sentence's text for comparing copies: case, quotes and whitespace normalised; and its words.
+
+    The words (normalised, stopwords dropped, one space apart) find copies whose
+    markup was rendered differently ("os.path.join()" in HTML, "os.path.join"
+    in its reStructuredText source).
+    """
+    text = " ".join(text.translate(_QUOTES).casefold().split())
+    return _GAP_BEFORE.sub("", text), " " + " ".join(normal_words(text)) + " "
+
+
+def _holds(a: str, b: str) -> bool:
+    if a == b:
+        return True
+    short, long = (a, b) if len(a) <= len(b) else (b, a)
+    return 2 * len(short) >= len(long) and short in long
+
+
+def same_sentence(a: SameKey, b: SameKey) -> bool:
+    """Whether two sentences (their :func:`same_text_key`) are the same: their texts or their
+    words are equal, or one holds the other and is at least half as long (the same sentence
+    split differently by two readers)."""
+    return _holds(a[0], b[0]) or (a[1].count(" ") > 3 and _holds(a[1], b[1]))
+
+
+def _key(index: Index, cid: int, texts: dict[int, SameKey]) -> SameKey:
+    found = texts.get(cid)
+    if found is None:
+        found = texts[cid] = same_text_key(index.text(cid))
+    return found
+
+
+def _distinct(index: Index, order: list[tuple[int, float]], k: int, texts: dict[int, SameKey]
+              ) -> list[tuple[int, float]]:
+    """The first ``k`` of ``order`` that are not the same sentence as an earlier one."""
+    picked: list[tuple[int, float]] = []
+    if k <= 0:
+        return picked
+    for cid, value in order:
+        key = _key(index, cid, texts)
+        if any(same_sentence(key, _key(index, other, texts)) for other, _ in picked):
+            continue
+        picked.append((cid, value))
+        if len(picked) >= k:
+            break
+    return picked
+
+
+def _copies(index: Index, shown: list[int], pool: list[int], texts: dict[int, SameKey]) -> dict[int, list[Place]]:
+    """For each shown chunk, the other chunks of ``pool`` that hold the same sentence, as places."""
+    out: dict[int, list[Place]] = {}
+    taken = set(shown)
+    for cid in shown:
+        key = _key(index, cid, texts)
+        for other in pool:
+            if other not in taken and same_sentence(key, _key(index, other, texts)):
+                taken.add(other)
+                out.setdefault(cid, []).append(_place(index, other))
+    return out
+
+
+def _place(index: Index, cid: int) -> Place:
+    a = index.arrays
+    doc = index.doc_of(cid)
+    location = index.location(cid)
+    page = location.number if location is not None and location.kind == "page" else None
+    return Place(doc.source, doc.path, int(a["c_line"][cid]), int(a["c_col"][cid]), page)
 
 
 def _first_stage_explain(index: Index, ranked: Ranked, cid: int, terms: list[str]) -> dict[str, float]:
@@ -456,7 +565,8 @@ def _first_stage_explain(index: Index, ranked: Ranked, cid: int, terms: list[str
     return parts
 
 
-def _hit(index: Index, rank: int, cid: int, value: float, context: int, parts: dict[str, float]) -> Hit:
+def _hit(index: Index, rank: int, cid: int, value: float, context: int, parts: dict[str, float],
+         duplicates: list[Place]) -> Hit:
     a = index.arrays
     doc = index.doc_of(cid)
     before, after = index.neighbours(cid, context, context)
@@ -469,6 +579,7 @@ def _hit(index: Index, rank: int, cid: int, value: float, context: int, parts: d
         path=doc.path,
         title=doc.title,
         section=index.section(cid),
+        label=index.label(cid),
         page=location.number if location is not None and location.kind == "page" else None,
         line=int(a["c_line"][cid]),
         column=int(a["c_col"][cid]),
@@ -478,6 +589,7 @@ def _hit(index: Index, rank: int, cid: int, value: float, context: int, parts: d
         before=[index.text(i) for i in before],
         after=[index.text(i) for i in after],
         explain=parts,
+        duplicates=duplicates,
         location=location,
     )
 

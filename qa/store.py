@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 
 _ARRAYS = (
-    "c_doc c_line c_col c_para c_section c_part c_pdesc c_len c_start c_end c_bstart c_bend "
+    "c_doc c_line c_col c_para c_section c_label c_part c_pdesc c_len c_start c_end c_bstart c_bend "
     "blob p_chunk p_tf p_ptr p_w t_blob t_off t_idf g_pid g_start g_len q_ptr q_par q_tf part_blob part_off"
 ).split()
 
@@ -467,6 +467,7 @@ def _validate(arrays: dict[str, Any], meta: dict[str, Any]) -> None:
         and _ids_within(arrays["c_doc"], 0, len(meta["docs"]))
         and _ids_within(arrays["g_pid"], 0, int(arrays["g_len"].shape[0]))
         and _ids_within(arrays["c_section"], -1, len(meta.get("sections", [])))  # -1: no section
+        and _ids_within(arrays["c_label"], -1, len(meta.get("labels", [])))
         and int(arrays["part_off"].shape[0]) >= 1
         and int(arrays["part_off"][0]) == 0 and int(arrays["part_off"][-1]) == int(arrays["part_blob"].shape[0])
         and _ids_within(arrays["c_pdesc"], -1, int(arrays["part_off"].shape[0]) - 1)  # -1: in no part

@@ -12,10 +12,19 @@ import unicodedata
 from array import array
 from collections.abc import Callable, Iterator, Sequence
 
+#: Operators of programming languages, longest first: documentation is asked
+#: about them ("what does := do"), so they are words of their own.
+OPERATORS: tuple[str, ...] = tuple(sorted(
+    """
+    := -> => == != === !== <= >= ** // += -= *= /= %= &= |= ^= **= //= >>= <<= @= << >> && || ?? ?. ::
+    |> <- <<- %% %/% %*% %in% %>% %o% ~=
+    """.split(), key=lambda op: (-len(op), op)))
+_OPERATOR = "|".join(re.escape(op) for op in OPERATORS)
 #: A word: letters and digits (any script), with inner apostrophes kept
 #: together so that possessives and contractions stay one token. Dotted
-#: acronyms (U.S., U.N.) come first and become one word (us, un).
-_WORD = re.compile(r"(?:[^\W\d_]\.){2,}|[^\W_]+(?:['\u2019\u02bc`][^\W_]+)*")
+#: acronyms (U.S., U.N.) come first and become one word (us, un). Then
+#: operators (:data:`OPERATORS`).
+_WORD = re.compile(rf"(?:[^\W\d_]\.){{2,}}|[^\W_]+(?:['\u2019\u02bc`][^\W_]+)*|{_OPERATOR}")
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u02bc": "'", "`": "'"})
 
 #: English stopwords: the classic list used by NLTK and Snowball, built in so
@@ -56,6 +65,28 @@ KEPT: frozenset[str] = frozenset(
 )
 #: The words the analyzer drops: the classic list less :data:`KEPT`.
 STOPWORDS: frozenset[str] = CLASSIC_STOPWORDS - KEPT
+#: Stopwords are still indexed, as terms of their own that start with this
+#: mark (no other term can: apostrophes are dropped from words), and do not
+#: count in a sentence's length. A question searches one only where it is the
+#: point of the question (:func:`analyze_question`): "the *with* statement".
+STOP_MARK = "'"
+#: Words that make the shape of a question rather than say what it is about.
+QUESTION_WORDS: frozenset[str] = frozenset(
+    """
+    what which who whom whose when where why how is are was were be been being am do does did doing
+    the a an i me my you your we our can could would should will shall may might there here
+    """.split()
+)
+#: Nouns that name a word as syntax: "the *with* statement", "a *for* loop", "the *in* operator".
+SYNTAX_NOUNS: frozenset[str] = frozenset(
+    """
+    statement statements keyword keywords operator operators loop loops clause clauses block blocks
+    expression expressions
+    """.split()
+)
+_ARTICLES = frozenset({"the", "a", "an"})
+_OPEN_QUOTES = "\"'`\u2018\u201c\u00ab"
+_CLOSE_QUOTES = "\"'`\u2019\u201d\u00bb"
 
 
 #: English irregular verb forms and plurals, by their base form: each form is
@@ -116,7 +147,7 @@ class Stemmer:
 
             self._stem = porter
         base = IRREGULAR.get(word, word)
-        stem = self._stem(base) if len(base) > 2 else base
+        stem = self._stem(base) if len(base) > 2 and base[0].isalnum() else base  # operators stay
         self.cache[word] = stem
         return stem
 
@@ -126,6 +157,8 @@ _STEMMER = Stemmer()
 
 def _normalise(word: str) -> str | None:
     """Lowercase one raw word and drop stopwords; None when it carries no meaning."""
+    if not word[0].isalnum():
+        return word  # an operator
     if not word.isascii():
         word = unicodedata.normalize("NFKC", word).translate(_APOSTROPHES)
     if word.endswith("."):
@@ -194,9 +227,11 @@ def normal_words(text: str) -> list[str]:
 #: Joins the chunk texts of a document so that one regex pass tokenises them
 #: all; never part of a word, and matched on its own as a chunk marker.
 CHUNK_SEP = "\x00"
-#: The same words (a word always starts with a letter or digit; saying so up
-#: front lets the engine skip other characters faster), or the marker.
-_WORD_OR_SEP = rf"(?=[^\W_])(?:{_WORD.pattern})|{CHUNK_SEP}"
+#: The same words (a word always starts with a letter, a digit or an
+#: operator's first character; saying so up front lets the engine skip other
+#: characters faster), or the marker.
+_OPERATOR_FIRST = "".join(sorted({re.escape(op[0]) for op in OPERATORS}))
+_WORD_OR_SEP = rf"(?=[^\W_]|[{_OPERATOR_FIRST}])(?:{_WORD.pattern})|{CHUNK_SEP}"
 
 
 @functools.cache
@@ -258,6 +293,14 @@ def normal_word(raw: str) -> str:
     return _NORMAL[raw]
 
 
+def stop_term(raw: str) -> str:
+    """The index term of a raw word that is a stopword ("" for any other word)."""
+    if _NORMAL[raw]:
+        return ""
+    lower = raw.translate(_APOSTROPHES).lower() if not raw.isascii() else raw.lower()
+    return STOP_MARK + lower if lower in STOPWORDS else ""
+
+
 def stem(word: str) -> str:
     """The stem of one normalised word (memoised)."""
     return _STEMMER(word)
@@ -273,22 +316,79 @@ def stem_all(words: Sequence[str]) -> list[str]:
     return list(map(cache.__getitem__, words))
 
 
-def analyze(text: str) -> Iterator[tuple[str, int, int]]:
+def analyze(text: str, stops: bool = False) -> Iterator[tuple[str, int, int]]:
     """Yield ``(term, start, end)`` for each indexable word of ``text``.
 
     Offsets are those of the word in ``text``, so callers can highlight the
-    words of a sentence that matched a question.
+    words of a sentence that matched a question. With ``stops``, stopwords
+    come too, as their :func:`stop_term`.
     """
     terms = _TERMS
     for match in _WORD.finditer(text):
-        term = terms[match.group()]
+        raw = match.group()
+        term = terms[raw] or (stop_term(raw) if stops else "")
         if term:
             yield term, match.start(), match.end()
+
+
+def _quoted(text: str, start: int, end: int) -> bool:
+    """Whether the word at ``start:end`` stands in quotes or backticks of its own."""
+    return (start > 0 and end < len(text) and text[start - 1] in _OPEN_QUOTES and text[end] in _CLOSE_QUOTES)
+
+
+def analyze_question(text: str) -> tuple[list[tuple[str, int, int]], list[str]]:
+    """A question's terms as :func:`analyze` gives them, plus the stopwords that are its point.
+
+    A stopword is searched when it is quoted (``"with"``, `` `in` ``), stands
+    between an article and another word ("the *with* statement", "a *for*
+    loop") or before a noun naming syntax ("*is* operator"), and, when the
+    question has no other word to search, every stopword but those that only
+    shape a question (what, how, does...) is. Returns the terms, in order, and
+    the stopwords left out (lowercase, in order, once each).
+    """
+    found = [(m.group(), m.start(), m.end()) for m in _WORD.finditer(text)]
+    terms = _TERMS
+    out: list[tuple[str, int, int]] = []
+    stops: list[tuple[int, str]] = []  # (position in out, stop term) of stopwords not yet searched
+    for i, (raw, start, end) in enumerate(found):
+        term = terms[raw]
+        if term:
+            out.append((term, start, end))
+            continue
+        stop = stop_term(raw)
+        if not stop:
+            continue
+        before = found[i - 1][0].lower() if i else ""
+        after = found[i + 1][0] if i + 1 < len(found) else ""
+        if (_quoted(text, start, end) or after.lower() in SYNTAX_NOUNS
+                or (before in _ARTICLES and after and terms[after])):
+            out.append((stop, start, end))
+        else:
+            stops.append((len(out), stop))
+            out.append(("", start, end))
+    if not any(term for term, _, _ in out):
+        for at, stop in stops:
+            if stop[1:] not in QUESTION_WORDS:
+                out[at] = (stop, out[at][1], out[at][2])
+    ignored = list(dict.fromkeys(stop[1:] for at, stop in stops if not out[at][0]))
+    return [t for t in out if t[0]], ignored
 
 
 def tokenize(text: str) -> list[str]:
     """Return the index terms of ``text`` (the tokens BM25 sees), in order."""
     return [t for t in map(_TERMS.__getitem__, _WORD.findall(text)) if t]
+
+
+def terms_in_order(text: str, stops: bool = False) -> list[str]:
+    """:func:`tokenize`, with stopwords as their :func:`stop_term` too when ``stops`` is set."""
+    if not stops:
+        return tokenize(text)
+    return [t for t, _, _ in analyze(text, stops=True)]
+
+
+def raw_words(text: str) -> list[str]:
+    """The words of ``text`` as written (before normalising): what the analyzer reads."""
+    return _WORD.findall(text)
 
 
 def words(text: str) -> list[str]:

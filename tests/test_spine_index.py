@@ -75,11 +75,29 @@ def test_tiny_folder_ranks_the_matching_sentence_first(make_corpus: Callable[...
 
 
 def test_ties_keep_document_order_and_k_is_respected(make_corpus: Callable[..., Path]) -> None:
-    root = make_corpus({"a.txt": "Herons wade.\n\nHerons wade.\n\nHerons wade.\n\nGulls fly."})
+    root = make_corpus({"a.txt": "Herons wade here.\n\nHerons wade there.\n\nHerons wade now.\n\nGulls fly."})
     index, _ = open_index([str(root)])
     hits = search(index, "herons", k=2, context=0).hits
     assert [h.line for h in hits] == [1, 3]
     assert hits[0].score == hits[1].score
+
+
+def test_the_same_sentence_is_shown_once_with_its_other_places(make_corpus: Callable[..., Path]) -> None:
+    page = "The heron waits in the shallow pond for hours."
+    root = make_corpus({
+        "a.txt": f"Birds of the marsh live long lives.\n\n{page}\n",
+        "b.md": "# Birds\n\n*The heron* waits in the   shallow pond for hours.\n",
+        "c.txt": "Notes.\n\nNote that the heron waits in the shallow pond for hours.\n",  # holds it, longer
+        "d.txt": "Gulls fly.\n\nA heron waits in a pond, a shallow one, for hours on end.\n",  # another sentence
+    })
+    index, _ = open_index([str(root)])
+    hits = search(index, "heron waits in the shallow pond", k=3, context=0).hits
+    texts = [h.text for h in hits]
+    assert len(texts) == 2 and texts[1] == "A heron waits in a pond, a shallow one, for hours on end."
+    first = hits[0]
+    assert sorted([first.source, *(d.source for d in first.duplicates)]) == sorted(
+        str(root / name) for name in ("a.txt", "b.md", "c.txt"))
+    assert hits[1].duplicates == []
 
 
 def test_context_stays_in_the_paragraph(make_corpus: Callable[..., Path]) -> None:

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from qa import tokens
@@ -86,6 +87,36 @@ def test_kept_words_are_classic_stopwords_and_the_rest_still_stop() -> None:
         assert tokens.tokenize(word), word
     for word in ("the", "which", "was", "they", "of", "and"):
         assert tokens.tokenize(word) == [], word
+
+
+@pytest.mark.parametrize(("question", "searched"), [
+    ("what does the with statement do", ["'with", "statement"]),  # between an article and a word
+    ("how does a for loop work", ["'for", "loop", "work"]),
+    ("is operator versus ==", ["'is", "oper", "versu", "=="]),  # before a noun naming syntax
+    ('what does "as" mean', ["'as", "mean"]),  # quoted
+    ("what does `yield from` do", ["yield"]),  # `from` does not stand in quotes of its own
+    ("what does := do", [":="]),  # an operator is a word
+    ("what is this", ["'this"]),  # nothing else to search: every stopword but the question's shape
+    ("what is the", []),
+    ("who led the delegation", ["lead", "deleg"]),  # an ordinary question drops its stopwords
+])
+def test_a_question_searches_the_stopwords_that_are_its_point(question: str, searched: list[str]) -> None:
+    terms, ignored = tokens.analyze_question(question)
+    assert [t for t, _, _ in terms] == searched
+    assert not set(ignored) & {t[1:] for t in searched if t.startswith(tokens.STOP_MARK)}
+    assert [question[s:e].lower() for t, s, e in terms if t.startswith(tokens.STOP_MARK)] == [
+        t[1:] for t in searched if t.startswith(tokens.STOP_MARK)]
+
+
+def test_stopwords_are_indexed_as_marked_terms_and_do_not_count_in_length() -> None:
+    from qa.index import _token_terms
+
+    terms, n_words, ids, chunk_of = _token_terms(["The heron is in the pond.", "x := y"])
+    assert terms[:n_words] == ["heron", "pond", "x", ":="]
+    assert all(t.startswith(tokens.STOP_MARK) for t in terms[n_words:])
+    assert sorted(terms[n_words:]) == ["'in", "'is", "'the", "'y"]
+    words_only = ids < n_words
+    assert list(np.bincount(chunk_of[words_only])) == [2, 2]  # "y" is a stopword ("y'all")
 
 
 def test_analyze_gives_offsets_of_the_original_words() -> None:
@@ -172,8 +203,18 @@ def test_crlf_hard_wraps_and_blank_lines() -> None:
 
 
 def test_blank_lines_are_hard_boundaries_even_without_periods() -> None:
-    text = "CHAPTER ONE\n\nIt was a dark night. The end"
-    assert [c.text for c in split(text)] == ["CHAPTER ONE", "It was a dark night.", "The end"]
+    text = "It was a dark night. The end\n\nCHAPTER TWO\n\nMorning came"
+    assert [c.text for c in split(text)] == ["It was a dark night.", "The end", "CHAPTER TWO", "Morning came"]
+
+
+def test_a_title_line_names_the_document_and_is_no_sentence() -> None:
+    text = "Wind power\n\nWind power is the conversion of wind energy into electricity. It is renewable.\n"
+    doc = extract_text(text)
+    assert doc.title == "Wind power"
+    assert [c.text for c in split(text)] == [
+        "Wind power is the conversion of wind energy into electricity.", "It is renewable."]
+    # A one-line note is still searchable: its only line is both its title and its sentence.
+    assert [c.text for c in split("buy milk\n")] == ["buy milk"]
 
 
 def test_unicode_offsets_are_characters() -> None:

@@ -82,7 +82,7 @@ def test_repl_wraps_and_quit_without_colon_leaves(tty_env: dict[str, str], tmp_p
     screen, raw, status = run_in_terminal([], tty_env, tmp_path, keys)
     assert status == 0
     rows = answer_rows(screen)
-    assert rows[0].startswith("qa: 2 documents, 44 sentences in the bundled seeds.")
+    assert rows[0].startswith("qa: 2 documents, 43 sentences in the bundled seeds.")
     assert all(len(row) <= COLUMNS for row in rows)
     hit = next(i for i, r in enumerate(rows) if r.startswith("  > Vice Foreign Minister"))
     assert rows[hit + 1].startswith("    delegation") or rows[hit + 1].startswith("    ")

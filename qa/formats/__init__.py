@@ -8,6 +8,7 @@ markup is blanked with spaces rather than removed, so a citation's
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import itertools
 import re
@@ -17,7 +18,7 @@ from pathlib import PurePath
 
 # The extension sets live in qa.extensions (discovery needs them without the
 # extractors); they are still importable from here.
-from qa.extensions import DOCUMENT_EXTENSIONS, HTML_EXTENSIONS, MARKDOWN_EXTENSIONS, PDF_EXTENSIONS
+from qa.extensions import DOCUMENT_EXTENSIONS, HTML_EXTENSIONS, MARKDOWN_EXTENSIONS, PDF_EXTENSIONS, is_rst
 from qa.extensions import SUPPORTED_EXTENSIONS as SUPPORTED_EXTENSIONS
 from qa.extensions import TEXT_EXTENSIONS as TEXT_EXTENSIONS
 
@@ -85,12 +86,18 @@ class Part:
 
 @dataclass(frozen=True, slots=True)
 class Block:
-    """A hard-boundary region of text (a paragraph): sentences never cross it."""
+    """A hard-boundary region of text (a paragraph): sentences never cross it.
+
+    ``section`` is the heading path in force; ``label`` the term, signature or
+    question the block describes (a definition list's ``<dt>``, an rst
+    ``.. function::`` line), when the format says so.
+    """
 
     start: int
     end: int
     section: str | None = None
     page: int | None = None
+    label: str | None = None
     part: Part | None = None
 
     def located(self) -> Part | None:
@@ -102,11 +109,18 @@ class Block:
 
 @dataclass(slots=True)
 class Extracted:
-    """What a format extractor gives back for one document."""
+    """What a format extractor gives back for one document.
+
+    ``hidden``, when set, has one byte per character of ``text``: 1 where the
+    character is markup that was blanked (a tag, an emphasis marker), so that
+    what is shown of a sentence reads like the rendered page ("returns 0."
+    rather than "returns 0 .") while offsets still point into the source.
+    """
 
     text: str
     blocks: list[Block]
     title: str | None = None
+    hidden: bytes | None = None
 
 
 
@@ -114,28 +128,41 @@ _BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n")
 _VISIBLE = re.compile(r"\S")
 
 
+class _InForce:
+    """The value in force at an offset, from sorted (offset, value) events, asked in increasing order."""
+
+    def __init__(self, events: list[tuple[int, str | None]] | None) -> None:
+        self.events = events or []
+        self.i = 0
+        self.value: str | None = None
+
+    def at(self, pos: int) -> str | None:
+        events = self.events
+        while self.i < len(events) and events[self.i][0] <= pos:
+            self.value = events[self.i][1]
+            self.i += 1
+        return self.value
+
+
 def blocks_between(text: str, cuts: list[int], sections: list[tuple[int, str | None]] | None = None,
-                   page: int | None = None, *, blank_lines: bool = True) -> list[Block]:
+                   page: int | None = None, *, blank_lines: bool = True,
+                   labels: list[tuple[int, str | None]] | None = None) -> list[Block]:
     """Paragraphs of ``text`` split at every offset in ``cuts`` (and at blank lines).
 
-    ``sections`` is a sorted list of (offset, heading path): a block gets the
-    path in force at its start. With ``blank_lines=False`` only ``cuts``
-    separate blocks (for markup whose blanked tags leave empty lines that are
-    not paragraph breaks); blocks are then trimmed to their first and last
-    visible character.
+    ``sections`` and ``labels`` are sorted lists of (offset, value): a block
+    gets the heading path and the label in force at its start. With
+    ``blank_lines=False`` only ``cuts`` separate blocks (for markup whose
+    blanked tags leave empty lines that are not paragraph breaks); blocks are
+    then trimmed to their first and last visible character.
     """
     bounds = sorted({0, len(text), *(c for c in cuts if 0 < c < len(text))})
     out: list[Block] = []
-    heads = sections or []
-    h = 0
-    current: str | None = None
+    section, label = _InForce(sections), _InForce(labels)
     for lo, hi in itertools.pairwise(bounds):
         found = paragraphs(text, lo, hi) if blank_lines else _trimmed(text, lo, hi)
         for block in found:
-            while h < len(heads) and heads[h][0] <= block.start:
-                current = heads[h][1]
-                h += 1
-            out.append(Block(block.start, block.end, section=current, page=page))
+            out.append(Block(block.start, block.end, section=section.at(block.start), page=page,
+                             label=label.at(block.start)))
     return out
 
 
@@ -172,7 +199,49 @@ def paragraphs(text: str, start: int = 0, end: int | None = None) -> list[Block]
     return blocks
 
 
+#: Words that may stand between the links of a navigation block ("See also: a, b", "next | previous").
+_NAV_WORDS = frozenset("see also and or next previous prev up top back to the of index modules home".split())
+_LETTERS = re.compile(r"[^\W\d_]+")
+
+
+def _navigation(block: Block, masked: str, links: list[tuple[int, int]], first: int) -> bool:
+    """Whether a block is nothing but links (and a few joining words): navigation, not prose.
+
+    ``links`` are the page's link spans in order; ``first`` is the first that may reach the block.
+    """
+    rest: list[str] = []
+    pos, linked = block.start, False
+    for s, e in links[first:]:
+        if s >= block.end:
+            break
+        if e <= block.start:
+            continue
+        linked = True
+        rest.append(masked[pos:max(s, pos)])
+        pos = max(pos, e)
+    if not linked:
+        return False
+    rest.append(masked[pos : block.end])
+    return all(w.lower() in _NAV_WORDS for w in _LETTERS.findall("".join(rest)))
+
+
+def prose_blocks(blocks: list[Block], masked: str, links: list[tuple[int, int]]) -> list[Block]:
+    """The blocks that are prose: not link lists, not without a single letter or digit."""
+    ends = [e for _, e in links]
+    out = []
+    for block in blocks:
+        if not any(c.isalnum() for c in masked[block.start : block.end]):
+            continue
+        if links and _navigation(block, masked, links, bisect.bisect_right(ends, block.start)):
+            continue
+        out.append(block)
+    return out
+
+
+
 _TITLE_LINE_MAX = 120
+#: A word of four letters or more ending a sentence inside a line.
+_SENTENCE_INSIDE = re.compile(r"[^\W\d_]{4}[.?!]\s")
 
 
 def _text_title(text: str, blocks: list[Block]) -> str | None:
@@ -182,13 +251,21 @@ def _text_title(text: str, blocks: list[Block]) -> str | None:
     first = text[blocks[0].start : blocks[0].end].strip()
     if not first or "\n" in first or len(first) > _TITLE_LINE_MAX or first[-1] in ".?!:;,":
         return None
+    if _SENTENCE_INSIDE.search(first):
+        return None  # "It was late. The end": sentences, not a title ("Mr. Smith" may be one)
     return first
 
 
 def extract_text(text: str) -> Extracted:
-    """Plain text: paragraphs are separated by blank lines; a short first line is the title."""
+    """Plain text: paragraphs are separated by blank lines; a short first line is the title.
+
+    The title names the document (evidence for its sentences, as a Markdown
+    ``#`` heading is) and is not a sentence of its own, unless it is all the
+    file holds (a one-line note).
+    """
     blocks = paragraphs(text)
-    return Extracted(text=text, blocks=blocks, title=_text_title(text, blocks))
+    title = _text_title(text, blocks)
+    return Extracted(text=text, blocks=blocks[1:] if title and len(blocks) > 1 else blocks, title=title)
 
 
 def decode(data: bytes, name: str, warn: Warn, declared: str | None = None) -> str | None:
@@ -253,4 +330,8 @@ def extract(path: PurePath, data: bytes, name: str, warn: Warn) -> Extracted | N
         from qa.formats.html import extract_html
 
         return extract_html(text)
+    if is_rst(path.name):
+        from qa.formats.rst import extract_rst
+
+        return extract_rst(text)
     return extract_text(text)

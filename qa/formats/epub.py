@@ -114,7 +114,7 @@ def extract_epub(data: bytes, name: str, warn: Warn) -> Extracted | None:
             if text is None:
                 continue
             item = extract_html(text)
-            pieces.add(item.text, item.blocks, Part("item", name=path))
+            pieces.add(item.text, item.blocks, Part("item", name=path), hidden=item.hidden)
     except Refused as exc:
         warn(f"skipping {name}: {exc}")
         return None

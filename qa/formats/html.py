@@ -4,11 +4,17 @@ Parsed with the standard library's :class:`html.parser.HTMLParser` (no regexes
 over tags). Left out: scripts, styles, ``head``, forms and page furniture
 (``nav``, ``aside``, ``footer``, a ``header`` outside ``article``/``main``,
 elements with ``role="navigation"``, ``banner``, ``contentinfo``,
-``complementary`` or ``search``, and ``hidden`` / ``aria-hidden`` ones), and
-code blocks (``<pre><code>``, as fenced code in Markdown). Block elements are
-hard boundaries; blank lines left by blanked tags are not. ``h1``-``h6`` name
-the sections; ``<title>`` is the document title. Entities are decoded in place
-and padded with spaces, so every offset is the offset in the source.
+``complementary`` or ``search``, and ``hidden`` / ``aria-hidden`` ones),
+permalink anchors (Sphinx's ``¶``), code blocks (``<pre>``, as fenced code in
+Markdown, unless the page is nothing but preformatted text) and blocks that
+are nothing but links (tables of contents, indexes, "next | previous" bars).
+Block elements are hard boundaries; blank lines left by blanked tags are not.
+``h1``-``h6`` name the sections; ``<title>`` is the document title. A
+definition list's term (``<dt>``: a glossary term, a function's signature, a
+FAQ's question) is not a sentence but the *label* of what its ``<dd>`` says.
+Entities are decoded in place and padded with spaces, so every offset is the
+offset in the source; what is hidden is recorded so that a sentence is shown
+as the page reads ("returns 0." rather than "returns 0 .").
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from collections import Counter
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
-from qa.formats import Extracted, blocks_between
+from qa.formats import Extracted, blocks_between, prose_blocks
 
 _SKIP = frozenset({"script", "style", "noscript", "template", "nav", "footer", "aside", "form", "svg", "math",
                    "head", "button", "select", "textarea", "iframe", "object", "canvas", "dialog", "menu"})
@@ -37,6 +43,10 @@ _VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 #: A section name longer than this is cut (a heading left open by broken markup).
 _HEADING_MAX = 200
+#: Permalink marks that documentation generators append to headings and terms.
+_PERMALINK = "\u00b6\u00a7#\U0001f517\u2693"
+#: Pages whose preformatted text outweighs their prose this much are text in <pre>, not code.
+_PRE_PAGE_RATIO = 5
 
 
 @dataclass(slots=True)
@@ -45,6 +55,21 @@ class _Open:
 
     tag: str
     skip: bool
+    link: bool = False
+
+
+@dataclass(slots=True)
+class _List:
+    """An open definition list: its current term and whether its description is being read."""
+
+    label: str | None = None
+    in_dd: bool = False
+    described: bool = False  # a description followed the current term(s)
+
+
+def _name(parts: list[str]) -> str:
+    """Heading or term text: whitespace collapsed, permalink marks dropped, length capped."""
+    return " ".join("".join(parts).split()).rstrip(_PERMALINK + " ")[:_HEADING_MAX]
 
 
 class _Extractor(HTMLParser):
@@ -63,6 +88,14 @@ class _Extractor(HTMLParser):
         self.heading: tuple[str, list[str]] | None = None  # (tag, text so far)
         self.title: list[str] | None = None  # text of the <title> being read
         self.title_text: str | None = None
+        self.shown = bytearray(len(text))  # 1 where a character of the page's text was kept
+        self.lists: list[_List] = []  # open <dl>s, outermost first
+        self.term: list[str] | None = None  # text of the <dt> being read
+        self.labels: list[tuple[int, str | None]] = []
+        self.links: list[tuple[int, int]] = []  # spans of link text
+        self.link_depth = 0
+        self.pre_depth = 0
+        self.code: list[tuple[int, int]] = []  # spans of preformatted text
 
     def _pos(self) -> int:
         line, col = self.getpos()
@@ -73,9 +106,9 @@ class _Extractor(HTMLParser):
             return True
         if tag == "header":
             return not any(self.open[t] for t in _CONTENT)
-        if tag == "code" and self.stack and self.stack[-1].tag == "pre":
-            return True
         values = dict(attrs)
+        if tag == "a" and "headerlink" in (values.get("class") or "").split():
+            return True  # Sphinx's permalink "¶"
         return ("hidden" in values or (values.get("aria-hidden") or "").lower() == "true"
                 or (values.get("role") or "").lower() in _SKIP_ROLES)
 
@@ -90,11 +123,62 @@ class _Extractor(HTMLParser):
         if tag in _VOID:
             return
         skip = self._hides(tag, attrs)
-        self.stack.append(_Open(tag, skip))
+        link = tag == "a" and any(k == "href" for k, _ in attrs)
+        self.stack.append(_Open(tag, skip, link))
         self.open[tag] += 1
         self.skip_depth += skip
+        self.link_depth += link
+        self.pre_depth += tag == "pre"
         if tag in _HEADINGS and not self.skip_depth:
             self.heading = (tag, [])
+        elif tag in ("dl", "dt", "dd") and not self.skip_depth:
+            self._definition_start(tag, pos)
+
+    def _definition_start(self, tag: str, pos: int) -> None:
+        """A definition list opens, or one of its terms or descriptions starts."""
+        if tag == "dl":
+            self.lists.append(_List())
+            return
+        if not self.lists:
+            return
+        current = self.lists[-1]
+        self._end_term()
+        if tag == "dt":
+            if current.described:  # a new entry: its terms replace the last one's
+                current.label = None
+            current.in_dd = current.described = False
+            self.term = []
+        else:
+            current.in_dd = current.described = True
+        self.labels.append((pos, self._label()))
+
+    def _end_term(self) -> None:
+        if self.term is None or not self.lists:
+            self.term = None
+            return
+        name = _name(self.term)
+        self.term = None
+        current = self.lists[-1]
+        if name:  # several terms in a row (overloaded signatures) share the description
+            current.label = f"{current.label}; {name}"[:_HEADING_MAX] if current.label else name
+
+    def _definition_end(self, tag: str, pos: int) -> None:
+        if not self.lists:
+            return
+        if tag == "dt":
+            self._end_term()
+            return
+        if tag == "dd":
+            self.lists[-1].in_dd = False
+        else:
+            self._end_term()
+            self.lists.pop()
+        self.labels.append((pos, self._label()))
+
+    def _label(self) -> str | None:
+        """The terms whose descriptions are open here, outermost first."""
+        path = [d.label for d in self.lists if d.in_dd and d.label]
+        return " > ".join(path) or None
 
     def skip_depth_outside_head(self) -> int:
         """Hidden elements other than ``head`` around the current position (an SVG's title)."""
@@ -116,8 +200,12 @@ class _Extractor(HTMLParser):
                 top = self.stack.pop()
                 self.open[top.tag] -= 1
                 self.skip_depth -= top.skip
+                self.link_depth -= top.link
+                self.pre_depth -= top.tag == "pre"
                 if self.heading is not None and top.tag == self.heading[0]:
                     self._end_heading(pos)
+                if top.tag in ("dl", "dt", "dd") and not self.skip_depth:
+                    self._definition_end(top.tag, pos)
                 if top.tag == tag:
                     break
         if tag in _BLOCK:
@@ -128,7 +216,7 @@ class _Extractor(HTMLParser):
         tag, parts = self.heading
         self.heading = None
         level = int(tag[1])
-        name = " ".join("".join(parts).split())[:_HEADING_MAX]
+        name = _name(parts)
         while self.path and self.path[-1][0] >= level:
             self.path.pop()
         if name:
@@ -145,10 +233,19 @@ class _Extractor(HTMLParser):
         if self.heading is not None:
             self.heading[1].append(text)
             return  # headings name sections; they are not sentences
+        if self.term is not None:
+            self.term.append(text)
+            return  # a term labels its description; it is not a sentence
         chars = self.chars
         for i, ch in enumerate(text):
             if ch not in "\r\n":
                 chars[start + i] = ch
+        end = start + len(text)
+        self.shown[start:end] = b"\x01" * len(text)
+        if self.link_depth:
+            self.links.append((start, end))
+        if self.pre_depth:
+            self.code.append((start, end))
 
     def handle_data(self, data: str) -> None:
         start = self._pos()
@@ -189,14 +286,35 @@ def _defuse(text: str) -> str:
     return _BAD_SECTION.sub(" ![", text)
 
 
+def _hide_code(parser: _Extractor) -> None:
+    """Blank preformatted text, unless the page is made of it (a text file wrapped in ``<pre>``)."""
+    code = sum(e - s for s, e in parser.code)
+    if not code or code > _PRE_PAGE_RATIO * (parser.shown.count(1) - code):
+        return
+    chars, shown = parser.chars, parser.shown
+    for s, e in parser.code:
+        chars[s:e] = _NOT_NEWLINE.sub(" ", "".join(chars[s:e]))
+        shown[s:e] = bytes(e - s)
+
+
+_NOT_NEWLINE = re.compile(r"[^\r\n]")
+
+
 def extract_html(text: str) -> Extracted:
-    """HTML page to blanked text (same length as ``text``) with blocks, sections and title."""
+    """HTML page to blanked text (same length as ``text``) with blocks, sections, labels and title."""
     parser = _Extractor(text)
     parser.feed(_defuse(text))
     parser.close()
     if parser.heading is not None:
         parser._end_heading(len(text))
+    _hide_code(parser)
     masked = "".join(parser.chars)
     heads = sorted(parser.heads, key=lambda h: h[0])
-    blocks = blocks_between(masked, parser.cuts, heads, blank_lines=False)
-    return Extracted(text=masked, blocks=blocks, title=parser.title_text)
+    labels = sorted(parser.labels, key=lambda h: h[0])
+    blocks = blocks_between(masked, parser.cuts, heads, blank_lines=False, labels=labels)
+    blocks = prose_blocks(blocks, masked, parser.links)
+    hidden = bytes(parser.shown).translate(_FLIP)
+    return Extracted(text=masked, blocks=blocks, title=parser.title_text, hidden=hidden)
+
+
+_FLIP = bytes.maketrans(b"\x00\x01", b"\x01\x00")

@@ -64,6 +64,7 @@ class _Body:
     sender: str | None = None
     date: str | None = None
     notes: list[str] = field(default_factory=list)
+    hidden: bytes | None = None  # blanked HTML markup (qa.formats.Extracted)
 
 
 class _Malformed(Exception):
@@ -231,7 +232,8 @@ def read_message(raw: bytes, mbox: bool = False) -> _Body:
     raw_at = _verbatim(raw, part, payload, text)
     if is_html:
         read = extract_html(unquoted_html(text))
-        return _Body(read.text, read.blocks, raw_at, subject=subject, sender=sender, date=date, notes=notes)
+        return _Body(read.text, read.blocks, raw_at, subject=subject, sender=sender, date=date, notes=notes,
+                     hidden=read.hidden)
     masked = unquoted(text, mbox)
     return _Body(masked, paragraphs(masked), raw_at, subject=subject, sender=sender, date=date, notes=notes)
 
@@ -284,7 +286,7 @@ def extract_eml(data: bytes, name: str, warn: Warn) -> Extracted | None:
     part = Part("message", 0, line=lines.at(body.raw_at) if body.raw_at is not None else 1,
                 raw=body.raw_at is not None, at=1, sender=body.sender, date=body.date)
     pieces = Pieces()
-    pieces.add(body.text, body.blocks, part)
+    pieces.add(body.text, body.blocks, part, hidden=body.hidden)
     return pieces.extracted(body.subject)
 
 
@@ -323,7 +325,7 @@ def extract_mbox(data: bytes, name: str, warn: Warn) -> Extracted | None:
         raw = body.raw_at is not None
         line = lines.at(body_start + body.raw_at) if body.raw_at is not None else 1
         part = Part("message", number, line=line, raw=raw, at=at, sender=body.sender, date=body.date)
-        pieces.add(body.text, body.blocks, part, prefix=body.subject)
+        pieces.add(body.text, body.blocks, part, prefix=body.subject, hidden=body.hidden)
     if bad:
         shown = ", ".join(bad[:3]) + (f" and {len(bad) - 3} more" if len(bad) > 3 else "")
         warn(f"{name}: malformed message{'s' if len(bad) > 1 else ''} left out: {shown}")

@@ -20,7 +20,7 @@ import html
 import re
 from dataclasses import dataclass
 
-from qa.formats import Extracted, blank_line_cuts, blocks_between
+from qa.formats import Extracted, blank_line_cuts, blocks_between, prose_blocks
 
 _FRONT = re.compile(r"\A(---|\+\+\+)[ \t]*\r?\n(.*?)^(?:\1|\.\.\.)[ \t]*\r?$", re.DOTALL | re.MULTILINE)
 _FRONT_KEY = re.compile(r"[ \t]*(?:#.*|[A-Za-z0-9_-]+[ \t]*[:=].*)?\r?")
@@ -49,21 +49,32 @@ _ESCAPE = re.compile(r"\\(?=[\\`*_{}\[\]()#+\-.!|>~<])")
 
 
 class _Mask:
-    """A same-length copy of the text in which markup is replaced by spaces."""
+    """A same-length copy of the text in which markup is replaced by spaces.
+
+    ``hidden`` marks the blanked characters that a reader does not see at all
+    (emphasis markers, link targets), as opposed to those that separate words
+    (a table's ``|``): see :class:`qa.formats.Extracted`. ``links`` are the
+    spans of link text kept.
+    """
 
     def __init__(self, text: str) -> None:
         self.chars = list(text)
+        self.hidden = bytearray(len(text))
+        self.links: list[tuple[int, int]] = []
 
-    def blank(self, start: int, end: int) -> None:
+    def blank(self, start: int, end: int, hide: bool = True) -> None:
         chars = self.chars
         for i in range(start, end):
             if chars[i] not in "\r\n":
                 chars[i] = " "
+        if hide:
+            self.hidden[start:end] = b"\x01" * (end - start)
 
     def put(self, start: int, end: int, value: str) -> None:
         """Write ``value`` at ``start`` and blank the rest of ``[start, end)`` (value must fit)."""
         self.blank(start, end)
         self.chars[start : start + len(value)] = value
+        self.hidden[start : start + len(value)] = bytes(len(value))
 
     def blank_all(self, pattern: re.Pattern[str], keep_group: int | None = None) -> None:
         """Blank every match of ``pattern``, except group ``keep_group`` (link text)."""
@@ -71,6 +82,7 @@ class _Mask:
             if keep_group is not None and m.group(keep_group) is not None:
                 self.blank(m.start(), m.start(keep_group))
                 self.blank(m.end(keep_group), m.end())
+                self.links.append((m.start(keep_group), m.end(keep_group)))
             else:
                 self.blank(m.start(), m.end())
 
@@ -198,7 +210,7 @@ class _Scanner:
             self.cuts.append(lo)  # each table row stands alone
             for i, ch in enumerate(line):
                 if ch == "|":
-                    self.mask.blank(lo + i, lo + i + 1)
+                    self.mask.blank(lo + i, lo + i + 1, hide=False)  # cells are apart, as on the page
         self.para = (lo, hi)
 
     def _heading(self, start: int, end: int, level: int, raw: str) -> None:
@@ -287,10 +299,12 @@ def extract_markdown(text: str) -> Extracted:
     scan = _Scanner(text)
     scan.run()
     _blank_inline(scan.mask)
-    masked = scan.mask.text()
+    mask = scan.mask
+    masked = mask.text()
     cuts = scan.cuts + blank_line_cuts(text)
     blocks = blocks_between(masked, cuts, scan.heads, blank_lines=False)
-    return Extracted(text=masked, blocks=blocks, title=scan.front_title or scan.title)
+    blocks = prose_blocks(blocks, masked, sorted(mask.links))
+    return Extracted(text=masked, blocks=blocks, title=scan.front_title or scan.title, hidden=bytes(mask.hidden))
 
 
 def _inline_plain(text: str) -> str:

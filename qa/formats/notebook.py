@@ -108,8 +108,10 @@ def extract_notebook(data: bytes, name: str, warn: Warn) -> Extracted | None:
         prefix = "".join(f"{'#' * level} {heading}\n" for level, heading in outline) + "\n" if outline else ""
         read = extract_markdown(prefix + source)
         cut = len(prefix)
-        blocks = [Block(b.start - cut, b.end - cut, section=b.section) for b in read.blocks if b.start >= cut]
-        pieces.add(read.text[cut:], blocks, Part("cell", number))
+        blocks = [Block(b.start - cut, b.end - cut, section=b.section, label=b.label)
+                  for b in read.blocks if b.start >= cut]
+        hidden = read.hidden[cut:] if read.hidden is not None else None
+        pieces.add(read.text[cut:], blocks, Part("cell", number), hidden=hidden)
         before = outline
         if _HEADING_LINE.search(source):  # else the headings in force stay as they are
             outline = heading_outline(prefix + source)

@@ -19,11 +19,11 @@ import io
 import logging
 import re
 import warnings
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from qa.formats import Block, Extracted, Warn, paragraphs
+from qa.formats import Block, Extracted, Warn, blocks_between
 
 if TYPE_CHECKING:
     from pypdf import PdfReader
@@ -105,15 +105,108 @@ def _page_texts(reader: PdfReader) -> tuple[list[str], list[int]]:
 
 
 def _assemble(pages: list[str], title: str | None) -> Extracted:
-    """Join the pages with blank lines; each page's paragraphs carry its number."""
+    """Join the pages with blank lines; each page's paragraphs carry its number.
+
+    Running heads and page numbers are blanked (:func:`running_lines`), as are
+    table-of-contents lines (dot leaders and a page number: navigation, not
+    prose). A numbered heading ("1.8 R commands", "Appendix A Index") is no
+    sentence: it ends a paragraph and names the section of what follows, as
+    Markdown headings do, across pages.
+    """
+    pages = [_blank_lines(page, drop) for page, drop in zip(pages, running_lines(pages), strict=True)]
     parts: list[str] = []
     blocks: list[Block] = []
     pos = 0
+    path: list[tuple[int, str]] = []
     for number, page in enumerate(pages, start=1):
-        blocks += [Block(b.start + pos, b.end + pos, page=number) for b in paragraphs(page)]
+        cuts: list[int] = []
+        heads: list[tuple[int, str | None]] = [(0, " > ".join(h for _, h in path) or None)]
+        lines = _lines(page)
+        last = max((k for k, (_, _, line) in enumerate(lines) if line.strip()), default=0)
+        for k, (start, end, line) in enumerate(lines):
+            heading = _NUMBERED.fullmatch(line.strip())
+            if heading is None or k >= last - 1:  # the foot of a page holds footnotes, not headings
+                continue
+            level = heading.group(1).count(".") + 1 if heading.group(1)[0].isdigit() else 1
+            while path and path[-1][0] >= level:
+                path.pop()
+            path.append((level, " ".join(line.split())))
+            cuts += [start, end]
+            heads.append((end, " > ".join(h for _, h in path)))
+            page = page[:start] + " " * (end - start) + page[end:]
+        blocks += [Block(b.start + pos, b.end + pos, section=b.section, page=number)
+                   for b in blocks_between(page, cuts, heads)]
         parts.append(page)
         pos += len(page) + 2
     return Extracted(text="\n\n".join(parts) + "\n\n", blocks=blocks, title=title)
+
+
+#: A numbered heading: "5.4 The array() function", "Chapter 3 Objects", "Appendix A Index", "A.2 Options";
+#: not a numbered list item ("2. Use"), not a sentence (no final period).
+_NUMBERED = re.compile(r"(?:(?:Chapter|Section|Appendix|Part)\s+(?=[A-Z0-9]))?"
+                       r"((?:[1-9]\d?|[A-Z](?=\.\d))(?:\.\d{1,3}){0,4}|(?<=Appendix )[A-Z])"
+                       r"[ \t]+(?=[A-Z\u2018\u201c'\"(])[^\n]{1,70}(?<![.,;:])")
+#: Dot leaders before a page number: a line of a table of contents or an index.
+_LEADERS = re.compile(r"(?:\.\s?){4,}\s*[\divxlc]+\b")
+#: A page number at either end of a line, or alone.
+_PAGE_NUMBER = re.compile(r"\s*(?:(\d{1,5})\b.*?|.*?\b(\d{1,5})|([ivxlcdm]{1,8}))\s*")
+
+
+def _lines(text: str) -> list[tuple[int, int, str]]:
+    out = []
+    pos = 0
+    for line in text.split("\n"):
+        out.append((pos, pos + len(line), line))
+        pos += len(line) + 1
+    return out
+
+
+def _blank_lines(page: str, drop: set[int]) -> str:
+    """``page`` with the lines numbered in ``drop`` (and table-of-contents lines) blanked."""
+    lines = page.split("\n")
+    return "\n".join(" " * len(line) if i in drop or _LEADERS.search(line) else line for i, line in enumerate(lines))
+
+
+def running_lines(pages: list[str]) -> list[set[int]]:
+    """Per page, the line numbers of its running head and foot: the first or last line that
+    carries the page's printed number.
+
+    Printed numbers differ from the page's place in the file by an offset (front
+    matter); the offset most pages agree on finds them ("Chapter 7: Reading
+    data 35" on the 41st page), as do lines of only a number or a roman numeral.
+    """
+    found: list[list[tuple[int, int | None]]] = []  # per page: (line number, printed number - page)
+    offsets: Counter[int] = Counter()
+    for number, page in enumerate(pages, start=1):
+        lines = page.split("\n")
+        ends = [i for i in (_first_visible(lines), _last_visible(lines)) if i is not None]
+        mine: list[tuple[int, int | None]] = []
+        for i in dict.fromkeys(ends):
+            m = _PAGE_NUMBER.fullmatch(lines[i])
+            if m is None or len(lines[i].strip()) > 100:
+                continue
+            printed = m.group(1) or m.group(2)
+            if printed is None:
+                mine.append((i, None))  # a roman numeral alone
+                continue
+            offset = int(printed) - number
+            offsets[offset] += 1
+            mine.append((i, offset))
+        found.append(mine)
+    if not offsets:
+        return [set() for _ in pages]
+    best, count = offsets.most_common(1)[0]
+    if count < max(3, len(pages) // 4):
+        return [set() for _ in pages]
+    return [{i for i, offset in mine if offset in (best, None)} for mine in found]
+
+
+def _first_visible(lines: list[str]) -> int | None:
+    return next((i for i, line in enumerate(lines) if line.strip()), None)
+
+
+def _last_visible(lines: list[str]) -> int | None:
+    return next((i for i in range(len(lines) - 1, -1, -1) if lines[i].strip()), None)
 
 
 def _title(reader: PdfReader) -> str | None:

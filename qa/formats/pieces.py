@@ -19,14 +19,17 @@ class Pieces:
         self._texts: list[str] = []
         self._blocks: list[Block] = []
         self._pos = 0
+        self._hidden = bytearray()
+        self._any_hidden = False
 
     def add(self, text: str, blocks: list[Block], part: Part | None, section: str | None = None,
-            prefix: str | None = None) -> None:
+            prefix: str | None = None, hidden: bytes | None = None) -> None:
         """Append ``text`` with its ``blocks`` (offsets in ``text``).
 
         ``part`` gets the piece's start as its origin. A block without a
         section gets ``section``; with ``prefix``, a block's own section is
-        put under it (``Subject > Heading``).
+        put under it (``Subject > Heading``). ``hidden`` marks the piece's
+        blanked markup (:class:`~qa.formats.Extracted`).
         """
         pos = self._pos
         placed = part.placed(pos) if part is not None else None
@@ -34,8 +37,11 @@ class Pieces:
             own = b.section
             name = own if own is not None and prefix is None else (
                 f"{prefix} > {own}" if own is not None else (section if section is not None else prefix))
-            self._blocks.append(Block(b.start + pos, b.end + pos, section=name, part=placed))
+            self._blocks.append(Block(b.start + pos, b.end + pos, section=name, part=placed, label=b.label))
         self._texts.append(text)
+        self._hidden += hidden if hidden is not None else bytes(len(text))
+        self._hidden += bytes(len(_JOIN))
+        self._any_hidden = self._any_hidden or hidden is not None
         self._pos = pos + len(text) + len(_JOIN)
 
     @property
@@ -46,7 +52,7 @@ class Pieces:
     def extracted(self, title: str | None) -> Extracted:
         """The joined text, its blocks and ``title``."""
         return Extracted(text=_JOIN.join(self._texts) + (_JOIN if self._texts else ""), blocks=self._blocks,
-                         title=title)
+                         title=title, hidden=bytes(self._hidden) if self._any_hidden else None)
 
 
 def trimmed_block(text: str) -> list[Block]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tempfile
 from pathlib import Path
 
@@ -23,8 +24,14 @@ FAST = settings(max_examples=120, deadline=None, derandomize=True, suppress_heal
 
 def check_chunks(text: str) -> None:
     """What chunking promises for any plain text (.txt: no markup is blanked)."""
-    chunks = chunk_text(text, extract_text(text).blocks, SPLITTER)
+    extracted = extract_text(text)
+    chunks = chunk_text(text, extracted.blocks, SPLITTER)
     covered = [False] * len(text)
+    if extracted.title is not None and (not chunks or chunks[0].text != extracted.title):
+        # The title line names the document and is no sentence (unless it is all the file holds).
+        start = text.index(extracted.title)
+        assert not text[:start].strip()
+        covered[start : start + len(extracted.title)] = [True] * len(extracted.title)
     prev_end = 0
     for i, c in enumerate(chunks):
         assert c.ordinal == i
@@ -36,8 +43,10 @@ def check_chunks(text: str) -> None:
         for j in range(c.start, c.end):
             covered[j] = True
         prev_end = c.end
-    # Everything outside the chunks is whitespace: no text is lost (and by the above, none duplicated).
-    assert all(covered[j] or text[j].isspace() for j in range(len(text)))
+    # Everything outside the chunks and the title is whitespace or a run without a letter or digit (a lone
+    # "." is no sentence): no text is lost (and by the above, none duplicated).
+    lost = "".join(text[j] if not covered[j] else " " for j in range(len(text)))
+    assert not re.search(r"[^\W_]", lost), lost
 
 
 @FAST

@@ -31,7 +31,7 @@ def test_blank_lines_on_stdin_are_skipped(run_qa: RunQA) -> None:
     assert result.stderr == "qa: warning: no questions on stdin\n"
 
 
-@pytest.mark.parametrize("question", ["the of and", "?!...", "—", "is it ... the?"])
+@pytest.mark.parametrize("question", ["what is the", "?!...", "—", "how is ... the?"])
 def test_stopwords_or_punctuation_is_exit_1_with_a_reason(run_qa: RunQA, question: str) -> None:
     result = run_qa("ask", question)
     assert result.returncode == 1 and result.stdout == ""
@@ -169,7 +169,7 @@ def test_library_search_on_bad_questions_raises_typed_errors() -> None:
         with pytest.raises(QueryError):
             search(index, bad)
     assert search(index, SEEDS_Q).hits
-    assert search(index, "the of ?!").hits == []
+    assert search(index, "what is the ?!").hits == []
 
 
 @pytest.mark.parametrize("command", [["ask", "-"], ["repl"], []])
