@@ -230,7 +230,28 @@ def discover_paths(
                 found.add(path)
             else:
                 skipped.append(path)
-    return sorted(found), skipped
+    return sorted(found - _page_sources(found)), skipped
+
+
+#: A page's source text beside the page itself: ``git-commit.txt`` (AsciiDoc) beside ``git-commit.html``.
+_SOURCE_SUFFIXES = (".txt",)
+_PAGE_SUFFIXES = (".html", ".htm")
+
+
+def _page_sources(paths: set[str]) -> set[str]:
+    """The ``X.txt`` files that stand beside an ``X.html`` page: the page's source, not another document.
+
+    Documentation generators leave the text they were written in next to the
+    HTML they made of it, in its own markup; the page says the same, better.
+    """
+    out = set()
+    for path in paths:
+        lower = path.lower()
+        if lower.endswith(_SOURCE_SUFFIXES):
+            stem = path[: path.rfind(".")]
+            if any(stem + suffix in paths for suffix in _PAGE_SUFFIXES):
+                out.add(path)
+    return out
 
 
 def _posix(rel: str) -> str:

@@ -21,7 +21,7 @@ import numpy as np
 
 from qa.ranking import VARIANTS as VARIANTS
 from qa.ranking import BM25Params
-from qa.tokens import CHUNK_SEP, joined_words, normal_word, raw_words, stem_all, stop_term, tokenize
+from qa.tokens import CHUNK_SEP, acronyms, joined_words, normal_word, raw_words, stem_all, stop_term, tokenize
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from qa.corpus import Document
 
 #: Bumped whenever the on-disk layout or the analyzer changes.
-FORMAT_VERSION = 11
+FORMAT_VERSION = 12
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +45,7 @@ class DocInfo:
     first: int
     count: int
     fingerprint: str = ""
+    acronyms: list[list[str]] = field(default_factory=list)  # [[acronym, long form], ...] the document defines
 
 
 class DocList(Sequence[DocInfo]):
@@ -424,7 +425,7 @@ def _pack_part(
     # (chunk, term) pairs -> postings with term frequencies, in one vectorised pass.
     vocab = max(len(terms), 1)
     keys, tf = np.unique(chunk_of * vocab + token_ids, return_counts=True)
-    info = {
+    info: dict[str, Any] = {
         "path": str(doc.path),
         "source": doc.source,
         "title": doc.title,
@@ -432,6 +433,9 @@ def _pack_part(
         "mtime_ns": doc.mtime_ns,
         "fingerprint": fingerprint,
     }
+    found = acronyms(" ".join(texts)) if any("(" in t for t in texts) else []
+    if found:
+        info["acronyms"] = [list(pair) for pair in found]
     return DocPart(
         info=info,
         n_chunks=n,
@@ -962,6 +966,7 @@ class Index:
         self._titles: dict[int, frozenset[str]] = {}
         self._sections: dict[int, frozenset[str]] = {}
         self._labels: dict[int, frozenset[str]] = {}
+        self._acronyms: dict[str, str] | None = None
         self._term_arrays: dict[tuple[Any, ...], NDArray[np.float64]] = {}
         self._term_arrays_size = 0
         self._descriptors: dict[int, dict[str, Any]] = {}
@@ -1127,6 +1132,17 @@ class Index:
         """Heading path of chunk ``cid``, if any."""
         sid = int(self.arrays["c_section"][cid])
         return self.sections[sid] if sid >= 0 else None
+
+    def acronyms(self) -> dict[str, str]:
+        """Acronym -> long form, as the documents define them (the first document's wins; built on first use)."""
+        if self._acronyms is None:
+            table: dict[str, str] = {}
+            for row in self.meta.get("docs", []):
+                for pair in row.get("acronyms") or ():
+                    if isinstance(pair, list) and len(pair) == 2 and all(isinstance(x, str) for x in pair):
+                        table.setdefault(pair[0], pair[1])
+            self._acronyms = table
+        return self._acronyms
 
     def label(self, cid: int) -> str | None:
         """The term or signature chunk ``cid`` describes, if any."""

@@ -98,6 +98,13 @@ class Rerank:
         first: weight of being the first sentence of the document.
         first_paragraph: weight of being the first sentence of the paragraph.
         place: bonus when a "where" question meets a sentence that places something.
+        heading_match: weight of how well the heading a sentence is under (its label, else its
+            innermost section, or its document's title) and the question name the same thing: the
+            share of the heading's idf the question holds times the share of the question's idf
+            the heading holds ("Creating virtual environments" for "how do I create a virtual
+            environment"; the glossary term "decorator" for "what is a decorator").
+        heading_first: the same, for the first sentence under that heading only (what a
+            section or a definition says first is its summary).
     """
 
     shortlist: int = 20
@@ -124,6 +131,8 @@ class Rerank:
     first: float = 0.0
     first_paragraph: float = 0.0
     place: float = 0.0
+    heading_match: float = 0.0
+    heading_first: float = 0.0
 
 
 

@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from qa.ranking import DEFAULT_RANKING, Rerank
-from qa.tokens import STOP_MARK, normal_words, stem, stem_all, terms_in_order
+from qa.tokens import STOP_MARK, normal_words, stem, stem_all, terms_in_order, tokenize
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -64,8 +64,11 @@ _PLACE_S = re.compile(r"\b(?:located|situated|lies|based|headquartered|bordered|
 #: "What is X", "who was X", "what does X mean", "define X": the answer says what X is.
 _DEFINITION_Q = re.compile(r"^\W*(?:(?:what|who)(?:'s|\s+(?:is|are|was|were))\b|what\s+(?:does|do)\b.*\bmean\b"
                            r"|define\b|definition\s+of\b|meaning\s+of\b)", re.IGNORECASE)
-#: The verb a definition turns on.
-_COPULA = re.compile(r"\b(?:is|are|was|were|refers\s+to|means|denotes)\b")
+#: The verb a definition turns on: "X is a ...", "X are used to ...", "X refers to ...".
+_COPULA = re.compile(r"\b(?:(?:is|are|was|were)\s+(?:a|an|the|one|any|used|defined|called|known|what)\b"
+                     r"|refers?\s+to\b|means\b|denotes\b|represents\b|provides\b)")
+#: At most this many words stand before a definition's verb (its subject, not a whole clause).
+_DEFINITION_HEAD = 8
 _DATE_S = re.compile(
     r"\b(?:1\d{3}|20\d{2})s?\b|\b(?:January|February|March|April|May|June|July|August|September|October"
     r"|November|December|century|centuries|BC|AD|BCE|CE)\b"
@@ -303,12 +306,51 @@ def _position_cues(index: Index, question: str, terms: list[str], ids: NDArray[n
     if rr.definition and _DEFINITION_Q.search(question):
         for j, text in enumerate(texts):
             verb = _COPULA.search(text)
-            if verb is not None:
+            if verb is not None and len(text[: verb.start()].split()) <= _DEFINITION_HEAD:
                 head = set(terms_in_order(text[: verb.start()]))
                 definition[j] = sum(w for t, w in idf.items() if t in head) / total
     if rr.place and _PLACE_Q.search(question):
         place[:] = [bool(_PLACE_S.search(text)) for text in texts]
     return lead, definition, first, first_par, place
+
+
+def _heading_cues(index: Index, terms: list[str], ids: NDArray[np.int64]
+                  ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """How well each candidate's heading names what the question asks about, and that again for the
+    first sentence under its heading only (:class:`qa.ranking.Rerank` ``heading_match``)."""
+    n = len(ids)
+    match, first = np.zeros(n), np.zeros(n)
+    idf, total = _idf_share(index, terms)
+    if not n or not any(idf.values()):
+        return match, first
+    a = index.arrays
+    cache: dict[str, float] = {}
+
+    def score(heading: str | None) -> float:
+        if not heading:
+            return 0.0
+        found = cache.get(heading)
+        if found is None:
+            weights = {}
+            for term in dict.fromkeys(tokenize(heading)):
+                tid = index.term_id(term)
+                weights[term] = index.idf(tid) if tid is not None else 0.0
+            own = sum(weights.values())
+            shared = sum(w for t, w in weights.items() if t in idf)
+            found = cache[heading] = (shared / own) * (shared / total) if own else 0.0
+        return found
+
+    sections, labels = a["c_section"], a["c_label"]
+    for j, cid in enumerate(ids.tolist()):
+        doc = index.doc_of(cid)
+        section, label = index.section(cid), index.label(cid)
+        inner = [x.rsplit(" > ", 1)[-1] for x in (label, section) if x]
+        match[j] = max(score(h) for h in (*inner, doc.title))
+        if match[j]:  # the first sentence under its heading: the one before is under another, or none
+            prev = cid - 1
+            first[j] = match[j] if prev < doc.first or sections[prev] != sections[cid] or labels[prev] != labels[cid] \
+                else 0.0
+    return match, first
 
 
 def rerank_scores(index: Index, question: str, terms: list[str], ids: NDArray[np.int64],
@@ -340,7 +382,12 @@ def rerank_scores(index: Index, question: str, terms: list[str], ids: NDArray[np
     phrase, proximity, exact = (order_scores(index, texts, terms, question) if (rr.phrase or rr.proximity or rr.exact)
                                 else (zero, zero, zero))
     lead, definition, first, first_par, place = _position_cues(index, question, terms, ids, texts, rr)
+    zero = np.zeros(len(ids))
+    heading, heading_first = (_heading_cues(index, terms, ids) if rr.heading_match or rr.heading_first
+                              else (zero, zero))
     cues = {
+        "[heading match]": rr.heading_match * heading,
+        "[first under heading]": rr.heading_first * heading_first,
         "[paragraph]": rr.paragraph_score * first_stage["paragraph"],
         "[lead]": rr.lead * lead,
         "[definition]": rr.definition * definition,

@@ -13,7 +13,7 @@ import numpy as np
 from qa.errors import QueryError
 from qa.ranking import DEFAULT_RANKING, Evidence, Ranking, Rerank
 from qa.rerank import rerank_scores
-from qa.tokens import analyze_question, normal_words, words
+from qa.tokens import analyze_question, normal_words, tokenize, words
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -74,6 +74,28 @@ class Answer:
     hits: list[Hit]
     missing: list[str]
     ignored: list[str] = field(default_factory=list)
+
+
+#: A word typed in capitals that may be an acronym the documents spell out ("GIL").
+_CAPITALS = re.compile(r"\b[A-Z][A-Z0-9]{1,5}\b")
+
+
+def with_long_forms(index: Index, question: str, terms: list[str]) -> list[str]:
+    """``terms`` and the words of the long forms of the acronyms typed in ``question``.
+
+    "what is the GIL" also searches "global interpreter lock" when a document
+    says "global interpreter lock (GIL)" (:meth:`qa.index.Index.acronyms`).
+    """
+    found = _CAPITALS.findall(question)
+    if not found:
+        return terms
+    table = index.acronyms()
+    extra: list[str] = []
+    for word in found:
+        long = table.get(word.lower())
+        if long:
+            extra += [t for t in tokenize(long) if t not in terms and t not in extra]
+    return terms + extra
 
 
 def query_terms(question: str) -> list[str]:
@@ -365,7 +387,7 @@ def dense_scores(index: Index, question: str, ranking: Ranking = DEFAULT_RANKING
     """
     _check_params(index, ranking)
     ev, rr = ranking.evidence, ranking.rerank
-    terms = query_terms(question)
+    terms = with_long_forms(index, question, query_terms(question))
     ranked = rank(index, terms, ev)
     totals = ranked.total
     out = np.full(index.n_chunks, ranked.constant - 1.0)
@@ -447,7 +469,7 @@ def search(index: Index, question: str, k: int = 3, context: int = 1, with_expla
     q = check_question(question)
     _check_params(index, ranking)
     analyzed, ignored = analyze_question(q)
-    terms = [term for term, _, _ in analyzed]
+    terms = with_long_forms(index, q, [term for term, _, _ in analyzed])
     ranked = rank(index, terms, ranking.evidence)
     rr = ranking.rerank
     texts: dict[int, SameKey] = {}

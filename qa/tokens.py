@@ -425,3 +425,40 @@ def raw_words(text: str) -> list[str]:
 def words(text: str) -> list[str]:
     """Return the lowercase surface words of ``text`` (for messages and completion)."""
     return [w.lower() for w in _WORD.findall(text)]
+
+
+#: An acronym in parentheses after its long form: "global interpreter lock (GIL)".
+_ACRONYM = re.compile(r"\(([A-Z][A-Z0-9]{1,5})s?\)")
+_LONG_WORDS = re.compile(r"[^\W\d_][\w'-]*")
+#: Short words a long form may hold without a letter in its acronym ("Department *of* Energy").
+_ACRONYM_FILLERS = frozenset("of and for the in on to a an de la".split())
+
+
+def acronyms(text: str) -> list[tuple[str, str]]:
+    """Acronyms the text defines, with their long forms: ``[("gil", "global interpreter lock")]``.
+
+    The long form is the words right before the parentheses whose initials spell
+    the acronym (short function words may stand between them), as in Schwartz
+    and Hearst's algorithm, simplified: found this way, "GIL" can also find the
+    sentences that say "global interpreter lock".
+    """
+    found: dict[str, str] = {}
+    for m in _ACRONYM.finditer(text):
+        letters = m.group(1).lower()
+        before = _LONG_WORDS.findall(text[max(0, m.start() - 120) : m.start()])
+        words: list[str] = []
+        need = len(letters)
+        for word in reversed(before):
+            if need == 0:
+                break
+            lower = word.lower()
+            if lower[0] == letters[need - 1]:
+                words.append(lower)
+                need -= 1
+            elif lower in _ACRONYM_FILLERS and words:
+                words.append(lower)
+            else:
+                break
+        if need == 0 and len(words) >= 2:
+            found.setdefault(letters, " ".join(reversed(words)))
+    return sorted(found.items())

@@ -45,6 +45,31 @@ _AUTOLINK = re.compile(r"<(?:https?|mailto|ftp):[^<>\s]+>")
 _TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
 _ENTITY = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});")
 _MARKERS = re.compile(r"\*+|~~|`+|(?<![^\W_])_+|_+(?![^\W_])")
+_TICKS = re.compile(r"`+|\n")
+
+
+def code_spans(text: str) -> list[tuple[int, int]]:
+    """The contents of inline code spans (``__dirname``, ``*args``), in order, in linear time.
+
+    As CommonMark: a run of backticks opens a span that the next run of the
+    same length on the same line closes; runs of other lengths inside are
+    content. Only the backticks are markup.
+    """
+    spans: list[tuple[int, int]] = []
+    open_runs: dict[int, int] = {}  # run length -> end of the opening run
+    for m in _TICKS.finditer(text):
+        if m.group() == "\n":
+            open_runs.clear()
+            continue
+        width = m.end() - m.start()
+        opened = open_runs.get(width)
+        if opened is None:
+            open_runs[width] = m.end()
+            continue
+        if m.start() > opened:
+            spans.append((opened, m.start()))
+        open_runs = {w: e for w, e in open_runs.items() if e < opened - width + 1 and w != width}
+    return spans
 _ESCAPE = re.compile(r"\\(?=[\\`*_{}\[\]()#+\-.!|>~<])")
 
 
@@ -290,8 +315,22 @@ def _blank_inline(mask: _Mask) -> None:
         value = html.unescape(m.group())
         if value != m.group() and len(value) <= len(m.group()):
             mask.put(m.start(), m.end(), value)
-    mask.blank_all(_MARKERS)
+    _blank_markers(mask)
     mask.blank_all(_ESCAPE)
+
+
+def _blank_markers(mask: _Mask) -> None:
+    """Blank emphasis markers and backticks, but not the characters inside code spans."""
+    import bisect
+
+    text = mask.text()
+    spans = code_spans(text)
+    starts = [s for s, _ in spans]
+    for m in _MARKERS.finditer(text):
+        i = bisect.bisect_right(starts, m.start()) - 1
+        if i >= 0 and m.start() < spans[i][1]:
+            continue  # inside code: "__init__", "**kwargs" stay as written
+        mask.blank(m.start(), m.end())
 
 
 def extract_markdown(text: str) -> Extracted:
@@ -312,8 +351,14 @@ def _inline_plain(text: str) -> str:
     text = _IMAGE.sub("", text)
     text = _LINK.sub(r"\1", text)
     text = _TAG.sub("", text)
-    text = _MARKERS.sub("", html.unescape(text))
-    return " ".join(text.split())
+    text = html.unescape(text)
+    out, pos = [], 0
+    for start, end in code_spans(text):  # code spans as written, markers around them dropped
+        out.append(_MARKERS.sub("", text[pos:start]))
+        out.append(text[start:end])
+        pos = end
+    out.append(_MARKERS.sub("", text[pos:]))
+    return " ".join("".join(out).split())
 
 
 def heading_outline(text: str) -> list[tuple[int, str]]:
