@@ -31,7 +31,8 @@ SPHINX = """<html><head><title>Glossary — Python documentation</title></head><
 <div class="related" role="navigation"><a href="index.html">index</a> | <a href="next.html">next</a></div>
 <h1>Glossary<a class="headerlink" href="#glossary" title="Permalink">¶</a></h1>
 <dl class="glossary">
-<dt id="term-GIL">GIL<a class="headerlink" href="#term-GIL">¶</a></dt><dd><p>See <a href="#gil">global interpreter lock</a>.</p></dd>
+<dt id="term-GIL">GIL<a class="headerlink" href="#term-GIL">¶</a></dt>"""
+SPHINX += """<dd><p>See <a href="#gil">global interpreter lock</a>.</p></dd>
 <dt id="term-global-interpreter-lock">global interpreter lock<a class="headerlink" href="#g">¶</a></dt>
 <dd><p>The mechanism used by the <a href="#c">CPython</a> interpreter to assure that
 only one thread executes Python <a href="#b">bytecode</a> at a time.</p>
@@ -40,8 +41,12 @@ only one thread executes Python <a href="#b">bytecode</a> at a time.</p>
 }</pre></div></dd>
 </dl>
 <dl class="py function"><dt class="sig sig-object py" id="datetime.datetime.now">
-<em class="property"><span class="pre">classmethod</span><span class="w"> </span></em><span class="sig-prename">datetime.</span><span class="sig-name">now</span><span class="sig-paren">(</span><em>tz=None</em><span class="sig-paren">)</span><a class="headerlink" href="#n">¶</a></dt>
-<dd><p>Return the current local date and time. It returns <code class="docutils literal"><span class="pre">0</span></code>.</p></dd></dl>
+<em class="property"><span class="pre">classmethod</span><span class="w"> </span></em>"""
+SPHINX += """<span class="sig-prename">datetime.</span><span class="sig-name">now</span>"""
+SPHINX += """<span class="sig-paren">(</span><em>tz=None</em><span class="sig-paren">)</span>"""
+SPHINX += """<a class="headerlink" href="#n">¶</a></dt>
+<dd><p>Return the current local date and time. It returns """
+SPHINX += """<code class="docutils literal"><span class="pre">0</span></code>.</p></dd></dl>
 <ul><li><a href="a.html">First page</a></li><li><a href="b.html">Second</a> | <a href="c.html">third</a></li></ul>
 </body></html>
 """
