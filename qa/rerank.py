@@ -74,8 +74,9 @@ _DATE_S = re.compile(
     r"|November|December|century|centuries|BC|AD|BCE|CE)\b"
 )
 _NUMBER_S = re.compile(
-    r"\d+|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty"
-    r"|hundred|thousand|million|billion|dozen|half|percent)\b",
+    r"\d+|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|(?:thir|four|fif|six|seven|eigh|nine)teen"
+    r"|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|million|billion|trillion|dozen"
+    r"|half|percent|once|twice|thrice)\b",
     re.IGNORECASE,
 )
 #: A capitalised word that does not start the sentence.
