@@ -30,6 +30,7 @@ the corpus. Weights were fitted on the tune half of bench/quality.py.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -315,6 +316,12 @@ def _position_cues(index: Index, question: str, terms: list[str], ids: NDArray[n
     return lead, definition, first, first_par, place
 
 
+@functools.lru_cache(maxsize=65536)
+def _heading_terms(heading: str) -> tuple[str, ...]:
+    """A heading's distinct terms (headings recur from question to question)."""
+    return tuple(dict.fromkeys(tokenize(heading)))
+
+
 def _heading_cues(index: Index, terms: list[str], ids: NDArray[np.int64]
                   ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """How well each candidate's heading names what the question asks about, and that again for the
@@ -333,7 +340,7 @@ def _heading_cues(index: Index, terms: list[str], ids: NDArray[np.int64]
         found = cache.get(heading)
         if found is None:
             weights = {}
-            for term in dict.fromkeys(tokenize(heading)):
+            for term in _heading_terms(heading):
                 tid = index.term_id(term)
                 weights[term] = index.idf(tid) if tid is not None else 0.0
             own = sum(weights.values())

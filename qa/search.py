@@ -13,7 +13,7 @@ import numpy as np
 from qa.errors import QueryError
 from qa.ranking import DEFAULT_RANKING, Evidence, Ranking, Rerank
 from qa.rerank import rerank_scores
-from qa.tokens import analyze_question, normal_words, tokenize, words
+from qa.tokens import analyze_question, tokenize, words
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -496,6 +496,7 @@ def search(index: Index, question: str, k: int = 3, context: int = 1, with_expla
     return Answer(question=q, terms=terms, hits=hits, missing=_missing_words(q, ranked.missing), ignored=ignored)
 
 
+_ALNUM_RUN = re.compile(r"[^\W_]+")
 _GAP_BEFORE = re.compile(r"\s+(?=[.,;:!?)\]}])|(?<=[(\[{])\s+")
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u00a0": " "})
 
@@ -506,12 +507,12 @@ SameKey = tuple[str, str]
 def same_text_key(text: str) -> SameKey:
     """A sentence's text for comparing copies: case, quotes and whitespace normalised; and its words.
 
-    The words (normalised, stopwords dropped, one space apart) find copies whose
+    The words (runs of letters and digits, one space apart) find copies whose
     markup was rendered differently ("os.path.join()" in HTML, "os.path.join"
     in its reStructuredText source).
     """
     text = " ".join(text.translate(_QUOTES).casefold().split())
-    return _GAP_BEFORE.sub("", text), " " + " ".join(normal_words(text)) + " "
+    return _GAP_BEFORE.sub("", text), " " + " ".join(_ALNUM_RUN.findall(text)) + " "
 
 
 def _holds(a: str, b: str) -> bool:
