@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from qa.corpus import Document
 
 #: Bumped whenever the on-disk layout or the analyzer changes.
-FORMAT_VERSION = 10
+FORMAT_VERSION = 11
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,7 +192,7 @@ def _token_terms_slow(texts: Sequence[str]) -> Tokens:
         for word in raw_words(text):
             normal = normal_word(word)
             if normal:
-                ids.append(terms.setdefault(normal, len(terms)))
+                ids += [terms.setdefault(w, len(terms)) for w in normal.split(" ")]
             elif stop := stop_term(word):
                 ids.append(-1 - stops.setdefault(stop, len(stops)))
         token_ids.extend(ids)
@@ -220,17 +220,23 @@ def _token_terms(texts: Sequence[str]) -> Tokens:
     terms: dict[str, int] = {}
     stops: dict[str, int] = {}
     lut = np.empty(len(raw), dtype=np.int32)  # -1: not indexed, -2: chunk marker, <= -3: stopword
+    several: dict[int, list[int]] = {}  # raw words that are several terms (camelCase): their term ids
     for i, word in enumerate(raw):
         if word == CHUNK_SEP:
             lut[i] = -2
             continue
         normal = normal_word(word)
         if normal:
-            lut[i] = terms.setdefault(normal, len(terms))
+            if " " in normal:
+                several[i] = [terms.setdefault(w, len(terms)) for w in normal.split(" ")]
+                lut[i] = several[i][0]
+            else:
+                lut[i] = terms.setdefault(normal, len(terms))
             continue
         stop = stop_term(word)
         lut[i] = -3 - stops.setdefault(stop, len(stops)) if stop else -1
-    ids = lut[np.frombuffer(seq, dtype=np.intc)]
+    codes = np.frombuffer(seq, dtype=np.intc)
+    ids = lut[codes] if not several else _expand(lut, several, codes)
     marks = ids == -2  # one after each text
     chunk_of = np.cumsum(marks) - marks
     keep = (ids >= 0) | (ids <= -3)
@@ -239,6 +245,24 @@ def _token_terms(texts: Sequence[str]) -> Tokens:
     stop_ids = ids <= -3
     ids[stop_ids] = n - 3 - ids[stop_ids]
     return [*terms, *stops], n, ids, chunk_of
+
+
+def _expand(lut: NDArray[np.int32], several: dict[int, list[int]], codes: NDArray[Any]) -> NDArray[np.int32]:
+    """``lut[codes]``, where a raw word of ``several`` stands for all its term ids in a row."""
+    counts = np.ones(len(lut), dtype=np.int64)
+    for i, found in several.items():
+        counts[i] = len(found)
+    offsets = np.zeros(len(lut) + 1, dtype=np.int64)
+    np.cumsum(counts, out=offsets[1:])
+    flat = np.repeat(lut, counts)
+    for i, found in several.items():
+        flat[offsets[i] : offsets[i + 1]] = found
+    rep = counts[codes]
+    total = int(rep.sum())
+    first = np.repeat(offsets[codes], rep)
+    within = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(rep) - rep, rep)
+    out: NDArray[np.int32] = flat[first + within]
+    return out
 
 
 def _encode_texts(texts: Sequence[str], ascii_only: bool = False) -> tuple[bytes, NDArray[np.int64]]:
