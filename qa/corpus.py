@@ -51,6 +51,7 @@ class Document:
     digest: str = ""
     warnings: list[str] = field(default_factory=list)
     hidden: bytes | None = None  # see qa.formats.Extracted
+    lang: str | None = None  # the language it declares (front matter ``lang:``, HTML ``lang=``), as written
 
 
 @functools.lru_cache(maxsize=1)
@@ -377,6 +378,7 @@ def read_document(file: SourceFile, warn: Warn = _ignore) -> Document | None:
         mtime_ns=st.st_mtime_ns,
         digest=content_digest(data),
         hidden=extracted.hidden,
+        lang=extracted.lang,
     )
 
 
