@@ -91,6 +91,7 @@ ELISIONS: dict[str, frozenset[str]] = {
 }
 _ARABIC_MARKS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
 _ARABIC_ALEF = str.maketrans({"\u0623": "\u0627", "\u0625": "\u0627", "\u0622": "\u0627", "\u0671": "\u0627"})
+
 _CAMEL_PART = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+")
 _CAMEL = re.compile(r"[a-z][A-Z]|[A-Z]{2}[a-z]")
 
@@ -98,6 +99,8 @@ _CAMEL = re.compile(r"[a-z][A-Z]|[A-Z]{2}[a-z]")
 def normalise_arabic(word: str) -> str:
     """Arabic diacritics and tatweel dropped, the hamza forms of alef as bare alef (Lucene's normaliser)."""
     return _ARABIC_MARKS.sub("", word).translate(_ARABIC_ALEF)
+
+
 
 
 def _strip_accents(word: str) -> str:
@@ -220,7 +223,7 @@ class Analyzer:
                 lower = head  # Ankara'da: the suffix after the apostrophe goes
             elif head in self.elisions and tail:
                 lower = tail.replace("'", "")
-        if self.lang == "ar" or self.lang == "fa":
+        if self.lang in ("ar", "fa"):
             lower = normalise_arabic(lower)
         elif self.lang == "el":
             lower = _strip_accents(lower).replace("\u03c2", "\u03c3")

@@ -3,7 +3,7 @@
 Sentences are found by nltk's Punkt, trained on the corpus being indexed and
 seeded with common English abbreviations, so no Punkt model ever needs to be
 downloaded. The sentence ends of other scripts, which are never abbreviations
-(the ideographic full stop and the full-width ``！？`` of Chinese and Japanese,
+(the ideographic full stop and the full-width exclamation and question marks,
 the Devanagari danda, the Arabic question mark), always end a sentence;
 Punkt decides the periods between them. Blocks (paragraphs, headings) from :mod:`qa.formats` are hard
 boundaries; a line break inside a paragraph is not.

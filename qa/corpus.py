@@ -90,14 +90,16 @@ IGNORE_FILES = (".gitignore", ".qaignore")
 
 @dataclass(frozen=True, slots=True)
 class Filters:
-    """``--include`` / ``--exclude`` globs (gitignore syntax, relative to each root)."""
+    """``--include`` / ``--exclude`` globs (gitignore syntax, relative to each root), and ``--lang``:
+    the language every document is read in (None: each document's own, :func:`qa.lang.document_language`)."""
 
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
+    lang: str | None = None
 
     def key(self) -> list[list[str]]:
-        """Plain data for the cache key: different filters index different files."""
-        return [list(self.include), list(self.exclude)]
+        """Plain data for the cache key: different filters (or languages) index different files."""
+        return [list(self.include), list(self.exclude), *([[self.lang]] if self.lang else [])]
 
 
 def _spec(lines: Iterable[str], bad: Callable[[str, str], None] | None = None) -> GitIgnoreSpec:

@@ -207,3 +207,28 @@ _STOP_TEXT: dict[str, str] = {
 
 #: Stopwords by language: lowercase, as the analyzer normalises words.
 STOPWORDS: dict[str, frozenset[str]] = {lang: frozenset(text.split()) for lang, text in _STOP_TEXT.items()}
+
+#: "When" and "how many" in other languages: (date question, number question) patterns, on the lowercased question.
+QUESTION_TYPES: dict[str, tuple[str, str]] = {
+    "de": (r"\bwann\b|\bwelche[mns]? (?:jahr|jahrhundert|datum|monat|tag)",
+           r"\bwie ?viel|\bwie (?:lange|alt|groß|hoch|weit)\b"),
+    "es": (r"\bcuándo\b|\bqué (?:año|siglo|fecha|mes|día)\b|\bcuál (?:año|fecha)\b", r"\bcuánt[oa]s?\b"),
+    "fr": (r"\bquand\b|\bquel(?:le)? (?:année|siècle|date|mois|jour)\b", r"\bcombien\b"),
+    "it": (r"\bquando\b|\bche (?:anno|secolo|data)\b|\bquale (?:anno|secolo|data)\b", r"\bquant[oaie]\b"),
+    "pt": (r"\bquando\b|\bque (?:ano|século|data)\b|\bqual (?:ano|século|data)\b", r"\bquant[oa]s?\b"),
+    "nl": (r"\bwanneer\b|\bwelk(?:e)? (?:jaar|eeuw|datum)\b", r"\bhoeveel\b|\bhoe (?:lang|oud|groot|hoog|ver)\b"),
+    "ru": (r"\bкогда\b|\bв как(?:ом|ие|ой) (?:году|годы|веке|день|месяце)\b|\bкакой год\b", r"\bсколько\b"),
+    "uk": (r"\bколи\b|\bв якому (?:році|столітті)\b", r"\bскільки\b"),
+    "el": (r"\bπότε\b|\bποι[οα] (?:έτος|χρονιά|αιώνα|ημερομηνία)|\bποιον αιώνα", r"\bπόσ[οαηεί]"),
+    "tr": (r"\bne zaman\b|\bhangi (?:yıl|tarih|yüzyıl|gün|ay)", r"\bkaç\b|\bne kadar\b"),
+    "ro": (r"\bcând\b|\bîn ce (?:an|secol)\b|\bce an\b|\bîn care an\b", r"\bcâ(?:ți|te|t|tă)\b"),
+    "vi": (r"\bkhi nào\b|\bnăm nào\b|\bbao giờ\b|\blúc nào\b|\bthế kỷ nào\b|\bngày nào\b", r"\bbao nhiêu\b|\bmấy\b"),
+    "ar": ("\u0645\u062a\u0649|\u0627\u064a (?:\u0639\u0627\u0645|\u0633\u0646\u0629|\u0642\u0631\u0646)"
+           "|\u0623\u064a (?:\u0639\u0627\u0645|\u0633\u0646\u0629|\u0642\u0631\u0646)", "\u0643\u0645"),
+    "hi": ("\u0915\u092c|\u0915\u093f\u0938 (?:\u0935\u0930\u094d\u0937|\u0938\u093e\u0932)",
+           "\u0915\u093f\u0924\u0928[\u0947\u093e\u0940]"),
+    "zh": ("什么时候|何时|哪一?年|哪个世纪|哪一?天|几月|哪个月", "多少|几[个名次位人年]|多[长大高久远重]"),
+    "ja": ("いつ|何年|何世紀", "いくつ|何[人個回本]|どのくらい"),
+    "ko": ("언제|몇 년", "몇|얼마"),
+    "th": ("เมื่อไ[รห]|ปี(?:ใด|ไหน|อะไร)", "เท่าไ[รห]|กี่"),
+}

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import TYPE_CHECKING
@@ -39,6 +40,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from qa.analyzers import analyzer
+from qa.langdata import QUESTION_TYPES
 from qa.ranking import DEFAULT_RANKING, Rerank
 from qa.tokens import STOP_MARK
 
@@ -81,14 +83,32 @@ _NAME_S = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][a-z]+")
 _WORDS = re.compile(r"\w+")
 
 
-def answer_type(question: str) -> str:
-    """What kind of answer the question asks for: ``date``, ``number``, ``name`` or ``""``."""
+_TYPED = {lang: (re.compile(d), re.compile(n)) for lang, (d, n) in QUESTION_TYPES.items()}
+#: A year, whatever stands around it (a Chinese year is written ``1879年``).
+_YEAR = re.compile(r"(?<!\d)(?:1\d{3}|20\d{2})(?!\d)")
+_DIGITS = re.compile(r"\d+")
+
+
+def answer_type(question: str, langs: Sequence[str] = ("en",)) -> str:
+    """What kind of answer the question asks for: ``date``, ``number``, ``name`` or ``""``.
+
+    In English by its words; in the other languages ``langs`` of an index,
+    "when" and "how many" (``date``, ``number``) by theirs.
+    """
     if _DATE_Q.search(question):
         return "date"
     if _NUMBER_Q.search(question):
         return "number"
     if _NAME_Q.search(question):
         return "name"
+    lower = question.lower()
+    for lang in langs:
+        found = _TYPED.get(lang)
+        if found is not None:
+            if found[0].search(lower):
+                return "year"
+            if found[1].search(lower):
+                return "digits"
     return ""
 
 
@@ -98,7 +118,7 @@ def has_answer_type(kind: str, sentence: str, question_words: set[str]) -> bool:
     The answer is what the question does not say: in "how many games did
     Super Bowl 50 draw", the 50 answers nothing.
     """
-    pattern = {"date": _DATE_S, "number": _NUMBER_S, "name": _NAME_S}.get(kind)
+    pattern = {"date": _DATE_S, "number": _NUMBER_S, "name": _NAME_S, "year": _YEAR, "digits": _DIGITS}.get(kind)
     return pattern is not None and any(m.group().lower() not in question_words for m in pattern.finditer(sentence))
 
 
@@ -353,7 +373,7 @@ def rerank_scores(index: Index, question: str, terms: list[str], ids: NDArray[np
     stats = field_scores(index, ids, terms, rr)
     parts: dict[str, NDArray[np.float64]] = dict(stats.contributions)
     texts = [index.text(c) for c in ids.tolist()]
-    kind = answer_type(question)
+    kind = answer_type(question, index.langs if index.langs != ("en",) else ())
     typed = np.zeros(len(ids))
     if kind and rr.answer_type:
         qwords = {w.lower() for w in _WORDS.findall(question)}
