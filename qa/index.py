@@ -183,8 +183,9 @@ class DocPart:
 Tokens = tuple[list[str], int, "NDArray[np.int32]", "NDArray[np.int64]"]
 
 
-def _token_terms_slow(texts: Sequence[str], lang: LanguageAnalyzer) -> Tokens:
+def _token_terms_slow(texts: Sequence[str], lang: LanguageAnalyzer | None = None) -> Tokens:
     """Chunk by chunk: what :func:`_token_terms` returns."""
+    lang = lang or analyzer("en")
     raw_words, normal_word, stop_term = lang.raw_words, lang.normal_word, lang.stop_term
     terms: dict[str, int] = {}
     stops: dict[str, int] = {}
