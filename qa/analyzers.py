@@ -294,7 +294,7 @@ class Analyzer:
 
     def _stemmer_fn(self) -> Callable[[str], str] | None:
         if self._stemmer is None and self._snowball is not None:
-            self._stemmer = snowball(self._snowball)
+            self._stemmer = snowball(self._snowball) or str
         return self._stemmer
 
     def stem_all(self, words: Sequence[str]) -> list[str]:
@@ -379,16 +379,15 @@ class Analyzer:
 
 
 @functools.cache
-def snowball(name: str) -> Callable[[str], str]:
-    """The Snowball stemmer ``name``'s ``stemWord``: PyStemmer's (C), else snowballstemmer's, if installed."""
+def snowball(name: str) -> Callable[[str], str] | None:
+    """The Snowball stemmer ``name``'s ``stemWord`` (PyStemmer: C, 3x faster to index with than the
+    pure-Python snowballstemmer); None when this PyStemmer has no such algorithm."""
+    import Stemmer
+
     try:
-        import Stemmer
-
         return Stemmer.Stemmer(name).stemWord  # type: ignore[no-any-return]
-    except ImportError:  # pragma: no cover - PyStemmer is a dependency
-        import snowballstemmer
-
-        return snowballstemmer.stemmer(name).stemWord  # type: ignore[no-any-return]
+    except KeyError:  # pragma: no cover - an older libstemmer
+        return None
 
 
 _ANALYZERS: dict[str, LanguageAnalyzer] = {"en": English()}
