@@ -20,6 +20,7 @@ from typing import Any, BinaryIO
 from qa.chunking import TRAIN_CHARS, SentenceSplitter, chunk_spans
 from qa.corpus import SourceFile, Warn, read_document
 from qa.index import DocPart, Index, IndexBuilder, encode_spans
+from qa.lang import document_language
 from qa.ranking import BM25Params
 
 #: Called after each file with (files done, files total, bytes done).
@@ -44,9 +45,11 @@ class FileResult:
 
 
 _SPLITTER: SentenceSplitter | None = None
+#: The language every document is read in (``--lang``), in a worker; None: each document's own.
+_LANG: str | None = None
 
 
-def _init_worker(params: dict[str, Any], parent: int) -> None:
+def _init_worker(params: dict[str, Any], parent: int, lang: str | None = None) -> None:
     """Pool initializer: the parent handles Ctrl-C and SIGTERM, workers just stop.
 
     Workers leave the parent's process group, so a signal to the whole group
@@ -60,8 +63,9 @@ def _init_worker(params: dict[str, Any], parent: int) -> None:
     with contextlib.suppress(OSError, AttributeError):
         os.setpgid(0, 0)
     _die_with_parent(parent)
-    global _SPLITTER
+    global _SPLITTER, _LANG
     _SPLITTER = SentenceSplitter(params)
+    _LANG = lang
 
 
 def _die_with_parent(parent: int) -> None:
@@ -79,8 +83,14 @@ def _die_with_parent(parent: int) -> None:
         pass
 
 
-def process_file(file: SourceFile, splitter: SentenceSplitter | None = None) -> FileResult:
-    """Read, chunk and tokenise one file (runs in a worker process)."""
+def process_file(file: SourceFile, splitter: SentenceSplitter | None = None, lang: str | None = None
+                 ) -> FileResult:
+    """Read, chunk and tokenise one file (runs in a worker process).
+
+    The document is analysed in ``lang`` when given, else in the language it
+    declares or is written in (:func:`qa.lang.document_language`).
+    """
+    lang = lang or _LANG
     splitter = splitter or _SPLITTER
     if splitter is None:  # pragma: no cover - initializer always sets it
         raise RuntimeError("worker has no sentence splitter")
@@ -89,7 +99,8 @@ def process_file(file: SourceFile, splitter: SentenceSplitter | None = None) -> 
     if doc is None:
         return FileResult(file, None, warnings)
     starts, ends, paras = chunk_spans(doc.text, doc.blocks, splitter)
-    return FileResult(file, encode_spans(doc, starts, ends, paras, doc.digest), warnings, doc.size)
+    code = document_language(doc.text, doc.lang, lang)
+    return FileResult(file, encode_spans(doc, starts, ends, paras, doc.digest, code), warnings, doc.size)
 
 
 def _file_size(file: SourceFile) -> int:
@@ -100,7 +111,7 @@ def _file_size(file: SourceFile) -> int:
 
 
 def process_files(
-    files: Sequence[SourceFile], splitter: SentenceSplitter, workers: int | None = None
+    files: Sequence[SourceFile], splitter: SentenceSplitter, workers: int | None = None, lang: str | None = None
 ) -> Iterator[FileResult]:
     """Yield a :class:`FileResult` per file, using a process pool when it pays.
 
@@ -112,12 +123,13 @@ def process_files(
     sizes = [_file_size(f) for f in files]
     if workers < 2 or len(files) < 2 or sum(sizes) < POOL_MIN_BYTES:
         for file in files:
-            yield process_file(file, splitter)
+            yield process_file(file, splitter, lang)
         return
     files = [files[i] for i in sorted(range(len(files)), key=lambda i: -sizes[i])]
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    pool = ctx.Pool(min(workers, len(files)), initializer=_init_worker, initargs=(splitter.to_json(), os.getpid()))
+    pool = ctx.Pool(min(workers, len(files)), initializer=_init_worker,
+                    initargs=(splitter.to_json(), os.getpid(), lang))
     try:
         yield from pool.imap(process_file, files, chunksize=1)
         pool.close()
@@ -152,6 +164,7 @@ def build_index(
     blob_has_previous: bool = False,
     workers: int | None = None,
     on_array: Callable[[str, Any], None] | None = None,
+    lang: str | None = None,
 ) -> Index:
     """Build an index over ``files``.
 
@@ -170,6 +183,8 @@ def build_index(
         workers: processes to use (default: one per core).
         on_array: receives each array of the index as soon as it is final
             (:meth:`~qa.store.GenerationWriter.save_array`).
+        lang: the language to read every document in (``--lang``); None:
+            each document's own (:func:`qa.lang.document_language`).
 
     Files that cannot be read are skipped with a warning; an index with no
     documents is still returned (callers decide whether that is an error).
@@ -182,7 +197,7 @@ def build_index(
         builder.add_kept(previous, keep, texts_in_blob=blob_has_previous)
     done_bytes = 0
     unread: list[str] = []
-    for i, result in enumerate(process_files(files, splitter, workers), start=1):
+    for i, result in enumerate(process_files(files, splitter, workers, lang), start=1):
         for message in result.warnings:
             warn(message)
         if result.part is None:

@@ -51,6 +51,7 @@ class Document:
     digest: str = ""
     warnings: list[str] = field(default_factory=list)
     hidden: bytes | None = None  # see qa.formats.Extracted
+    lang: str | None = None  # the language it declares (front matter ``lang:``, HTML ``lang=``), as written
 
 
 @functools.lru_cache(maxsize=1)
@@ -89,14 +90,16 @@ IGNORE_FILES = (".gitignore", ".qaignore")
 
 @dataclass(frozen=True, slots=True)
 class Filters:
-    """``--include`` / ``--exclude`` globs (gitignore syntax, relative to each root)."""
+    """``--include`` / ``--exclude`` globs (gitignore syntax, relative to each root), and ``--lang``:
+    the language every document is read in (None: each document's own, :func:`qa.lang.document_language`)."""
 
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
+    lang: str | None = None
 
     def key(self) -> list[list[str]]:
-        """Plain data for the cache key: different filters index different files."""
-        return [list(self.include), list(self.exclude)]
+        """Plain data for the cache key: different filters (or languages) index different files."""
+        return [list(self.include), list(self.exclude), *([[self.lang]] if self.lang else [])]
 
 
 def _spec(lines: Iterable[str], bad: Callable[[str, str], None] | None = None) -> GitIgnoreSpec:
@@ -398,6 +401,7 @@ def read_document(file: SourceFile, warn: Warn = _ignore) -> Document | None:
         mtime_ns=st.st_mtime_ns,
         digest=content_digest(data),
         hidden=extracted.hidden,
+        lang=extracted.lang,
     )
 
 

@@ -197,13 +197,13 @@ def _build_and_save(
 ) -> Index:
     files = source_files(paths)
     if not cache:
-        return _build(None, files, params, note, progress, None)
+        return _build(None, files, params, note, progress, None, lang=_lang(report))
     lock = locked(report.folder)
     try:
         lock.__enter__()
     except OSError as exc:
         note(f"cannot write the index cache ({exc.strerror or exc}); answering from memory")
-        return _build(None, files, params, note, progress, None)
+        return _build(None, files, params, note, progress, None, lang=_lang(report))
     try:
         old = None if rebuild else _try_load(report.folder, paths, lambda message: None, fresh_only=False)
         if old is not None and is_fresh(old, paths):
@@ -212,9 +212,9 @@ def _build_and_save(
             writer = GenerationWriter(report.folder)
         except OSError as exc:
             note(f"cannot write the index cache ({exc.strerror or exc}); answering from memory")
-            return _build(old, files, params, note, progress, None, report.folder)
+            return _build(old, files, params, note, progress, None, report.folder, _lang(report))
         with writer:
-            index = _build(old, files, params, note, progress, writer, report.folder)
+            index = _build(old, files, params, note, progress, writer, report.folder, _lang(report))
             # Unmap the previous generation before it is deleted: its pages are then
             # freed by whoever deletes it (in the background), not when this process exits.
             old = None
@@ -232,6 +232,11 @@ def _build_and_save(
         lock.__exit__(None, None, None)
 
 
+def _lang(report: OpenReport) -> str | None:
+    """The language every document is read in (``--lang``), if one is forced."""
+    return report.filters.lang if report.filters is not None else None
+
+
 def _build(
     old: Index | None,
     files: Sequence[SourceFile],
@@ -240,8 +245,9 @@ def _build(
     progress: Progress | None,
     writer: GenerationWriter | None,
     folder: Path | None = None,
+    lang: str | None = None,
 ) -> Index:
-    """Build (or update from ``old``) and check that something was indexed."""
+    """Build (or update from ``old``) and check that something was indexed (every document in ``lang``, if given)."""
     from qa.build import build_index  # indexing code is not needed to answer from the cache
     from qa.chunking import SentenceSplitter
 
@@ -263,6 +269,7 @@ def _build(
         blob=blob,
         blob_has_previous=writer is not None and writer.blob_reused,
         on_array=writer.save_array if writer is not None else None,
+        lang=lang,
     )
     for doc in index.meta["docs"]:
         if doc["path"] in plan.touched:

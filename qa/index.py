@@ -19,9 +19,10 @@ from typing import TYPE_CHECKING, Any, BinaryIO, overload
 
 import numpy as np
 
+from qa.analyzers import LanguageAnalyzer, analyzer
 from qa.ranking import VARIANTS as VARIANTS
 from qa.ranking import BM25Params
-from qa.tokens import CHUNK_SEP, acronyms, joined_words, normal_word, raw_words, stem_all, stop_term, tokenize
+from qa.tokens import CHUNK_SEP, acronyms
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -46,6 +47,7 @@ class DocInfo:
     count: int
     fingerprint: str = ""
     acronyms: list[list[str]] = field(default_factory=list)  # [[acronym, long form], ...] the document defines
+    lang: str = "en"  # ISO 639-1 code of the analyzer its text was indexed with (qa.lang)
 
 
 class DocList(Sequence[DocInfo]):
@@ -182,8 +184,10 @@ class DocPart:
 Tokens = tuple[list[str], int, "NDArray[np.int32]", "NDArray[np.int64]"]
 
 
-def _token_terms_slow(texts: Sequence[str]) -> Tokens:
+def _token_terms_slow(texts: Sequence[str], lang: LanguageAnalyzer | None = None) -> Tokens:
     """Chunk by chunk: what :func:`_token_terms` returns."""
+    lang = lang or analyzer("en")
+    raw_words, normal_word, stop_term = lang.raw_words, lang.normal_word, lang.stop_term
     terms: dict[str, int] = {}
     stops: dict[str, int] = {}
     token_ids = array("i")
@@ -205,7 +209,7 @@ def _token_terms_slow(texts: Sequence[str]) -> Tokens:
     return [*terms, *stops], n, ids_array, chunk_of
 
 
-def _token_terms(texts: Sequence[str]) -> Tokens:
+def _token_terms(texts: Sequence[str], lang: LanguageAnalyzer | None = None) -> Tokens:
     """Tokenise all ``texts`` in one pass.
 
     Returns:
@@ -213,10 +217,13 @@ def _token_terms(texts: Sequence[str]) -> Tokens:
         them are words (the rest are stopwords: :data:`~qa.tokens.STOP_MARK`), the
         term id of each token and the chunk of each token. Equal to analysing
         each text alone; distinct raw words are normalised once per document.
+        ``lang``: the document's analyzer (default English).
     """
-    found = joined_words(texts)
+    lang = lang or analyzer("en")
+    found = lang.joined_words(texts)
     if found is None:
-        return _token_terms_slow(texts)
+        return _token_terms_slow(texts, lang)
+    normal_word, stop_term = lang.normal_word, lang.stop_term
     raw, seq = found
     terms: dict[str, int] = {}
     stops: dict[str, int] = {}
@@ -309,7 +316,8 @@ def _part_lines(text: str, starts: NDArray[np.int64], origins: NDArray[np.int64]
 
 
 def encode_spans(
-    doc: Document, starts: Sequence[int], ends: Sequence[int], paras: Sequence[int], fingerprint: str = ""
+    doc: Document, starts: Sequence[int], ends: Sequence[int], paras: Sequence[int], fingerprint: str = "",
+    lang: str = "en",
 ) -> DocPart:
     """Like :func:`encode_document`, from the chunks' offsets and block indexes
     (:meth:`~qa.chunking.SentenceSplitter.sentence_spans`): no Chunk objects."""
@@ -352,7 +360,7 @@ def encode_spans(
     }
     ascii_only = all(map(str.isascii, texts)) if doc.hidden is not None else text.isascii()
     return _pack_part(doc, texts, cols, list(sections), list(labels), fingerprint, ascii_only=ascii_only,
-                      parts=list(parts))
+                      parts=list(parts), lang=lang)
 
 
 _SPACES = re.compile(r"\s+")
@@ -382,7 +390,7 @@ def shown_texts(text: str, hidden: bytes | None, starts: Sequence[int], ends: Se
     return [sub(" ", kept[pos[s] : pos[e]]).strip() for s, e in pairs]
 
 
-def encode_document(doc: Document, chunks: Sequence[Chunk], fingerprint: str = "") -> DocPart:
+def encode_document(doc: Document, chunks: Sequence[Chunk], fingerprint: str = "", lang: str = "en") -> DocPart:
     """Tokenise ``chunks`` and pack them with their metadata into a :class:`DocPart`."""
     from qa.formats import Block
 
@@ -402,7 +410,8 @@ def encode_document(doc: Document, chunks: Sequence[Chunk], fingerprint: str = "
         "c_start": array("q", [c.start for c in chunks]),
         "c_end": array("q", [c.end for c in chunks]),
     }
-    return _pack_part(doc, [c.text for c in chunks], cols, list(sections), [], fingerprint, parts=list(parts))
+    return _pack_part(doc, [c.text for c in chunks], cols, list(sections), [], fingerprint, parts=list(parts),
+                      lang=lang)
 
 
 def _pack_part(
@@ -415,9 +424,10 @@ def _pack_part(
     *,
     ascii_only: bool = False,
     parts: list[str] | None = None,
+    lang: str = "en",
 ) -> DocPart:
-    """Tokenise ``texts`` and pack them with the chunk columns ``cols``."""
-    terms, n_words, token_ids, chunk_of = _token_terms(texts)
+    """Tokenise ``texts`` in language ``lang`` and pack them with the chunk columns ``cols``."""
+    terms, n_words, token_ids, chunk_of = _token_terms(texts, analyzer(lang))
     n = len(texts)
     cols["c_len"] = np.bincount(chunk_of[token_ids < n_words], minlength=n).astype(np.int32)
     blob, blens = _encode_texts(texts, ascii_only)
@@ -432,6 +442,7 @@ def _pack_part(
         "size": doc.size,
         "mtime_ns": doc.mtime_ns,
         "fingerprint": fingerprint,
+        "lang": lang,
     }
     found = acronyms(" ".join(texts)) if any("(" in t for t in texts) else []
     if found:
@@ -562,9 +573,9 @@ class IndexBuilder:
     def _part_ids(self, parts: Sequence[str]) -> NDArray[np.int32]:
         return _table_ids(self.parts, parts)
 
-    def add(self, doc: Document, chunks: Sequence[Chunk], fingerprint: str = "") -> None:
+    def add(self, doc: Document, chunks: Sequence[Chunk], fingerprint: str = "", lang: str = "en") -> None:
         """Add one document and its chunks (in document order)."""
-        self.add_part(encode_document(doc, chunks, fingerprint))
+        self.add_part(encode_document(doc, chunks, fingerprint, lang))
 
     def add_part(self, part: DocPart) -> None:
         """Append one encoded document."""
@@ -585,6 +596,7 @@ class IndexBuilder:
             self._cols[key].append(values)
         self._blob.write(part.blob)
         self._blob_size += len(part.blob)
+        stem_all = analyzer(part.info.get("lang") or "en").stem_all
         stems = stem_all(part.terms[: part.n_words]) + part.terms[part.n_words :]  # stopword terms as they are
         lut = self._term_ids(stems)
         p_term = lut[np.frombuffer(part.p_term, dtype=np.int32)]
@@ -787,14 +799,16 @@ class IndexBuilder:
             done(key, arrays[key])
         arrays["t_blob"], arrays["t_off"] = _pack_terms(vocab)
         arrays["part_blob"], arrays["part_off"] = _pack_terms(list(self.parts))
+        langs = sorted({d.lang for d in self.docs}) or ["en"]
         meta = {
             "version": FORMAT_VERSION,
             "docs": [asdict(d) for d in self.docs],
+            "langs": langs,
             "sections": list(self.sections),
-            "title_terms": [tokenize(d.title or "") for d in self.docs],
-            "section_terms": [tokenize(x) for x in self.sections],
+            "title_terms": [analyzer(d.lang).tokenize(d.title or "") for d in self.docs],
+            "section_terms": [_terms_in(langs, x) for x in self.sections],
             "labels": list(self.labels),
-            "label_terms": [tokenize(x) for x in self.labels],
+            "label_terms": [_terms_in(langs, x) for x in self.labels],
             **(extra_meta or {}),
         }
         index = Index(arrays, meta)
@@ -809,6 +823,13 @@ class IndexBuilder:
         if self._blob_size == 0 or not isinstance(name, str):
             return np.zeros(0, dtype=np.uint8)
         return np.memmap(name, dtype=np.uint8, mode="r", shape=(self._blob_size,))
+
+
+def _terms_in(langs: Sequence[str], text: str) -> list[str]:
+    """The terms of ``text`` in each of ``langs``, once each (a heading shared by documents of several languages)."""
+    if len(langs) == 1:
+        return analyzer(langs[0]).tokenize(text)
+    return list(dict.fromkeys(t for lang in langs for t in analyzer(lang).tokenize(text)))
 
 
 def _paragraph_arrays(a: dict[str, NDArray[Any]]) -> tuple[NDArray[Any], NDArray[Any], NDArray[Any]]:
@@ -960,6 +981,8 @@ class Index:
         self.sections: list[str] = list(meta.get("sections", []))
         self.labels: list[str] = list(meta.get("labels", []))
         self.params = BM25Params(**meta["params"]) if "params" in meta else BM25Params()
+        #: The languages of its documents (their analyzers: a question is analysed in each).
+        self.langs: tuple[str, ...] = tuple(meta.get("langs") or ("en",))
         self._term_cache: dict[str, int] = {}
         self._paragraphs: tuple[NDArray[Any], NDArray[np.float64]] | None = None
         self._paragraph_mean: float | None = None
@@ -1148,6 +1171,10 @@ class Index:
         """The term or signature chunk ``cid`` describes, if any."""
         lid = int(self.arrays["c_label"][cid])
         return self.labels[lid] if lid >= 0 else None
+
+    def lang_of(self, cid: int) -> str:
+        """The language chunk ``cid``'s document was analysed in."""
+        return self.docs[int(self.arrays["c_doc"][cid])].lang
 
     def doc_of(self, cid: int) -> DocInfo:
         """The document holding chunk ``cid``."""

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from qa.analyzers import analyze_question
 from qa.errors import QueryError
 from qa.ranking import DEFAULT_RANKING, Evidence, Ranking, Rerank
 from qa.rerank import rerank_scores
-from qa.tokens import analyze_question, tokenize, words
+from qa.tokens import tokenize, words
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -63,6 +65,7 @@ class Hit:
     explain: dict[str, float] = field(default_factory=dict)
     duplicates: list[Place] = field(default_factory=list)
     location: Location | None = None  # the page, paragraph, cell, EPUB item or message (page: also ``page``)
+    lang: str = "en"  # the language its document was analysed in
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,13 +101,13 @@ def with_long_forms(index: Index, question: str, terms: list[str]) -> list[str]:
     return terms + extra
 
 
-def query_terms(question: str) -> list[str]:
-    """The question's index terms, in order (duplicates kept, as rank-bm25 does).
+def query_terms(question: str, langs: Sequence[str] = ("en",)) -> list[str]:
+    """The question's index terms, in order (duplicates kept, as rank-bm25 does), in each of ``langs``.
 
     Stopwords are left out unless they are the point of the question
     (:func:`qa.tokens.analyze_question`: "the *with* statement").
     """
-    return [term for term, _, _ in analyze_question(question)[0]]
+    return [term for term, _, _ in analyze_question(question, langs)[0]]
 
 
 def check_question(question: str) -> str:
@@ -387,7 +390,7 @@ def dense_scores(index: Index, question: str, ranking: Ranking = DEFAULT_RANKING
     """
     _check_params(index, ranking)
     ev, rr = ranking.evidence, ranking.rerank
-    terms = with_long_forms(index, question, query_terms(question))
+    terms = with_long_forms(index, question, query_terms(question, index.langs))
     ranked = rank(index, terms, ev)
     totals = ranked.total
     out = np.full(index.n_chunks, ranked.constant - 1.0)
@@ -424,15 +427,16 @@ def explain(index: Index, cid: int, terms: list[str]) -> dict[str, float]:
     return parts
 
 
-def _missing_words(question: str, missing_terms: list[str]) -> list[str]:
-    """Map missing terms back to the words the user typed."""
+def _missing_words(analyzed: list[tuple[str, int, int]], question: str, missing_terms: list[str]) -> list[str]:
+    """Map missing terms back to the words the user typed: those none of whose terms (in any language) is known."""
     gone = set(missing_terms)
-    out: list[str] = []
-    for term, start, end in analyze_question(question)[0]:
-        word = question[start:end]
-        if term in gone and word not in out:
-            out.append(word)
-    return out
+    found: dict[tuple[int, int], bool] = {}
+    for term, start, end in analyzed:
+        found[start, end] = found.get((start, end), False) or term not in gone
+    for _, start, end in analyzed:  # a bigram of unspaced text: the word around it
+        if not found[start, end] and any(s <= start and end <= e and ok for (s, e), ok in found.items()):
+            found[start, end] = True
+    return list(dict.fromkeys(question[s:e] for (s, e), ok in found.items() if not ok))
 
 
 def _check_params(index: Index, ranking: Ranking) -> None:
@@ -468,7 +472,7 @@ def search(index: Index, question: str, k: int = 3, context: int = 1, with_expla
     """
     q = check_question(question)
     _check_params(index, ranking)
-    analyzed, ignored = analyze_question(q)
+    analyzed, ignored = analyze_question(q, index.langs)
     terms = with_long_forms(index, q, [term for term, _, _ in analyzed])
     ranked = rank(index, terms, ranking.evidence)
     rr = ranking.rerank
@@ -493,7 +497,8 @@ def search(index: Index, question: str, k: int = 3, context: int = 1, with_expla
     copies = _copies(index, [cid for cid, _, _ in best], pool, texts)
     hits = [_hit(index, n, cid, value, context, why, copies.get(cid, []))
             for n, (cid, value, why) in enumerate(best, start=1)]
-    return Answer(question=q, terms=terms, hits=hits, missing=_missing_words(q, ranked.missing), ignored=ignored)
+    return Answer(question=q, terms=terms, hits=hits, missing=_missing_words(analyzed, q, ranked.missing),
+                  ignored=ignored)
 
 
 _ALNUM_RUN = re.compile(r"[^\W_]+")
@@ -614,9 +619,10 @@ def _hit(index: Index, rank: int, cid: int, value: float, context: int, parts: d
         explain=parts,
         duplicates=duplicates,
         location=location,
+        lang=doc.lang,
     )
 
 
-def stopword_only(question: str) -> bool:
+def stopword_only(question: str, langs: Sequence[str] = ("en",)) -> bool:
     """True when the question has words but every one is a stopword."""
-    return bool(words(question)) and not query_terms(question)
+    return bool(words(question)) and not query_terms(question, langs)

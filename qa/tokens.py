@@ -270,8 +270,8 @@ def _word_or_sep(ascii_only: bool) -> re.Pattern[str]:
     return re.compile(_WORD_OR_SEP, re.ASCII if ascii_only else 0)
 
 
-def _words_and_markers(text: str) -> list[str]:
-    return _word_or_sep(text.isascii()).findall(text)
+def _words_and_markers(text: str, pattern: re.Pattern[str] | None = None) -> list[str]:
+    return (pattern or _word_or_sep(text.isascii())).findall(text)
 
 
 class _Ids(dict[str, int]):
@@ -286,14 +286,16 @@ class _Ids(dict[str, int]):
 _BATCH_CHARS = 1_000_000
 
 
-def joined_words(texts: Sequence[str]) -> tuple[list[str], array[int]] | None:
+def joined_words(texts: Sequence[str], pattern: re.Pattern[str] | None = None
+                 ) -> tuple[list[str], array[int]] | None:
     """The raw words of all ``texts``: distinct words, and their ids in text order.
 
     Consecutive texts are joined with :data:`CHUNK_SEP` (a batch at a time),
     which is found as a word of its own between them: the words between two
     markers are exactly ``_WORD.findall`` of that text (a word never crosses
     the marker). Batches end with a marker too, so every text is followed by
-    exactly one. None when a text itself holds the marker.
+    exactly one. None when a text itself holds the marker. ``pattern``: the
+    words (and the marker) of another language (:mod:`qa.analyzers`).
     """
     ids = _Ids()
     seq: array[int] = array("i")
@@ -306,11 +308,11 @@ def joined_words(texts: Sequence[str]) -> tuple[list[str], array[int]] | None:
         size += len(text)
         if size >= _BATCH_CHARS:
             batch.append("")
-            seq.extend(map(ids.__getitem__, _words_and_markers(CHUNK_SEP.join(batch))))
+            seq.extend(map(ids.__getitem__, _words_and_markers(CHUNK_SEP.join(batch), pattern)))
             batch, size = [], 0
     if batch:
         batch.append("")
-        seq.extend(map(ids.__getitem__, _words_and_markers(CHUNK_SEP.join(batch))))
+        seq.extend(map(ids.__getitem__, _words_and_markers(CHUNK_SEP.join(batch), pattern)))
     return list(ids), seq
 
 

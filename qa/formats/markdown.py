@@ -24,6 +24,8 @@ from qa.formats import Extracted, blank_line_cuts, blocks_between, prose_blocks
 
 _FRONT = re.compile(r"\A(---|\+\+\+)[ \t]*\r?\n(.*?)^(?:\1|\.\.\.)[ \t]*\r?$", re.DOTALL | re.MULTILINE)
 _FRONT_KEY = re.compile(r"[ \t]*(?:#.*|[A-Za-z0-9_-]+[ \t]*[:=].*)?\r?")
+_FRONT_LANG = re.compile(
+    r"""^(?:lang|language)[ \t]*[:=][ \t]*(["']?)([A-Za-z]{2,3}(?:[-_][A-Za-z0-9]+)*)\1[ \t]*\r?$""", re.MULTILINE)
 _FRONT_TITLE = re.compile(r"""^title[ \t]*[:=][ \t]*(["']?)(.+?)\1[ \t]*\r?$""", re.MULTILINE)
 _ATX = re.compile(r" {0,3}(#{1,6})(?:[ \t]+(.*))?")  # the closing #s: _atx_text (a regex was quadratic)
 _SETEXT = re.compile(r" {0,3}(=+|-+)[ \t]*")
@@ -132,6 +134,7 @@ class _Scanner:
         self.path: list[tuple[int, str]] = []
         self.title: str | None = None
         self.front_title: str | None = None
+        self.front_lang: str | None = None
         self.fence: _Fence | None = None
         self.indented_code = False
         self.in_list = False
@@ -156,6 +159,9 @@ class _Scanner:
         found = _FRONT_TITLE.search(front.group(2))
         if found:
             self.front_title = found.group(2).strip() or None
+        lang = _FRONT_LANG.search(front.group(2))
+        if lang:
+            self.front_lang = lang.group(2)
         self.mask.blank(0, front.end())
         self.cuts.append(front.end())
         return front.end() + 1
@@ -343,7 +349,8 @@ def extract_markdown(text: str) -> Extracted:
     cuts = scan.cuts + blank_line_cuts(text)
     blocks = blocks_between(masked, cuts, scan.heads, blank_lines=False)
     blocks = prose_blocks(blocks, masked, sorted(mask.links))
-    return Extracted(text=masked, blocks=blocks, title=scan.front_title or scan.title, hidden=bytes(mask.hidden))
+    return Extracted(text=masked, blocks=blocks, title=scan.front_title or scan.title, hidden=bytes(mask.hidden),
+                     lang=scan.front_lang)
 
 
 def _inline_plain(text: str) -> str:
