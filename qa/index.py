@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from qa.corpus import Document
 
 #: Bumped whenever the on-disk layout or the analyzer changes.
-FORMAT_VERSION = 12
+FORMAT_VERSION = 13
 
 
 @dataclass(frozen=True, slots=True)
