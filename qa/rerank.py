@@ -358,6 +358,10 @@ def _position_cues(index: Index, question: str, terms: list[str], ids: NDArray[n
     return lead, definition, first, first_par, place
 
 
+#: A signature's parameters: "fs.readFile(path[, options], callback)" names fs.readFile.
+_SIGNATURE_ARGS = re.compile(r"(?<=[\w\]])\(.*\)$")
+
+
 @functools.lru_cache(maxsize=65536)
 def _heading_terms(heading: str, lang: str) -> tuple[str, ...]:
     """A heading's distinct terms in the analyzer of its document's language (headings recur)."""
@@ -394,7 +398,7 @@ def _heading_cues(index: Index, terms: list[str], ids: NDArray[np.int64]
     for j, cid in enumerate(ids.tolist()):
         doc = index.doc_of(cid)
         section, label = index.section(cid), index.label(cid)
-        inner = [x.rsplit(" > ", 1)[-1] for x in (label, section) if x]
+        inner = [_SIGNATURE_ARGS.sub("", x.rsplit(" > ", 1)[-1]) for x in (label, section) if x]
         lang = index.lang_of(cid)
         match[j] = max(score(h, lang) for h in (*inner, doc.title))
         if match[j]:  # the first sentence under its heading: the one before is under another, or none
