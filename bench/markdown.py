@@ -184,24 +184,19 @@ def regex_plus(old: ModuleType) -> Reader:
 
 # --- speed -------------------------------------------------------------------------------------------------
 
-def best_time(read: Reader, texts: list[str], repeat: int) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        for text in texts:
-            read(text)
-        best = min(best, time.perf_counter() - start)
-    return best
-
-
 def speed(readers: dict[str, Reader], texts: list[str], repeat: int) -> dict[str, dict[str, float]]:
+    """Each reader's best pass over ``texts``; the readers take turns in each round, so that the load of a
+    shared machine falls on all of them alike."""
     size = sum(len(t.encode("utf-8")) for t in texts)
-    out = {}
-    for name, read in readers.items():
-        seconds = best_time(read, texts, repeat)
-        out[name] = {"s": round(seconds, 3), "files_per_s": round(len(texts) / seconds, 1),
-                     "mb_per_s": round(size / seconds / 1e6, 3)}
-    return out
+    best = dict.fromkeys(readers, float("inf"))
+    for _ in range(repeat):
+        for name, read in readers.items():
+            start = time.perf_counter()
+            for text in texts:
+                read(text)
+            best[name] = min(best[name], time.perf_counter() - start)
+    return {name: {"s": round(s, 3), "files_per_s": round(len(texts) / s, 1), "mb_per_s": round(size / s / 1e6, 3)}
+            for name, s in best.items()}
 
 
 # --- exactness ---------------------------------------------------------------------------------------------
