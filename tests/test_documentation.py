@@ -82,8 +82,28 @@ def test_markdown_code_spans_keep_their_characters_and_link_lists_are_left_out()
          None)]
 
 
+def test_markdown_code_spans_are_literal_and_escapes_and_wrapped_links_read_as_rendered() -> None:
+    # As CommonMark renders them: in a code span only the backticks are markup (no tags, links, entities);
+    # a link's text may be a code span or wrap over lines; an escaped "_" or "*" is literal.
+    text = ("Use `<div>`, `a[0](x)`, `&amp;` and ``x `y` z``; see [`fs.readFile()`][] and **ESM\\_RESOLVE**"
+            " or \\*args, as [the\nguide](https://example.org/g) says. A path ends in (`\\`).\n")
+    assert shown(extract_markdown(text)) == [
+        ("Use <div>, a[0](x), &amp; and x `y` z; see fs.readFile() and ESM_RESOLVE or *args, as the guide says. "
+         "A path ends in (\\).", None, None)]
+
+
+def test_markdown_headings_keep_code_spans_as_written() -> None:
+    text = "# `fs.read(fd[, options])`\n\n### Event: `<inspector-protocol-method>`;\n\nText.\n"
+    doc = extract_markdown(text)
+    assert doc.title == "fs.read(fd[, options])"
+    assert shown(doc) == [("Text.", "fs.read(fd[, options]) > Event: <inspector-protocol-method>;", None)]
+
+
 def test_code_spans_are_found_in_linear_time() -> None:
     assert code_spans("a `x` and ``y ` z`` and `unclosed") == [(3, 4), (12, 17)]
+    # Inside an open span, runs of another length are content, not spans of their own (they once overlapped).
+    assert code_spans("``'No value `assert.ok()`'``.") == [(2, 26)]
+    assert code_spans("`a\nb `c`") == [(6, 7)]  # a span does not cross a line here
     assert code_spans("`" * 20_000 + "``x" * 20_000)  # quick, whatever it finds
 
 
