@@ -90,14 +90,17 @@ ELISIONS: dict[str, frozenset[str]] = {
     "ca": frozenset("d l m n s t".split()),
 }
 _ARABIC_MARKS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
-_ARABIC_ALEF = str.maketrans({"\u0623": "\u0627", "\u0625": "\u0627", "\u0622": "\u0627", "\u0671": "\u0627"})
+_ARABIC_ALEF = str.maketrans({"\u0623": "\u0627", "\u0625": "\u0627", "\u0622": "\u0627", "\u0671": "\u0627",
+                              "\u0649": "\u064a"})
 
 _CAMEL_PART = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+")
 _CAMEL = re.compile(r"[a-z][A-Z]|[A-Z]{2}[a-z]")
 
 
 def normalise_arabic(word: str) -> str:
-    """Arabic diacritics and tatweel dropped, the hamza forms of alef as bare alef (Lucene's normaliser)."""
+    """Arabic diacritics and tatweel dropped, the hamza forms of alef as bare alef, alef maksura as
+    yeh (Lucene's ``ArabicNormalizer``; its teh marbuta to heh is left to the Snowball stemmer, which
+    reads teh marbuta as a suffix: XQuAD ar MRR 0.788 with it, 0.800 without)."""
     return _ARABIC_MARKS.sub("", word).translate(_ARABIC_ALEF)
 
 
@@ -194,6 +197,8 @@ class Analyzer:
         self.lang = lang
         self.tag = lang + ":"
         self.stops = STOPWORDS.get(lang, frozenset())
+        if lang in ("ar", "fa"):  # the lists keep the spellings detection counts; analysis compares normalised words
+            self.stops = frozenset(normalise_arabic(word) for word in self.stops)
         self.elisions = ELISIONS.get(lang, frozenset())
         self._snowball = SNOWBALL.get(lang)
         self._stemmer: Callable[[str], str] | None = None

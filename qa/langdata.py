@@ -6,8 +6,9 @@ pronouns, prepositions, conjunctions, auxiliaries), written for qa: a word
 of a list is indexed as a stopword term and not searched unless a question
 needs it, and the lists are the profiles language detection counts
 (:mod:`qa.lang`). English is not here: its analyzer is :mod:`qa.tokens`.
-Arabic words are written as :func:`qa.analyzers.normalise_arabic` leaves
-them, Greek ones without accents.
+Arabic words are written as people spell them (detection counts them
+raw; the analyzer normalises the list as it normalises words), Greek ones
+without accents.
 """
 
 from __future__ import annotations

@@ -132,6 +132,12 @@ def test_combining_marks_stay_inside_words() -> None:
     arabic = analyzer("ar")
     assert arabic.raw_words("محمّد رسول") == ["محمّد", "رسول"]  # shadda inside the word
     assert arabic.tokenize("مُحَمَّد") == arabic.tokenize("محمد")  # diacritics dropped
+    # Alef maksura is written for yeh (and the hamza forms of alef for alef): one word either way,
+    # and a stopword in either spelling.
+    assert arabic.tokenize("مستشفى") == arabic.tokenize("مستشفي")
+    assert arabic.tokenize("أحمد") == arabic.tokenize("احمد")
+    assert arabic.is_stopword("على") and arabic.is_stopword("علي") and arabic.is_stopword("إلى")
+    assert arabic.tokenize("ذهب إلى المدرسة") == arabic.tokenize("ذهب الى المدرسة") == arabic.tokenize("ذهب المدرسة")
     greek = analyzer("el")
     assert greek.tokenize("ΑΝΘΡΩΠΩΝ") == greek.tokenize("ανθρώπων") == greek.tokenize("ανθρωπων")
 
