@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -495,8 +496,14 @@ def search(index: Index, question: str, k: int = 3, context: int = 1, with_expla
                 for cid, value in picked]
     pool = [cid for cid, _ in top_k(ranked.ids, ranked.total, DUPLICATE_POOL)]
     copies = _copies(index, [cid for cid, _, _ in best], pool, texts)
-    hits = [_hit(index, n, cid, value, context, why, copies.get(cid, []))
-            for n, (cid, value, why) in enumerate(best, start=1)]
+    hits = []
+    for n, (cid, value, why) in enumerate(best, start=1):
+        others = copies.get(cid, [])
+        page = _page_of_source(index, cid, others)
+        if page is not None:  # the page a Sphinx source copy was built into is shown, the copy listed
+            others = [cid, *(o for o in others if o != page)]
+            cid = page
+        hits.append(_hit(index, n, cid, value, context, why, [_place(index, o) for o in others]))
     return Answer(question=q, terms=terms, hits=hits, missing=_missing_words(analyzed, q, ranked.missing),
                   ignored=ignored)
 
@@ -557,17 +564,46 @@ def _distinct(index: Index, order: list[tuple[int, float]], k: int, texts: dict[
     return picked
 
 
-def _copies(index: Index, shown: list[int], pool: list[int], texts: dict[int, SameKey]) -> dict[int, list[Place]]:
-    """For each shown chunk, the other chunks of ``pool`` that hold the same sentence, as places."""
-    out: dict[int, list[Place]] = {}
+def _copies(index: Index, shown: list[int], pool: list[int], texts: dict[int, SameKey]) -> dict[int, list[int]]:
+    """For each shown chunk, the other chunks of ``pool`` that hold the same sentence."""
+    out: dict[int, list[int]] = {}
     taken = set(shown)
     for cid in shown:
         key = _key(index, cid, texts)
         for other in pool:
             if other not in taken and same_sentence(key, _key(index, other, texts)):
                 taken.add(other)
-                out.setdefault(cid, []).append(_place(index, other))
+                out.setdefault(cid, []).append(other)
     return out
+
+
+_SPHINX_SOURCES = "/_sources/"
+_SOURCE_EXTENSIONS = (".rst", ".md", ".ipynb", ".txt")
+
+
+def sphinx_page(path: str) -> str | None:
+    """The page (without ``.html``) Sphinx built from its copy of a source, ``_sources/a/b.rst.txt``
+    -> ``a/b``, in the same folder as ``_sources``; None for any other file."""
+    root, found, rel = path.replace(os.sep, "/").rpartition(_SPHINX_SOURCES)
+    if not found:
+        return None
+    rel = rel.removesuffix(".txt")
+    for ext in _SOURCE_EXTENSIONS:
+        rel = rel.removesuffix(ext)
+    return f"{root}/{rel}"
+
+
+def _page_of_source(index: Index, cid: int, others: list[int]) -> int | None:
+    """Among a sentence's copies, the one in the HTML page built from it, when it is a Sphinx
+    ``_sources`` copy (a person pointed at the pages reads and opens those)."""
+    page = sphinx_page(index.doc_of(cid).path)
+    if page is None:
+        return None
+    for other in others:
+        stem, dot, ext = index.doc_of(other).path.replace(os.sep, "/").rpartition(".")
+        if dot and ext.lower() in ("html", "htm") and stem == page:
+            return other
+    return None
 
 
 def _place(index: Index, cid: int) -> Place:

@@ -231,3 +231,27 @@ def test_a_text_title_is_the_title_not_a_sentence() -> None:
     doc = extract_text("Wind power\n\nWind power is the conversion of wind energy into electricity.\n")
     assert doc.title == "Wind power" and [t for t, _, _ in shown(doc)] == [
         "Wind power is the conversion of wind energy into electricity."]
+
+
+def test_a_sphinx_source_copy_gives_way_to_its_page(make_corpus: MakeCorpus) -> None:
+    # Sphinx ships `_sources/x.rst.txt` beside the page `x.html` built from it: one sentence in two
+    # places. Whichever copy ranks first, the page is shown and the copy is listed as another place.
+    sentence = "The heron waits motionless in the shallow water of the marsh."
+    root = make_corpus({
+        "_sources/birds/heron.rst.txt": f"Heron\n=====\n\n{sentence}\n",
+        "birds/heron.html": f"<html><body><h1>Heron</h1><p>{sentence}</p></body></html>",
+        "_sources/fish.rst.txt": "Fish\n====\n\nA heron eats fish from the marsh water.\n",  # no page: stays
+    })
+    index, _ = open_index([str(root)])
+    hits = search(index, "where does the heron wait", k=2, context=0).hits
+    assert hits[0].text == sentence
+    assert hits[0].path.endswith("birds/heron.html")
+    assert [d.path.split("/_sources/")[-1] for d in hits[0].duplicates] == ["birds/heron.rst.txt"]
+    assert hits[1].path.endswith("_sources/fish.rst.txt") and hits[1].duplicates == []
+
+
+def test_sphinx_page_names_the_page_of_a_source_copy() -> None:
+    from qa.search import sphinx_page
+    assert sphinx_page("/d/html/_sources/library/os.rst.txt") == "/d/html/library/os"
+    assert sphinx_page("/d/html/_sources/guide.md.txt") == "/d/html/guide"
+    assert sphinx_page("/d/html/library/os.html") is None
