@@ -78,6 +78,17 @@ def word_pattern() -> re.Pattern[str]:
     return re.compile(rf"(?:[^\W\d_]\.){{2,}}|[{UNSPACED}]+|{body}(?:['\u2019\u02bc`]{body})*|{_OPERATOR}")
 
 
+#: :func:`word_pattern` on ASCII text, where no mark or unspaced script can occur: the same words,
+#: without compiling a class of every combining mark (50 ms, paid by each one-shot question when an
+#: index holds a language other than English).
+_ASCII_WORD = re.compile(rf"(?:[^\W\d_]\.){{2,}}|[^\W_]+(?:['`][^\W_]+)*|{_OPERATOR}", re.ASCII)
+
+
+def words_of(text: str) -> re.Pattern[str]:
+    """The word pattern for ``text``: :func:`word_pattern`, or its cheaper equal on ASCII text."""
+    return _ASCII_WORD if text.isascii() else word_pattern()
+
+
 @functools.cache
 def _word_or_sep() -> re.Pattern[str]:
     return re.compile(rf"(?=[^\W_]|[{_OPERATOR_FIRST}])(?:{word_pattern().pattern})|{CHUNK_SEP}")
@@ -205,7 +216,6 @@ class Analyzer:
         self._stems: dict[str, str] = {}
         self._normal: dict[str, str] = {}
         self._terms: dict[str, str] = {}
-        self._word = word_pattern()
 
     # -- one word ---------------------------------------------------------
     def _lower(self, word: str) -> str:
@@ -319,7 +329,7 @@ class Analyzer:
     # -- text -------------------------------------------------------------
     def raw_words(self, text: str) -> list[str]:
         """The words of ``text`` as written."""
-        return self._word.findall(text)
+        return words_of(text).findall(text)
 
     def joined_words(self, texts: Sequence[str]) -> tuple[list[str], array[int]] | None:
         """:func:`qa.tokens.joined_words` with this language's words."""
@@ -327,11 +337,11 @@ class Analyzer:
 
     def normal_words(self, text: str) -> list[str]:
         """The words of ``text`` normalised and stopped but not stemmed."""
-        return [f for w in self._word.findall(text) if (n := self.normal_word(w)) for f in n.split(" ")]
+        return [f for w in words_of(text).findall(text) if (n := self.normal_word(w)) for f in n.split(" ")]
 
     def tokenize(self, text: str) -> list[str]:
         """The index terms of ``text``, in order."""
-        return [t for w in self._word.findall(text) if (terms := self._terms_of(w)) for t in terms.split(" ")]
+        return [t for w in words_of(text).findall(text) if (terms := self._terms_of(w)) for t in terms.split(" ")]
 
     def terms_in_order(self, text: str, stops: bool = False) -> list[str]:
         """:meth:`tokenize`, with stopword terms too when ``stops`` is set."""
@@ -339,7 +349,7 @@ class Analyzer:
 
     def analyze(self, text: str, stops: bool = False) -> Iterator[tuple[str, int, int]]:
         """``(term, start, end)`` of each indexable word (each bigram of unspaced text) of ``text``."""
-        for match in self._word.finditer(text):
+        for match in words_of(text).finditer(text):
             raw = match.group()
             terms = self._terms_of(raw)
             if not terms:
@@ -360,7 +370,7 @@ class Analyzer:
         """The question's terms, plus the stopwords left out (searched when quoted, or when nothing else is)."""
         out: list[tuple[str, int, int]] = []
         stops: list[tuple[int, str, str]] = []  # (position in out, stop term, word)
-        for match in self._word.finditer(text):
+        for match in words_of(text).finditer(text):
             raw, start, end = match.group(), match.start(), match.end()
             if self._terms_of(raw):
                 out += self._analyze_one(raw, start, end)
@@ -434,7 +444,7 @@ def analyze_question(text: str, langs: Sequence[str] = ("en",)) -> tuple[list[tu
 
 
 def _stop_spans(a: LanguageAnalyzer, text: str) -> list[tuple[int, int]]:
-    return [(m.start(), m.end()) for m in word_pattern().finditer(text) if a.is_stopword(m.group())]
+    return [(m.start(), m.end()) for m in words_of(text).finditer(text) if a.is_stopword(m.group())]
 
 
 def _inside(s: int, e: int, spans: set[tuple[int, int]]) -> bool:

@@ -88,7 +88,12 @@ _NAME_S = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][a-z]+")
 _WORDS = re.compile(r"\w+")
 
 
-_TYPED = {lang: (re.compile(d), re.compile(n)) for lang, (d, n) in QUESTION_TYPES.items()}
+@functools.cache
+def _typed(lang: str) -> tuple[re.Pattern[str], re.Pattern[str]] | None:
+    """The compiled date and number question patterns of a language (compiled when first asked)."""
+    found = QUESTION_TYPES.get(lang)
+    return None if found is None else (re.compile(found[0]), re.compile(found[1]))
+
 #: A year, whatever stands around it (a Chinese year is written ``1879年``).
 _YEAR = re.compile(r"(?<!\d)(?:1\d{3}|20\d{2})(?!\d)")
 _DIGITS = re.compile(r"\d+")
@@ -108,7 +113,7 @@ def answer_type(question: str, langs: Sequence[str] = ("en",)) -> str:
         return "name"
     lower = question.lower()
     for lang in langs:
-        found = _TYPED.get(lang)
+        found = _typed(lang)
         if found is not None:
             if found[0].search(lower):
                 return "year"

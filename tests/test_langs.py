@@ -230,3 +230,16 @@ def test_json_carries_the_language_and_lang_forces_one(
     assert {r["lang"] for r in json.loads(forced.stdout)["results"]} == {"de"}
     bad = run_qa("ask", "--docs", str(mixed), "--lang", "klingon", "tower")
     assert bad.returncode == 2 and "unknown language" in bad.stderr
+
+
+def test_ascii_text_has_the_same_words_with_the_cheap_pattern() -> None:
+    # The word pattern with every combining mark costs 50 ms to compile; ASCII text is read with a
+    # smaller one that must find exactly the same words.
+    from qa.analyzers import _ASCII_WORD, word_pattern
+    rng = random.Random(7)
+    alphabet = "abcXYZ019 _'`.-:=<>*/+!?@#()[]{}\n\t,;\"\\|&%^~$"
+    samples = ["U.S.A. don't x:=1 a->b __init__ l'homme rock'n'roll e.g. 3.14 i++ a**b `tick`"]
+    samples += ["".join(rng.choice(alphabet) for _ in range(rng.randrange(1, 60))) for _ in range(3000)]
+    for text in samples:
+        full = [(m.start(), m.end()) for m in word_pattern().finditer(text)]
+        assert [(m.start(), m.end()) for m in _ASCII_WORD.finditer(text)] == full, text
