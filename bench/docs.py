@@ -1,7 +1,7 @@
 """Documentation benchmark (issue 15): real questions over documentation folders as Debian installs them.
 
 Each package's folder is indexed whole, generated pages and all, with qa's
-defaults, as ``qa ask --docs FOLDER "..."`` would (``qa.engine.open_index``),
+defaults, as ``qa ask --docs FOLDER "..."`` would (``qa.refresh.open_index``),
 and each question goes through ``qa.search.search(index, question, k=10)``.
 The questions and their gold answers (``bench/docs_questions.json``) were
 written by a person reading the documentation, not by looking at what qa
@@ -74,7 +74,7 @@ if str(HERE.parent) not in sys.path:
     sys.path.insert(0, str(HERE.parent))
 
 from bench.quality import LuceneBaseline  # noqa: E402
-from qa.engine import open_index  # noqa: E402
+from qa.refresh import open_index  # noqa: E402
 from qa.errors import QAError  # noqa: E402
 from qa.index import Index  # noqa: E402
 from qa.search import search  # noqa: E402

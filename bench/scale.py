@@ -173,7 +173,7 @@ def questions(index: Any, n: int, seed: int = 7) -> list[str]:
 def warm_queries(docs: Path, env: dict[str, str], n: int) -> dict[str, float]:
     """p50/p95 latency of library calls on the cached index (loaded once)."""
     os.environ["QA_CACHE_DIR"] = env["QA_CACHE_DIR"]
-    from qa.engine import open_index
+    from qa.refresh import open_index
     from qa.search import search
 
     index, _ = open_index([str(docs)])

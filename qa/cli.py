@@ -27,8 +27,8 @@ from qa.render import FORMATS, ignored_note, make_renderer, no_match_message
 if TYPE_CHECKING:
     from qa.cache import IndexEntry
     from qa.corpus import Filters
-    from qa.engine import OpenReport
     from qa.index import Index
+    from qa.refresh import OpenReport
     from qa.search import Answer
 
 
@@ -378,7 +378,7 @@ def corpus(args: argparse.Namespace) -> tuple[list[str] | None, Filters, str | N
 
 
 def _open(args: argparse.Namespace, rebuild: bool = False, transient: bool = True) -> tuple[Index, OpenReport]:
-    from qa.engine import open_index
+    from qa.refresh import open_index
 
     roots, filters, _ = corpus(args)
     status = Status(transient)
@@ -520,7 +520,7 @@ def _index_and_report(args: argparse.Namespace) -> None:
         ["index", f"{state} in {elapsed:.2f} s"],
         ["documents", f"{len(index.docs):,}"],
         ["sentences", f"{index.n_chunks:,}"],
-        ["vocabulary", f"{index.n_terms:,} terms"],
+        ["segments", f"{len(index.segments):,}"],
         ["size on disk", human_size(tree_size(report.folder)) if report.folder.exists() else "-"],
         ["location", str(report.folder)],
     ]

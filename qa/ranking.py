@@ -22,7 +22,7 @@ class BM25Params:
 
     **Fixed when the index is built**: every posting stores its weight under
     these, so another value means re-weighting the whole index
-    (:meth:`qa.index.Index.reweight`, which :func:`qa.engine.open_index` does
+    (:meth:`qa.index.Index.reweight`, which :func:`qa.refresh.open_index` does
     when given other ``params``). ``variant`` is ``okapi`` (BM25Okapi),
     ``plus`` (BM25Plus) or ``l`` (BM25L).
     """

@@ -9,7 +9,7 @@ from subprocess import CompletedProcess
 
 import pytest
 
-from qa.engine import open_index
+from qa.refresh import open_index
 from qa.formats import Extracted, extract_text
 from qa.formats.html import extract_html
 from qa.formats.markdown import extract_markdown

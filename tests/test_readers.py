@@ -37,7 +37,7 @@ from make_documents import (
 )
 
 from qa.chunking import SentenceSplitter, chunk_text
-from qa.engine import open_index
+from qa.refresh import open_index
 from qa.extensions import is_supported
 from qa.formats import Extracted, extract
 from qa.search import search

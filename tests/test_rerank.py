@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa.engine import open_index
+from qa.refresh import open_index
 from qa.index import Index
 from qa.rerank import DEFAULT_RERANK, Rerank, answer_type, bm25f, field_scores, has_answer_type, order_scores
 from qa.search import query_terms, rank, reranked, search

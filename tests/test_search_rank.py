@@ -13,7 +13,7 @@ import pytest
 
 import qa.index
 import qa.search
-from qa.engine import open_index
+from qa.refresh import open_index
 from qa.index import BM25Params, Index
 from qa.ranking import Ranking
 from qa.rerank import Rerank

@@ -13,7 +13,7 @@ import pytest
 from qa.build import build_index
 from qa.chunking import Chunk
 from qa.corpus import Document, discover
-from qa.engine import open_index
+from qa.refresh import open_index
 from qa.errors import QueryError
 from qa.index import BM25Params, Index, IndexBuilder, bm25_reference, encode_document
 from qa.search import score, search

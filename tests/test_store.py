@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa.engine import open_index
+from qa.refresh import open_index
 from qa.errors import CorpusError
 from qa.index import bm25_reference
 from qa.search import query_terms, score, search

@@ -14,7 +14,7 @@ import pytest
 from robust_helpers import CLEAR, MakeCorpus, RunQA, no_traceback
 
 from qa.chunking import MAX_CHUNK_CHARS
-from qa.engine import open_index
+from qa.refresh import open_index
 from qa.search import search
 
 
@@ -90,7 +90,7 @@ def _huge_line_check(root: Path, size: int) -> dict[str, int | bool]:
     code = f"""
 import json, resource
 import numpy as np
-from qa.engine import open_index
+from qa.refresh import open_index
 from qa.search import search
 index, _ = open_index([{str(root)!r}])
 a = index.arrays

@@ -176,7 +176,7 @@ def test_read_only_cache_folder(run_qa: RunQA, tmp_path: Path) -> None:
 def test_a_full_disk_while_writing_the_cache_answers_anyway(make_corpus: Callable[..., Path],
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     import qa.store
-    from qa.engine import open_index
+    from qa.refresh import open_index
     from qa.search import search
 
     root = make_corpus({"a.txt": "The zebra crossing was painted violet."})

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from qa.chunking import MAX_CHUNK_CHARS, SentenceSplitter, chunk_text
-from qa.engine import open_index
+from qa.refresh import open_index
 from qa.errors import CorpusError, QueryError
 from qa.formats import extract_text
 from qa.search import search

@@ -10,7 +10,7 @@ import pytest
 from conftest import qa_command
 from robust_helpers import CLEAR, OSC52, MakeCorpus, RunQA, no_traceback, raw_escapes
 
-from qa.engine import open_index
+from qa.refresh import open_index
 from qa.errors import QueryError
 from qa.search import MAX_QUESTION_CHARS, search
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import qa
-from qa.engine import open_index
+from qa.refresh import open_index
 from qa.search import search
 from qa.store import cache_root, index_dir
 
