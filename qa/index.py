@@ -267,13 +267,16 @@ class Index:
         """An id for ``term`` for the life of this reader; None when no live sentence may hold it."""
         tid = self._tids.get(term)
         if tid is not None:
-            return tid
+            return tid if tid >= 0 else None
         local = [s.term_id(term) for s in self.segments]
         if all(t < 0 for t in local):
             return None
         tid = self._tids[term] = len(self._terms)
         self._terms.append(term)
         self._local.append(local)
+        if self.df(tid) == 0:  # only in deleted sentences
+            self._tids[term] = -1
+            return None
         return tid
 
     def term(self, tid: int) -> str:

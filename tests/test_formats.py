@@ -356,7 +356,8 @@ def test_plain_text_title(text: str) -> None:
 
 @pytest.mark.parametrize("name", ["a.md", "a.html", "a.txt"])
 def test_chunks_are_exact_slices_of_the_extracted_text(name: str, make_corpus: Callable[..., Path]) -> None:
-    from qa.chunking import SentenceSplitter, chunk_text
+    from qa.chunking import SentenceSplitter
+from sentences import split as chunk_text
     from qa.formats import extract
 
     source = {"a.md": MARKDOWN, "a.html": PRETTY, "a.txt": "One. Two!\n\nThree?"}[name]

@@ -36,7 +36,8 @@ from make_documents import (
     xhtml,
 )
 
-from qa.chunking import SentenceSplitter, chunk_text
+from qa.chunking import SentenceSplitter
+from sentences import split as chunk_text
 from qa.refresh import open_index
 from qa.extensions import is_supported
 from qa.formats import Extracted, extract

@@ -11,7 +11,9 @@ import numpy as np
 import pytest
 
 from qa import tokens
-from qa.chunking import MAX_CHUNK_CHARS, Chunk, SentenceSplitter, chunk_text
+from qa.chunking import MAX_CHUNK_CHARS, SentenceSplitter
+from sentences import Sentence as Chunk
+from sentences import split as chunk_text
 from qa.corpus import bundled_seeds
 from qa.formats import extract_text
 from qa.formats.markdown import extract_markdown
@@ -109,7 +111,7 @@ def test_a_question_searches_the_stopwords_that_are_its_point(question: str, sea
 
 
 def test_stopwords_are_indexed_as_marked_terms_and_do_not_count_in_length() -> None:
-    from qa.index import _token_terms
+    from qa.encode import _token_terms
 
     terms, n_words, ids, chunk_of = _token_terms(["The heron is in the pond.", "x := y"])
     assert terms[:n_words] == ["heron", "pond", "x", ":="]
