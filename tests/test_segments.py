@@ -153,7 +153,8 @@ def test_a_refresh_keeps_the_old_segments_as_they_are(make_corpus) -> None:  # t
     assert report.built
     assert [s.name for s in index.segments][0] == old and len(index.segments) == 2
     assert (folder / old / "p_delta.npy").stat().st_ino == inode  # not rewritten
-    assert sorted(index.segments[0].deleted) == [2, 4]
+    seg = index.segments[0]
+    assert sorted(Path(seg.docs[d]["path"]).name for d in seg.deleted) == ["f2.md", "f4.md"]
     assert not [p for p in folder.iterdir() if p.name.startswith(("tmp-", "old-"))]
 
 
