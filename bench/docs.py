@@ -74,9 +74,9 @@ if str(HERE.parent) not in sys.path:
     sys.path.insert(0, str(HERE.parent))
 
 from bench.quality import LuceneBaseline  # noqa: E402
-from qa.refresh import open_index  # noqa: E402
 from qa.errors import QAError  # noqa: E402
 from qa.index import Index  # noqa: E402
+from qa.refresh import open_index  # noqa: E402
 from qa.search import search  # noqa: E402
 
 QUESTIONS = HERE / "docs_questions.json"
@@ -222,7 +222,7 @@ def open_package(name: str, folder: str | None = None, cache_dir: str | Path | N
         index, report = open_index([folder], warn=warn)
     seconds = time.perf_counter() - start
     pages = [page_key(d.path, folder) for d in index.docs]
-    return Package(name, folder, index, seconds, report.cached, pages, np.asarray(index.arrays["c_doc"]))
+    return Package(name, folder, index, seconds, report.cached, pages, index.column("c_doc", index.chunk_ids()))
 
 
 def qa_rank(index: Index, question: str) -> list[int]:

@@ -59,8 +59,8 @@ def main() -> None:
                        kerning=True)
         (root / "book.pdf").write_bytes(pdf)
         os.environ["QA_CACHE_DIR"] = str(Path(tmp) / "cache")
-        from qa.refresh import open_index
         from qa.formats.pdf import _extract
+        from qa.refresh import open_index
         from qa.search import search
 
         start = time.perf_counter()

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from sentences import Sentence as Chunk
+from sentences import split as chunk_text
 
 from qa import tokens
 from qa.chunking import MAX_CHUNK_CHARS, SentenceSplitter
-from sentences import Sentence as Chunk
-from sentences import split as chunk_text
 from qa.corpus import bundled_seeds
 from qa.formats import extract_text
 from qa.formats.markdown import extract_markdown

@@ -15,9 +15,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa.refresh import open_index
 from qa.errors import CorpusError
 from qa.index import bm25_reference
+from qa.refresh import open_index
 from qa.search import query_terms, score, search
 from qa.store import index_dir, load
 from qa.tokens import tokenize

@@ -93,8 +93,8 @@ import numpy as np
 from qa.refresh import open_index
 from qa.search import search
 index, _ = open_index([{str(root)!r}])
-a = index.arrays
-starts, ends = np.asarray(a["c_start"]), np.asarray(a["c_end"])
+ids = index.chunk_ids()
+starts, ends = index.column("c_start", ids), index.column("c_end", ids)
 text = open({str(root / "line.txt")!r}, encoding="utf-8").read()
 exact = all(text[int(starts[i]):int(ends[i])] == index.text(i) for i in range(0, index.n_chunks, 97))
 hit = search(index, "heron", k=1).hits[0]
