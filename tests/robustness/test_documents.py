@@ -283,17 +283,17 @@ def test_file_disappearing_during_indexing(make_corpus: MakeCorpus, monkeypatch:
 
 def test_file_changing_during_indexing_is_picked_up_next_run(make_corpus: MakeCorpus,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    import qa.build
+    from qa.chunking import SentenceSplitter
 
     root = make_corpus({"a.txt": "A heron stays.", "b.txt": "A heron sleeps."})
-    real = qa.build.chunk_spans
+    real = SentenceSplitter.sentence_spans
 
-    def changing(text, blocks, splitter):  # type: ignore[no-untyped-def]
+    def changing(self, text, blocks):  # type: ignore[no-untyped-def]
         if text == "A heron sleeps.":  # edited right after it was read
             (root / "b.txt").write_text("A heron wakes and flies to the zebra.", encoding="utf-8")
-        return real(text, blocks, splitter)
+        return real(self, text, blocks)
 
-    monkeypatch.setattr(qa.build, "chunk_spans", changing)
+    monkeypatch.setattr(SentenceSplitter, "sentence_spans", changing)
     index, _ = open_index([str(root)])
     assert search(index, "heron sleeps", k=1).hits[0].text == "A heron sleeps."  # what was read
     monkeypatch.undo()
