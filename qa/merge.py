@@ -23,8 +23,9 @@ if TYPE_CHECKING:
 MERGE_FACTOR = 8
 #: Segments smaller than this (postings) count as this large: tiny ones share the first tier.
 FLOOR = 50_000
-#: No merge makes a segment with more postings than this (about 1M sentences of prose).
-MAX_POSTINGS = 12_000_000
+#: No merge makes a segment with more postings than this (about 1M sentences of prose). A flushed segment
+#: (:data:`qa.segment.FLUSH_POSTINGS`, half of it) is not merged again: a build writes each posting once.
+MAX_POSTINGS = 16_000_000
 #: A segment with more than this share of its sentences deleted is rewritten.
 MAX_DELETED = 0.3
 

@@ -29,9 +29,9 @@ if TYPE_CHECKING:
 
 #: A building segment is written out when its postings reach this many (about 500,000
 #: sentences of prose; a few hundred MB while it is sorted: the bound on building's memory).
-FLUSH_POSTINGS = 6_000_000
+FLUSH_POSTINGS = 8_000_000
 #: ... or when it holds this many sentences.
-FLUSH_CHUNKS = 600_000
+FLUSH_CHUNKS = 800_000
 
 
 @dataclass(slots=True)

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sentences import Sentence as Chunk
 from sentences import split as chunk_text
 
@@ -260,3 +262,19 @@ def test_punkt_parameters_round_trip_through_json() -> None:
 
 def split_with(splitter: SentenceSplitter, text: str) -> list[tuple[int, int]]:
     return [(c.start, c.end) for c in chunk_text(text, extract_text(text).blocks, splitter)]
+
+
+_PUNKT_PIECES = st.sampled_from([*"ab Zé.?!\n\t\"'’)(]", "Mr. ", "U.S. ", "e.g. ", "Dr.", " . ", "...", "\n\n",
+                                 "1. ", "3.14", "“Yes.” ", "(see below.) ", "word", "Word", "etc. The"])
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(st.lists(_PUNKT_PIECES, max_size=60).map("".join))
+def test_punkt_spans_equal_nltks_span_tokenize(text: str) -> None:
+    """The one-loop Punkt (it reads nltk's private regexes: nltk's version is pinned) against nltk itself."""
+    from nltk.tokenize.punkt import PunktSentenceTokenizer
+
+    trained = SentenceSplitter.train(["Mr. Smith met Dr. Jones at 5 p.m. on Jan. 3. They talked. " * 20])
+    for splitter in (SentenceSplitter(), trained):
+        want = list(PunktSentenceTokenizer(splitter.params).span_tokenize(text))
+        assert splitter._punkt_spans(text) == want
