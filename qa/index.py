@@ -211,6 +211,10 @@ class Index:
                  for s, base in zip(self.segments, self._bases.tolist(), strict=False)]
         return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64)
 
+    def doc_ids(self) -> list[NDArray[np.int64]]:
+        """Per segment, the global id of each of its documents (-1: deleted)."""
+        return list(self._doc_maps)
+
     def doc_rows(self) -> Iterator[tuple[str, int, int]]:
         """(path, size, mtime_ns) of every live document, without making :class:`DocInfo` objects."""
         for seg, d, _ in self._doc_rows:

@@ -291,12 +291,11 @@ def _kept_segments(old: Index, plan: Plan) -> list[Segment]:
 
     keep = set(plan.keep)
     out: list[Segment] = []
-    for seg in old.segments:
+    for seg, doc_ids in zip(old.segments, old.doc_ids(), strict=True):
         deleted = set(seg.deleted)
         mtimes = dict(seg.mtimes)
         for d in seg.live_docs():
-            gid = int(old._doc_maps[old.segments.index(seg)][d])
-            if gid not in keep:
+            if int(doc_ids[d]) not in keep:
                 deleted.add(d)
             else:
                 path = seg.docs[d]["path"]
