@@ -130,7 +130,8 @@ class GenerationWriter:
             for name, array in data.arrays.items():
                 _save_npy(tmp / f"{name}.npy", array)
             _write_file(tmp / "blob.bin", np.ascontiguousarray(data.blob).tobytes())
-            meta = json.dumps(data.meta, ensure_ascii=False).encode("utf-8", "surrogatepass")
+            files = {p.name: _stat(p) for p in tmp.iterdir()}
+            meta = json.dumps({**data.meta, "files": files}, ensure_ascii=False).encode("utf-8", "surrogatepass")
             _write_file(tmp / "segment.json", meta)
             _fsync_dir(tmp)
             name = f"seg-{tmp.name[4:]}"
@@ -317,8 +318,20 @@ def load_segment(folder: Path, name: str, deleted: Sequence[int] = (), mtimes: d
         raise IndexStoreError("index files are inconsistent (truncated or corrupted)")
     arrays = {key: _map_array(path / f"{key}.npy") for key in ARRAYS}
     blob = _map_bytes(path / "blob.bin")
-    _validate(arrays, meta, blob, deleted, mtimes or {})
+    # The values of the columns were checked when written; a file changed since (its size or time
+    # differs from what segment.json recorded) has every value checked again: a pass over the data.
+    files = meta.get("files")
+    unchanged = isinstance(files, dict) and all(
+        files.get(f"{key}.npy") == _stat(path / f"{key}.npy") for key in ARRAYS) and files.get(
+        "blob.bin") == _stat(path / "blob.bin")
+    _validate(arrays, meta, blob, deleted, mtimes or {}, values=not unchanged)
     return Segment(name, meta, arrays, blob, deleted, mtimes)
+
+
+def _stat(path: Path) -> list[int]:
+    """A file's size and modification time (ns), as segment.json records them."""
+    st = os.stat(path)
+    return [st.st_size, st.st_mtime_ns]
 
 
 #: The header ``np.save`` writes for a 1-D array of numbers (format 1.0), read without ``ast``.
@@ -388,8 +401,12 @@ def _strings_ok(meta: dict[str, Any], key: str, terms: str) -> bool:
 
 
 def _validate(a: dict[str, Any], meta: dict[str, Any], blob: NDArray[np.uint8], deleted: Sequence[int],
-              mtimes: dict[int, int]) -> None:
-    """Cheap consistency checks: lengths agree, ids and offsets stay inside what they index."""
+              mtimes: dict[int, int], values: bool = True) -> None:
+    """Consistency checks: lengths agree, offsets stay inside what they index and (``values``) so do ids.
+
+    The lengths and offsets cost nothing; the ids are a pass over the columns (milliseconds per
+    million sentences), done when a file is not as it was written.
+    """
     n = int(meta["n_chunks"])
     n_par = int(meta["n_paragraphs"])
     n_terms = int(a["t_off"].shape[0]) - 1
@@ -415,13 +432,17 @@ def _validate(a: dict[str, Any], meta: dict[str, Any], blob: NDArray[np.uint8], 
         and all(0 <= d < len(docs) for d in mtimes)
         and _strings_ok(meta, "sections", "section_terms") and _strings_ok(meta, "labels", "label_terms")
         and isinstance(meta.get("title_terms"), list) and len(meta["title_terms"]) == len(docs)
-        and _ids_within(a["c_doc"], 0, len(docs))
+    )
+    ok = ok and (not values or (
+        _ids_within(a["c_doc"], 0, len(docs))
         and _ids_within(a["g_pid"], 0, n_par)
         and _ids_within(a["c_section"], -1, len(meta["sections"]))  # -1: no section
         and _ids_within(a["c_label"], -1, len(meta["labels"]))
         and _ids_within(a["c_pdesc"], -1, int(a["part_off"].shape[0]) - 1)  # -1: in no part
         and _ids_within(a["c_part"], 0, 1 << 31)
-    )
+        and _ids_within(a["p_exc_pos"], 0, n_post)
+        and (n == 0 or int(np.asarray(a["c_boff"]).max()) <= int(blob.shape[0]))
+    ))
     if not ok:
         raise IndexStoreError("index files are inconsistent (truncated or corrupted)")
 
