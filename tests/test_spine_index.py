@@ -129,3 +129,22 @@ def test_build_index_over_discovered_files(make_corpus: Callable[..., Path]) -> 
     assert skipped == 1
     index = build_index(files)
     assert index.n_chunks == 2 and [d.source for d in index.docs] == [f.source for f in files]
+
+
+def test_training_in_the_pool_equals_training_alone(make_corpus: Callable[..., Path],
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pool reads Punkt's sample; the result does not depend on which worker finishes first."""
+    import qa.build
+
+    rng = random.Random(5)
+    abbreviations = ["Col.", "Gen.", "approx.", "Fig.", "Dept.", "Esq."]
+    root = make_corpus({f"d{i:02}.txt": " ".join(
+        f"{rng.choice(abbreviations)} {rng.choice(WORDS).title()} met the {rng.choice(WORDS)} at dawn."
+        for _ in range(300)) for i in range(12)})
+    files, _ = discover([str(root)])
+    monkeypatch.setattr(qa.build, "POOL_MIN_BYTES", 0)
+    heard: list[tuple[int, int, int]] = []
+    pooled = qa.build.train_splitter(files, workers=2, progress=lambda *a: heard.append(a))
+    alone = qa.build.train_splitter(files, workers=1)
+    assert pooled.to_json() == alone.to_json()
+    assert heard and all(done == 0 and total == len(files) for done, total, _ in heard)  # shown before any file
