@@ -229,17 +229,31 @@ class Index:
         s = int(np.searchsorted(self._bases, cid, side="right")) - 1
         return self.segments[s], s, cid - int(self._bases[s])
 
-    def _split(self, ids: NDArray[Any], bases: NDArray[np.int64]) -> Iterator[tuple[int, NDArray[np.bool_] | None,
-                                                                                    NDArray[np.int64]]]:
-        """For each segment holding some of ``ids``: its index, which ids (None: all) and their local ids."""
+    def _split(self, ids: NDArray[Any], bases: NDArray[np.int64]
+               ) -> Iterator[tuple[int, slice | NDArray[np.int64] | None, NDArray[np.int64]]]:
+        """For each segment holding some of ``ids``: its index, where those ids are in ``ids`` (None: all
+        of them; a slice when ``ids`` ascend, as postings and candidates do) and their local ids."""
         ids = np.asarray(ids, dtype=np.int64)
-        if len(self.segments) == 1:
+        if len(self.segments) == 1 or not len(ids):
             yield 0, None, ids
             return
+        first, last = (int(np.searchsorted(bases, v, side="right")) - 1 for v in (int(ids.min()), int(ids.max())))
+        if first == last:
+            yield first, None, ids - bases[first]
+            return
+        if len(ids) > 1 and bool((ids[1:] >= ids[:-1]).all()):
+            cuts = np.searchsorted(ids, bases).tolist()
+            for s in range(first, last + 1):
+                if cuts[s + 1] > cuts[s]:
+                    yield s, slice(cuts[s], cuts[s + 1]), ids[cuts[s] : cuts[s + 1]] - bases[s]
+            return
         seg = np.searchsorted(bases, ids, side="right") - 1
-        for s in np.unique(seg).tolist():
-            mask = seg == s
-            yield s, mask, ids[mask] - bases[s]
+        order = np.argsort(seg, kind="stable")
+        cuts = np.searchsorted(seg[order], np.arange(len(self.segments) + 1)).tolist()
+        for s in range(len(self.segments)):
+            if cuts[s + 1] > cuts[s]:
+                where = order[cuts[s] : cuts[s + 1]]
+                yield s, where, ids[where] - bases[s]
 
     def column(self, name: str, ids: NDArray[Any]) -> NDArray[np.int64]:
         """A per-sentence column (:data:`qa.schema.ARRAYS`) for sentences ``ids``, with ids made global
@@ -257,14 +271,22 @@ class Index:
             elif name == "g_pid":
                 values = values + self._par_bases[s]
             if mask is None:
-                out = values
-            else:
-                out[mask] = values
+                return values
+            out[mask] = values
         return out
 
     def value(self, name: str, cid: int) -> int:
         """One sentence's value of a column (as :meth:`column`)."""
-        return int(self.column(name, np.array([cid]))[0])
+        seg, s, local = self._seg(cid)
+        value = int(seg.arrays[name][local])
+        if name == "c_doc":
+            return int(self._doc_maps[s][value])
+        if name in ("c_section", "c_label"):
+            base = int((self._section_bases if name == "c_section" else self._label_bases)[s])
+            return value + base if value >= 0 else -1
+        if name == "g_pid":
+            return value + int(self._par_bases[s])
+        return value
 
     # -- terms and postings ----------------------------------------------------------------
     def term_id(self, term: str) -> int | None:
@@ -397,7 +419,13 @@ class Index:
             ids, tf = self.term_postings(tid)
             if not len(ids):
                 return np.zeros(0, np.int64), np.zeros(0, np.int64)
-            pids = self.column("g_pid", ids)
+            pids = np.empty(len(ids), dtype=np.int64)
+            for s, where, local in self._split(ids, self._bases):
+                values = np.asarray(self.segments[s].arrays["g_pid"][local], dtype=np.int64) + self._par_bases[s]
+                if where is None:
+                    pids = values
+                else:
+                    pids[where] = values
             first = np.ones(len(pids), dtype=bool)
             first[1:] = pids[1:] != pids[:-1]
             starts = np.flatnonzero(first)
@@ -520,8 +548,7 @@ class Index:
     # -- headings ------------------------------------------------------------------------------
     def heading_terms(self, cid: int) -> frozenset[str]:
         """Index terms of the title of sentence ``cid``'s document, its section heading and its label."""
-        ids = np.array([cid])
-        doc, section, label = (int(self.column(k, ids)[0]) for k in ("c_doc", "c_section", "c_label"))
+        doc, section, label = (self.value(k, cid) for k in ("c_doc", "c_section", "c_label"))
         return self.title_terms(doc) | self.section_terms(section) | self.label_terms(label)
 
     def title_terms(self, doc: int) -> frozenset[str]:
