@@ -10,6 +10,7 @@ through the methods here. The on-disk layout is :mod:`qa.schema`.
 
 from __future__ import annotations
 
+import bisect
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -166,6 +167,7 @@ class Index:
         sizes = [s.n_chunks for s in self.segments]
         self._bases = np.zeros(len(sizes) + 1, dtype=np.int64)
         np.cumsum(sizes, out=self._bases[1:])
+        self._base_list: list[int] = self._bases.tolist()
         self._par_bases = np.zeros(len(sizes) + 1, dtype=np.int64)
         np.cumsum([s.n_paragraphs for s in self.segments], out=self._par_bases[1:])
         self._section_bases = np.cumsum([0, *(len(s.meta["sections"]) for s in self.segments)])
@@ -225,9 +227,9 @@ class Index:
     def _seg(self, cid: int) -> tuple[Segment, int, int]:
         """The segment of sentence ``cid``, its index and the local id."""
         if len(self.segments) == 1:
-            return self.segments[0], 0, cid
-        s = int(np.searchsorted(self._bases, cid, side="right")) - 1
-        return self.segments[s], s, cid - int(self._bases[s])
+            return self.segments[0], 0, int(cid)
+        s = bisect.bisect_right(self._base_list, cid) - 1
+        return self.segments[s], s, int(cid) - self._base_list[s]
 
     def _split(self, ids: NDArray[Any], bases: NDArray[np.int64]
                ) -> Iterator[tuple[int, slice | NDArray[np.int64] | None, NDArray[np.int64]]]:

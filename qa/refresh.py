@@ -114,8 +114,11 @@ def open_index(
     if not paths:
         raise CorpusError(no_documents_message(roots))
     params = params or BM25Params()
+    stale: Index | None = None
     if cache and not rebuild:
-        index = _try_load(report.folder, paths, note, params=params)
+        index = _try_load(report.folder, paths, note, fresh_only=False, params=params)
+        if index is not None and not is_fresh(index, paths):
+            stale, index = index, None  # the refresh starts from it (if no other writer got there first)
         if index is not None:
             report.cached = True
             index.params = params
@@ -127,7 +130,7 @@ def open_index(
         n = len(skipped)
         note(f"skipped {n} file{'s' if n != 1 else ''} with unsupported extensions "
              f"('qa index --verbose' lists {'them' if n != 1 else 'it'}; --include GLOB indexes files as text)")
-    index = _build_and_save(report, paths, params, cache, note, progress, rebuild, checkpoint)
+    index = _build_and_save(report, paths, params, cache, note, progress, rebuild, checkpoint, stale)
     report.built = True
     if cache:
         mark_used(report.folder)
@@ -200,6 +203,7 @@ def _build_and_save(
     progress: Progress | None,
     rebuild: bool,
     checkpoint: Callable[[], None] | None = None,
+    stale: Index | None = None,
 ) -> Index:
     files = source_files(paths)
     if not cache:
@@ -211,7 +215,12 @@ def _build_and_save(
         note(f"cannot write the index cache ({exc.strerror or exc}); answering from memory")
         return _in_memory(files, params, note, progress)
     try:
-        old = None if rebuild else _try_load(report.folder, paths, lambda message: None, fresh_only=False)
+        if rebuild:
+            old = None
+        elif stale is not None and _current(report.folder) == stale.meta.get("generation"):
+            old = stale  # what was loaded before the lock is still the live generation
+        else:
+            old = _try_load(report.folder, paths, lambda message: None, fresh_only=False)
         if old is not None and is_fresh(old, paths):
             old.params = params
             return old  # another process finished the same build while we waited
@@ -226,6 +235,13 @@ def _build_and_save(
         return index
     finally:
         lock.__exit__(None, None, None)
+
+
+def _current(folder: Path) -> str | None:
+    try:
+        return (folder / "CURRENT").read_text(encoding="ascii").strip()
+    except (OSError, UnicodeError):
+        return None
 
 
 def _in_memory(files: Sequence[SourceFile], params: BM25Params, note: Warn, progress: Progress | None) -> Index:
@@ -280,9 +296,8 @@ def _update(
         raise CorpusError("no text could be read from the documents")
     if checkpoint is not None:
         checkpoint()
-    old = None  # unmap the previous generation before its segments are deleted
-    writer.commit(segments, {"unread": unread}, splitter.to_json())
-    return load(folder, params)
+    gen = writer.commit(segments, {"unread": unread}, splitter.to_json())
+    return Index(segments, {"unread": unread, "generation": gen.name}, params)
 
 
 def _kept_segments(old: Index, plan: Plan) -> list[Segment]:

@@ -306,7 +306,7 @@ def _load(folder: Path, params: Any) -> Index:
             raise ValueError(f"bad segment name {seg_name!r}")
         mtimes = {int(d): int(m) for d, m in dict(entry.get("mtimes", {})).items()}
         segments.append(load_segment(folder, seg_name, [int(d) for d in entry["deleted"]], mtimes))
-    return Index(segments, {"unread": meta.get("unread", {})}, params)
+    return Index(segments, {"unread": meta.get("unread", {}), "generation": name}, params)
 
 
 def load_segment(folder: Path, name: str, deleted: Sequence[int] = (), mtimes: dict[int, int] | None = None
