@@ -379,12 +379,17 @@ class Index:
 
     def okapi_floor(self, params: BM25Params) -> float:
         """BM25Okapi's idf floor: ``epsilon`` times the average idf over the whole vocabulary (computed once)."""
+        from qa.segment import decode_all
+
         if self._okapi is None:
             df: dict[str, int] = {}
             for seg in self.segments:
-                counts = np.diff(np.asarray(seg.arrays["p_ptr"], dtype=np.int64))
-                if seg.live is not None:
-                    counts = np.array([len(seg.postings(t)[0]) for t in range(seg.n_terms)], dtype=np.int64)
+                a = seg.arrays
+                counts: NDArray[np.int64] = np.diff(np.asarray(a["p_ptr"], dtype=np.int64)).astype(np.int64)
+                if seg.live is not None:  # live postings per term, in one pass
+                    ids = decode_all(a["p_delta"], a["p_exc_pos"], a["p_exc_val"], a["p_ptr"])
+                    terms = np.repeat(np.arange(len(counts)), counts)
+                    counts = np.bincount(terms[seg.live[ids]], minlength=len(counts)).astype(np.int64)
                 for term, n in zip(seg.terms(), counts.tolist(), strict=True):
                     if n:
                         df[term] = df.get(term, 0) + n
