@@ -423,20 +423,22 @@ class Index:
         pair is a run of postings.
         """
         def make() -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-            ids, tf = self.term_postings(tid)
-            if not len(ids):
+            out_p: list[NDArray[np.int64]] = []
+            out_tf: list[NDArray[np.int64]] = []
+            for s, ids, tf in self._parts(tid):  # paragraphs never span segments: fold each on its own
+                if not len(ids):
+                    continue
+                pids = self.segments[s].arrays["g_pid"][ids]
+                first = np.ones(len(pids), dtype=bool)
+                np.not_equal(pids[1:], pids[:-1], out=first[1:])
+                starts = np.flatnonzero(first)
+                out_p.append(pids[starts].astype(np.int64) + self._par_bases[s])
+                out_tf.append(np.add.reduceat(np.asarray(tf, dtype=np.int64), starts))
+            if not out_p:
                 return np.zeros(0, np.int64), np.zeros(0, np.int64)
-            pids = np.empty(len(ids), dtype=np.int64)
-            for s, where, local in self._split(ids, self._bases):
-                values = np.asarray(self.segments[s].arrays["g_pid"][local], dtype=np.int64) + self._par_bases[s]
-                if where is None:
-                    pids = values
-                else:
-                    pids[where] = values
-            first = np.ones(len(pids), dtype=bool)
-            first[1:] = pids[1:] != pids[:-1]
-            starts = np.flatnonzero(first)
-            return pids[starts], np.add.reduceat(np.asarray(tf, dtype=np.int64), starts)
+            if len(out_p) == 1:
+                return out_p[0], out_tf[0]
+            return np.concatenate(out_p), np.concatenate(out_tf)
 
         found: tuple[NDArray[np.int64], NDArray[np.int64]] = self.term_array(
             ("paragraph postings", tid), len(self.term_postings(tid)[0]), make)
