@@ -25,7 +25,7 @@ MERGE_FACTOR = 8
 FLOOR = 50_000
 #: No merge makes a segment with more postings than this (about 1M sentences of prose). A flushed segment
 #: (:data:`qa.segment.FLUSH_POSTINGS`, half of it) is not merged again: a build writes each posting once.
-MAX_POSTINGS = 16_000_000
+MAX_POSTINGS = 12_000_000
 #: A segment with more than this share of its sentences deleted is rewritten.
 MAX_DELETED = 0.3
 

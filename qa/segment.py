@@ -29,9 +29,9 @@ if TYPE_CHECKING:
 
 #: A building segment is written out when its postings reach this many (about 500,000
 #: sentences of prose; a few hundred MB while it is sorted: the bound on building's memory).
-FLUSH_POSTINGS = 8_000_000
+FLUSH_POSTINGS = 6_000_000
 #: ... or when it holds this many sentences.
-FLUSH_CHUNKS = 800_000
+FLUSH_CHUNKS = 600_000
 
 
 @dataclass(slots=True)
@@ -96,22 +96,25 @@ class SegmentBuilder:
 
     def finish(self) -> SegmentData:
         """Sort the vocabulary and postings; the builder is empty afterwards."""
-        cols = {k: _cat(v, np.int64 if k in PART_INT64 else np.int32) for k, v in self._cols.items()}
+        # Each buffer is joined and dropped in turn, so the peak is the sort's, not twice the buffers.
+        cols = {k: _take(v, np.int64 if k in PART_INT64 else np.int32) for k, v in self._cols.items()}
         blen = cols.pop("c_blen")
         blob = np.frombuffer(b"".join(self._blob), dtype=np.uint8)
-        raw_terms = _cat(self._p_term, np.int32)
-        p_chunk, p_tf = _cat(self._p_chunk, np.int32), _cat(self._p_tf, np.int32)
+        self._blob.clear()
+        raw_terms = _take(self._p_term, np.int32)
         terms, docs = self._terms, self.docs
         sections, labels, parts = list(self.sections), list(self.labels), list(self.parts)
-        self.__init__()  # type: ignore[misc]  # drop the buffers before the sort needs its memory
         used = np.bincount(raw_terms, minlength=len(terms)) > 0
         vocab = sorted(t for t, i in terms.items() if used[i])
         remap = np.full(len(terms), -1, dtype=np.int32)
         if vocab:
             remap[np.fromiter(map(terms.__getitem__, vocab), dtype=np.int64, count=len(vocab))] = np.arange(
                 len(vocab), dtype=np.int32)
-        p_term, p_chunk, p_tf = _sort_by_term(remap[raw_terms], p_chunk, p_tf)
-        del raw_terms
+        p_term = remap[raw_terms]
+        del raw_terms, remap, used
+        p_chunk, p_tf = _take(self._p_chunk, np.int32), _take(self._p_tf, np.int32)
+        self.__init__()  # type: ignore[misc]  # empty for the next segment
+        p_term, p_chunk, p_tf = _sort_by_term(p_term, p_chunk, p_tf)
         return _segment(cols, blen, blob, docs, sections, labels, parts, vocab, p_term, p_chunk, p_tf)
 
 
@@ -428,14 +431,25 @@ def _sort_by_term(term: NDArray[np.int32], chunk: NDArray[np.int32], tf: NDArray
     if not len(term):
         return term, chunk, tf
     if int(term.max()) < 1 << 23 and int(chunk.max()) < 1 << 28 and int(tf.max()) < 1 << 12 and int(tf.min()) >= 0:
-        key = term.astype(np.int64) << 40
-        key |= chunk.astype(np.int64) << 12
+        key = term.astype(np.int64)
+        key <<= 40
+        part = chunk.astype(np.int64)
+        part <<= 12
+        key |= part
+        del part
         key |= tf
         key.sort()
         return ((key >> 40).astype(np.int32), ((key >> 12) & ((1 << 28) - 1)).astype(np.int32),
                 (key & ((1 << 12) - 1)).astype(np.int32))
     order = np.argsort(term, kind="stable")
     return term[order], chunk[order], tf[order]
+
+
+def _take(parts: list[NDArray[Any]], dtype: Any) -> NDArray[Any]:
+    """The arrays of ``parts`` joined, and ``parts`` emptied (its pieces freed)."""
+    out = _cat(parts, dtype)
+    parts.clear()
+    return out
 
 
 def _cat(parts: list[NDArray[Any]], dtype: Any) -> NDArray[Any]:

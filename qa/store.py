@@ -129,7 +129,7 @@ class GenerationWriter:
         try:
             for name, array in data.arrays.items():
                 _save_npy(tmp / f"{name}.npy", array)
-            _write_file(tmp / "blob.bin", np.ascontiguousarray(data.blob).tobytes())
+            _write_file(tmp / "blob.bin", np.ascontiguousarray(data.blob).data)
             files = {p.name: _stat(p) for p in tmp.iterdir()}
             meta = json.dumps({**data.meta, "files": files}, ensure_ascii=False).encode("utf-8", "surrogatepass")
             _write_file(tmp / "segment.json", meta)
