@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import bisect
 import json
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, overload
@@ -151,6 +152,9 @@ LOCATION_KEYS = ("paragraph", "cell", "message", "item", "from", "date")
 TERM_ARRAY_MIN = 2048
 #: At most this many bytes of such arrays are kept in all.
 TERM_ARRAYS_LIMIT = 96_000_000
+#: The decoded postings of this many terms (the last used) are kept, up to this many bytes.
+RECENT_TERMS = 16
+RECENT_BYTES = 48_000_000
 
 
 class Index:
@@ -195,6 +199,8 @@ class Index:
         self._kept_bytes = 0
         self._descriptors: dict[tuple[int, int], dict[str, Any]] = {}
         self._okapi: float | None = None
+        self._recent_bytes = 0
+        self._recent: OrderedDict[int, list[tuple[int, NDArray[np.int64], NDArray[Any]]]] = OrderedDict()
 
     # -- size -------------------------------------------------------------------
     @property
@@ -341,8 +347,22 @@ class Index:
         return found
 
     def _parts(self, tid: int) -> list[tuple[int, NDArray[np.int64], NDArray[Any]]]:
-        """Per segment holding the term: its index, the local ids of live sentences with it, the frequencies."""
-        return [(s, *self.segments[s].postings(t)) for s, t in enumerate(self._local[tid]) if t >= 0]
+        """Per segment holding the term: its index, the local ids of live sentences with it, the frequencies.
+
+        The last few terms' are kept: a question reads each of its terms' postings several times
+        (sentence weights, paragraph frequencies, the second stage's fields).
+        """
+        found = self._recent.get(tid)
+        if found is not None:
+            self._recent.move_to_end(tid)
+            return found
+        found = [(s, *self.segments[s].postings(t)) for s, t in enumerate(self._local[tid]) if t >= 0]
+        self._recent[tid] = found
+        self._recent_bytes += sum(ids.nbytes + tf.nbytes for _, ids, tf in found)
+        while len(self._recent) > 1 and (len(self._recent) > RECENT_TERMS or self._recent_bytes > RECENT_BYTES):
+            _, gone = self._recent.popitem(last=False)
+            self._recent_bytes -= sum(ids.nbytes + tf.nbytes for _, ids, tf in gone)
+        return found
 
     def _size(self, tid: int) -> int:
         """Postings of the term over the segments (deleted ones included): what work on it costs."""
