@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from qa.chunking import TRAIN_CHARS, SentenceSplitter
 from qa.corpus import SourceFile, Warn, read_document
 from qa.encode import DocPart, encode_spans
+from qa.lang import document_language
 from qa.ranking import BM25Params
 from qa.segment import SegmentBuilder, SegmentData
 
@@ -53,9 +54,11 @@ class FileResult:
 
 
 _SPLITTER: SentenceSplitter | None = None
+#: The language every document is read in (``--lang``), in a worker; None: each document's own.
+_LANG: str | None = None
 
 
-def _init_worker(params: dict[str, Any] | None, parent: int) -> None:
+def _init_worker(params: dict[str, Any] | None, parent: int, lang: str | None = None) -> None:
     """Pool initializer: the parent handles Ctrl-C and SIGTERM, workers just stop.
 
     Workers leave the parent's process group, so a signal to the whole group
@@ -69,8 +72,9 @@ def _init_worker(params: dict[str, Any] | None, parent: int) -> None:
     with contextlib.suppress(OSError, AttributeError):
         os.setpgid(0, 0)
     _die_with_parent(parent)
-    global _SPLITTER
+    global _SPLITTER, _LANG
     _SPLITTER = SentenceSplitter(params) if params is not None else None
+    _LANG = lang
 
 
 def _die_with_parent(parent: int) -> None:
@@ -88,8 +92,14 @@ def _die_with_parent(parent: int) -> None:
         pass
 
 
-def process_file(file: SourceFile, splitter: SentenceSplitter | None = None) -> FileResult:
-    """Read, chunk and tokenise one file (runs in a worker process)."""
+def process_file(file: SourceFile, splitter: SentenceSplitter | None = None, lang: str | None = None
+                 ) -> FileResult:
+    """Read, chunk and tokenise one file (runs in a worker process).
+
+    The document is analysed in ``lang`` when given, else in the language it
+    declares or is written in (:func:`qa.lang.document_language`).
+    """
+    lang = lang or _LANG
     splitter = splitter or _SPLITTER
     if splitter is None:  # pragma: no cover - initializer always sets it
         raise RuntimeError("worker has no sentence splitter")
@@ -98,7 +108,8 @@ def process_file(file: SourceFile, splitter: SentenceSplitter | None = None) -> 
     if doc is None:
         return FileResult(file, None, warnings)
     starts, ends, paras = splitter.sentence_spans(doc.text, doc.blocks)
-    return FileResult(file, encode_spans(doc, starts, ends, paras, doc.digest), warnings, doc.size)
+    code = document_language(doc.text, doc.lang, lang)
+    return FileResult(file, encode_spans(doc, starts, ends, paras, doc.digest, code), warnings, doc.size)
 
 
 def _file_size(file: SourceFile) -> int:
@@ -116,7 +127,7 @@ def _sample(file: SourceFile, share: int) -> tuple[str, int]:
 
 def _pooled(
     work: Callable[..., T], files: Sequence[SourceFile], splitter: SentenceSplitter | None, workers: int | None,
-    *args: Any, ordered: bool = False,
+    *args: Any, ordered: bool = False, lang: str | None = None,
 ) -> Iterator[T]:
     """``work(file, *args)`` for each file, in a process pool when it pays (else here, in order).
 
@@ -128,14 +139,14 @@ def _pooled(
     sizes = [_file_size(f) for f in files]
     if workers < 2 or len(files) < 2 or sum(sizes) < POOL_MIN_BYTES:
         for file in files:
-            yield work(file, *args) if args else work(file, splitter)
+            yield work(file, *args) if args else work(file, splitter, lang)
         return
     if not ordered:
         files = [files[i] for i in sorted(range(len(files)), key=lambda i: -sizes[i])]
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     params = splitter.to_json() if splitter is not None else None
-    pool = ctx.Pool(min(workers, len(files)), initializer=_init_worker, initargs=(params, os.getpid()))
+    pool = ctx.Pool(min(workers, len(files)), initializer=_init_worker, initargs=(params, os.getpid(), lang))
     try:
         if args:
             yield from pool.imap(functools.partial(_call, work, args), files, chunksize=1)
@@ -152,10 +163,11 @@ def _call(work: Callable[..., T], args: tuple[Any, ...], file: SourceFile) -> T:
 
 
 def process_files(
-    files: Sequence[SourceFile], splitter: SentenceSplitter, workers: int | None = None
+    files: Sequence[SourceFile], splitter: SentenceSplitter, workers: int | None = None, lang: str | None = None
 ) -> Iterator[FileResult]:
-    """Yield a :class:`FileResult` per file, using a process pool when it pays (largest files first)."""
-    return _pooled(process_file, files, splitter, workers)
+    """Yield a :class:`FileResult` per file, using a process pool when it pays (largest files first);
+    every document in ``lang`` when given, else in its own (:func:`qa.lang.document_language`)."""
+    return _pooled(process_file, files, splitter, workers, lang=lang)
 
 
 def train_splitter(files: Sequence[SourceFile], workers: int | None = None, progress: Progress | None = None
@@ -192,17 +204,20 @@ def build_segments(
     warn: Warn | None = None,
     progress: Progress | None = None,
     workers: int | None = None,
+    lang: str | None = None,
 ) -> list[str]:
     """Read, split and encode ``files`` into segments handed to ``sink`` as each buffer fills.
 
-    Files that cannot be read are skipped with a warning; their paths are returned.
+    Every document is read in ``lang`` when given (``--lang``), else in its
+    own language (:func:`qa.lang.document_language`). Files that cannot be
+    read are skipped with a warning; their paths are returned.
     """
     warn = warn or (lambda message: None)
     progress = progress or _no_progress
     builder = SegmentBuilder()
     done_bytes = 0
     unread: list[str] = []
-    for i, result in enumerate(process_files(files, splitter, workers), start=1):
+    for i, result in enumerate(process_files(files, splitter, workers, lang), start=1):
         for message in result.warnings:
             warn(message)
         if result.part is None:
@@ -225,6 +240,7 @@ def build_index(
     progress: Progress | None = None,
     splitter: SentenceSplitter | None = None,
     workers: int | None = None,
+    lang: str | None = None,
 ) -> Index:
     """An index over ``files`` in memory (no cache): what :func:`qa.refresh.open_index` builds and saves.
 
@@ -235,11 +251,13 @@ def build_index(
         progress: called after each file.
         splitter: the sentence splitter; trained on ``files`` when omitted.
         workers: processes to use (default: one per core).
+        lang: the language to read every document in (``--lang``); None:
+            each document's own (:func:`qa.lang.document_language`).
     """
     from qa.index import Index
     from qa.segment import segment_of
 
     splitter = splitter or train_splitter(files, workers, progress)
     datas: list[SegmentData] = []
-    unread = build_segments(files, splitter, datas.append, warn, progress, workers)
+    unread = build_segments(files, splitter, datas.append, warn, progress, workers, lang)
     return Index([segment_of(d) for d in datas], {"punkt": splitter.to_json(), "unread_paths": unread}, params)

@@ -2,7 +2,10 @@
 
 Sentences are found by nltk's Punkt, trained on the corpus being indexed and
 seeded with common English abbreviations, so no Punkt model ever needs to be
-downloaded. Blocks (paragraphs, headings) from :mod:`qa.formats` are hard
+downloaded. The sentence ends of other scripts, which are never abbreviations
+(the ideographic full stop and the full-width exclamation and question marks,
+the Devanagari danda, the Arabic question mark), always end a sentence;
+Punkt decides the periods between them. Blocks (paragraphs, headings) from :mod:`qa.formats` are hard
 boundaries; a line break inside a paragraph is not.
 """
 
@@ -99,6 +102,17 @@ class SentenceSplitter:
 
     def spans(self, text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
         """Yield sentence spans (absolute offsets) inside ``text[start:end]``."""
+        if _HARD_END.search(text, start, end):
+            lo = start
+            for found in _HARD_END.finditer(text, start, end):
+                yield from self._punkt_or_whole(text, lo, found.end())
+                lo = found.end()
+            if lo < end:
+                yield from self._punkt_or_whole(text, lo, end)
+            return
+        yield from self._punkt_or_whole(text, start, end)
+
+    def _punkt_or_whole(self, text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
         if not _CANDIDATE.search(text, start, end):
             yield start, end  # no possible sentence end: the block is one sentence
             return
@@ -355,6 +369,13 @@ def _direct_regex_classes() -> tuple[Any, Any]:
 
 
 _CANDIDATE = re.compile(r"[.?!]")
+#: Sentence ends that are never abbreviations, with the closing quotes and brackets after them:
+#: ideographic full stop (and its half-width form), full-width ! and ?, Devanagari danda and
+#: double danda, Arabic question mark, Urdu full stop.
+_HARD_END = re.compile("[\u3002\uff61\uff01\uff1f\u0964\u0965\u061f\u06d4]+"
+                       "[\u300d\u300f\uff09\u201d\u2019\u3011\u3015\u300b\u3009\"')\\]]*")
+#: Where a sentence with no space may be cut: after a comma or semicolon of CJK or Latin text.
+_SOFT_CUT = re.compile("[\uff0c\u3001\uff1b\uff1a,;:]")
 #: A letter or digit: a sentence without one (a lone "." or "---") is not indexed.
 _ALNUM = re.compile(r"[^\W_]")
 #: What Punkt counts as whitespace when it looks for the word before a period.
@@ -401,6 +422,9 @@ def _cap(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
         cut = -1
         for m in _SPACE.finditer(text, start + MAX_CHUNK_CHARS // 2, limit):
             cut = m.start()
+        if cut < 0:  # text without spaces (Chinese, Japanese, Thai): after a comma, else anywhere
+            for m in _SOFT_CUT.finditer(text, start + MAX_CHUNK_CHARS // 2, limit):
+                cut = m.end()
         cut = limit if cut < 0 else cut
         s, e = _trim(text, start, cut)
         if s < e:

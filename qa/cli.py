@@ -133,6 +133,18 @@ def _at_least(low: int) -> Callable[[str], int]:
 _positive = _at_least(0)
 
 
+def _language(value: str) -> str | None:
+    """``--lang``'s value: a language code qa has an analyzer for (``auto``: each document's own)."""
+    from qa.lang import KNOWN, language_code
+
+    if value.strip().lower() == "auto":
+        return None
+    code = language_code(value)
+    if code is None:
+        raise argparse.ArgumentTypeError(f"unknown language {value!r} (known: {', '.join(sorted(KNOWN))}, auto)")
+    return code
+
+
 def _common(parser: argparse.ArgumentParser, suppress: bool) -> None:
     """Options shared by every command (SUPPRESSed on subcommands so either place works)."""
 
@@ -157,6 +169,10 @@ def _common(parser: argparse.ArgumentParser, suppress: bool) -> None:
     )
     g.add_argument(
         "--exclude", action="append", metavar="GLOB", default=d(None), help="do not index files matching GLOB"
+    )
+    g.add_argument(
+        "--lang", type=_language, metavar="LANG", default=d(None),
+        help="read every document in language LANG (an ISO 639-1 code: de, zh...; default: each document's own)",
     )
     g.add_argument("-k", "--top", type=_at_least(1), metavar="N", default=d(3), help="sentences to show (default 3)")
     g.add_argument(
@@ -393,11 +409,14 @@ def corpus(args: argparse.Namespace) -> tuple[list[str] | None, Filters, str | N
 
     name = getattr(args, "collection", None)
     if name is None:
-        return args.docs, Filters(tuple(args.include or ()), tuple(args.exclude or ())), None
+        lang = getattr(args, "lang", None)
+        return args.docs, Filters(tuple(args.include or ()), tuple(args.exclude or ()), lang), None
     if args.docs:
         raise UsageError("-c/--collection and --docs cannot be used together (one corpus per question)")
     if args.include or args.exclude:
         raise UsageError("a collection has its own globs: change them with 'qa collection add --replace'")
+    if getattr(args, "lang", None):
+        raise UsageError("--lang cannot be used with a collection (its index reads each document in its own language)")
     from qa.config import get_collection
 
     found = get_collection(name)

@@ -51,6 +51,7 @@ class Document:
     digest: str = ""
     warnings: list[str] = field(default_factory=list)
     hidden: bytes | None = None  # see qa.formats.Extracted
+    lang: str | None = None  # the language it declares (front matter ``lang:``, HTML ``lang=``), as written
 
 
 @functools.lru_cache(maxsize=1)
@@ -89,14 +90,16 @@ IGNORE_FILES = (".gitignore", ".qaignore")
 
 @dataclass(frozen=True, slots=True)
 class Filters:
-    """``--include`` / ``--exclude`` globs (gitignore syntax, relative to each root)."""
+    """``--include`` / ``--exclude`` globs (gitignore syntax, relative to each root), and ``--lang``:
+    the language every document is read in (None: each document's own, :func:`qa.lang.document_language`)."""
 
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
+    lang: str | None = None
 
     def key(self) -> list[list[str]]:
-        """Plain data for the cache key: different filters index different files."""
-        return [list(self.include), list(self.exclude)]
+        """Plain data for the cache key: different filters (or languages) index different files."""
+        return [list(self.include), list(self.exclude), *([[self.lang]] if self.lang else [])]
 
 
 def _spec(lines: Iterable[str], bad: Callable[[str, str], None] | None = None) -> GitIgnoreSpec:
@@ -230,7 +233,28 @@ def discover_paths(
                 found.add(path)
             else:
                 skipped.append(path)
-    return sorted(found), skipped
+    return sorted(found - _page_sources(found)), skipped
+
+
+#: A page's source text beside the page itself: ``git-commit.txt`` (AsciiDoc) beside ``git-commit.html``.
+_SOURCE_SUFFIXES = (".txt",)
+_PAGE_SUFFIXES = (".html", ".htm")
+
+
+def _page_sources(paths: set[str]) -> set[str]:
+    """The ``X.txt`` files that stand beside an ``X.html`` page: the page's source, not another document.
+
+    Documentation generators leave the text they were written in next to the
+    HTML they made of it, in its own markup; the page says the same, better.
+    """
+    out = set()
+    for path in paths:
+        lower = path.lower()
+        if lower.endswith(_SOURCE_SUFFIXES):
+            stem = path[: path.rfind(".")]
+            if any(stem + suffix in paths for suffix in _PAGE_SUFFIXES):
+                out.add(path)
+    return out
 
 
 def _posix(rel: str) -> str:
@@ -377,6 +401,7 @@ def read_document(file: SourceFile, warn: Warn = _ignore) -> Document | None:
         mtime_ns=st.st_mtime_ns,
         digest=content_digest(data),
         hidden=extracted.hidden,
+        lang=extracted.lang,
     )
 
 

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from qa.tokens import CHUNK_SEP, joined_words, normal_word, raw_words, stop_term
+from qa.analyzers import LanguageAnalyzer, analyzer
+from qa.tokens import CHUNK_SEP, acronyms
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -58,8 +59,10 @@ class DocPart:
 Tokens = tuple[list[str], int, "NDArray[np.int32]", "NDArray[np.int64]"]
 
 
-def _token_terms_slow(texts: Sequence[str]) -> Tokens:
+def _token_terms_slow(texts: Sequence[str], lang: LanguageAnalyzer | None = None) -> Tokens:
     """Chunk by chunk: what :func:`_token_terms` returns."""
+    lang = lang or analyzer("en")
+    raw_words, normal_word, stop_term = lang.raw_words, lang.normal_word, lang.stop_term
     terms: dict[str, int] = {}
     stops: dict[str, int] = {}
     token_ids = array("i")
@@ -69,7 +72,7 @@ def _token_terms_slow(texts: Sequence[str]) -> Tokens:
         for word in raw_words(text):
             normal = normal_word(word)
             if normal:
-                ids.append(terms.setdefault(normal, len(terms)))
+                ids += [terms.setdefault(w, len(terms)) for w in normal.split(" ")]
             elif stop := stop_term(word):
                 ids.append(-1 - stops.setdefault(stop, len(stops)))
         token_ids.extend(ids)
@@ -81,7 +84,7 @@ def _token_terms_slow(texts: Sequence[str]) -> Tokens:
     return [*terms, *stops], n, ids_array, chunk_of
 
 
-def _token_terms(texts: Sequence[str]) -> Tokens:
+def _token_terms(texts: Sequence[str], lang: LanguageAnalyzer | None = None) -> Tokens:
     """Tokenise all ``texts`` in one pass.
 
     Returns:
@@ -89,25 +92,34 @@ def _token_terms(texts: Sequence[str]) -> Tokens:
         them are words (the rest are stopwords: :data:`~qa.tokens.STOP_MARK`), the
         term id of each token and the chunk of each token. Equal to analysing
         each text alone; distinct raw words are normalised once per document.
+        ``lang``: the document's analyzer (default English).
     """
-    found = joined_words(texts)
+    lang = lang or analyzer("en")
+    found = lang.joined_words(texts)
     if found is None:
-        return _token_terms_slow(texts)
+        return _token_terms_slow(texts, lang)
+    normal_word, stop_term = lang.normal_word, lang.stop_term
     raw, seq = found
     terms: dict[str, int] = {}
     stops: dict[str, int] = {}
     lut = np.empty(len(raw), dtype=np.int32)  # -1: not indexed, -2: chunk marker, <= -3: stopword
+    several: dict[int, list[int]] = {}  # raw words that are several terms (camelCase): their term ids
     for i, word in enumerate(raw):
         if word == CHUNK_SEP:
             lut[i] = -2
             continue
         normal = normal_word(word)
         if normal:
-            lut[i] = terms.setdefault(normal, len(terms))
+            if " " in normal:
+                several[i] = [terms.setdefault(w, len(terms)) for w in normal.split(" ")]
+                lut[i] = several[i][0]
+            else:
+                lut[i] = terms.setdefault(normal, len(terms))
             continue
         stop = stop_term(word)
         lut[i] = -3 - stops.setdefault(stop, len(stops)) if stop else -1
-    ids = lut[np.frombuffer(seq, dtype=np.intc)]
+    codes = np.frombuffer(seq, dtype=np.intc)
+    ids = lut[codes] if not several else _expand(lut, several, codes)
     marks = ids == -2  # one after each text
     chunk_of = np.cumsum(marks) - marks
     keep = (ids >= 0) | (ids <= -3)
@@ -116,6 +128,24 @@ def _token_terms(texts: Sequence[str]) -> Tokens:
     stop_ids = ids <= -3
     ids[stop_ids] = n - 3 - ids[stop_ids]
     return [*terms, *stops], n, ids, chunk_of
+
+
+def _expand(lut: NDArray[np.int32], several: dict[int, list[int]], codes: NDArray[Any]) -> NDArray[np.int32]:
+    """``lut[codes]``, where a raw word of ``several`` stands for all its term ids in a row."""
+    counts = np.ones(len(lut), dtype=np.int64)
+    for i, found in several.items():
+        counts[i] = len(found)
+    offsets = np.zeros(len(lut) + 1, dtype=np.int64)
+    np.cumsum(counts, out=offsets[1:])
+    flat = np.repeat(lut, counts)
+    for i, found in several.items():
+        flat[offsets[i] : offsets[i + 1]] = found
+    rep = counts[codes]
+    total = int(rep.sum())
+    first = np.repeat(offsets[codes], rep)
+    within = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(rep) - rep, rep)
+    out: NDArray[np.int32] = flat[first + within]
+    return out
 
 
 def _encode_texts(texts: Sequence[str], ascii_only: bool = False) -> tuple[bytes, NDArray[np.int64]]:
@@ -161,10 +191,12 @@ def _part_lines(text: str, starts: NDArray[np.int64], origins: NDArray[np.int64]
 
 
 def encode_spans(
-    doc: Document, starts: Sequence[int], ends: Sequence[int], paras: Sequence[int], fingerprint: str = ""
+    doc: Document, starts: Sequence[int], ends: Sequence[int], paras: Sequence[int], fingerprint: str = "",
+    lang: str = "en",
 ) -> DocPart:
-    """Tokenise the sentences ``text[starts[i]:ends[i]]`` of ``doc`` (in blocks ``paras``) and pack them
-    with their metadata (:meth:`~qa.chunking.SentenceSplitter.sentence_spans` gives the spans)."""
+    """Tokenise the sentences ``text[starts[i]:ends[i]]`` of ``doc`` (in blocks ``paras``) in language
+    ``lang`` and pack them with their metadata (:meth:`~qa.chunking.SentenceSplitter.sentence_spans`
+    gives the spans)."""
     text = doc.text
     texts = shown_texts(text, doc.hidden, starts, ends)
     c_start = np.array(starts, dtype=np.int64)
@@ -204,7 +236,7 @@ def encode_spans(
     }
     ascii_only = all(map(str.isascii, texts)) if doc.hidden is not None else text.isascii()
     return _pack_part(doc, texts, cols, list(sections), list(labels), fingerprint, ascii_only=ascii_only,
-                      parts=list(parts))
+                      parts=list(parts), lang=lang)
 
 
 _SPACES = re.compile(r"\s+")
@@ -244,9 +276,10 @@ def _pack_part(
     *,
     ascii_only: bool = False,
     parts: list[str] | None = None,
+    lang: str = "en",
 ) -> DocPart:
-    """Tokenise ``texts`` and pack them with the chunk columns ``cols``."""
-    terms, n_words, token_ids, chunk_of = _token_terms(texts)
+    """Tokenise ``texts`` in language ``lang`` and pack them with the chunk columns ``cols``."""
+    terms, n_words, token_ids, chunk_of = _token_terms(texts, analyzer(lang))
     n = len(texts)
     cols["c_len"] = np.bincount(chunk_of[token_ids < n_words], minlength=n).astype(np.int32)
     blob, blens = _encode_texts(texts, ascii_only)
@@ -254,14 +287,18 @@ def _pack_part(
     # (chunk, term) pairs -> postings with term frequencies, in one vectorised pass.
     vocab = max(len(terms), 1)
     keys, tf = np.unique(chunk_of * vocab + token_ids, return_counts=True)
-    info = {
+    info: dict[str, Any] = {
         "path": str(doc.path),
         "source": doc.source,
         "title": doc.title,
         "size": doc.size,
         "mtime_ns": doc.mtime_ns,
         "fingerprint": fingerprint,
+        "lang": lang,
     }
+    found = acronyms(" ".join(texts)) if any("(" in t for t in texts) else []
+    if found:
+        info["acronyms"] = [list(pair) for pair in found]
     return DocPart(
         info=info,
         n_chunks=n,

@@ -14,7 +14,7 @@ import bisect
 import json
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
@@ -42,7 +42,8 @@ class DocInfo:
     first: int
     count: int
     fingerprint: str = ""
-    lang: str | None = None
+    acronyms: list[list[str]] = field(default_factory=list)  # [[acronym, long form], ...] the document defines
+    lang: str = "en"  # ISO 639-1 code of the analyzer its text was indexed with (qa.lang)
 
 
 class DocList(Sequence[DocInfo]):
@@ -79,7 +80,8 @@ class DocList(Sequence[DocInfo]):
             doc = self._made[i] = DocInfo(
                 path=row["path"], source=row["source"], title=row["title"], size=row["size"],
                 mtime_ns=row["mtime_ns"], first=int(row["first"]) + base, count=row["count"],
-                fingerprint=row.get("fingerprint", ""), lang=row.get("lang"))
+                fingerprint=row.get("fingerprint", ""), acronyms=_pairs(row.get("acronyms")),
+                lang=row.get("lang") or "en")
         return doc
 
     def __iter__(self) -> Iterator[DocInfo]:
@@ -201,6 +203,9 @@ class Index:
         self._okapi: float | None = None
         self._recent_bytes = 0
         self._recent: OrderedDict[int, list[tuple[int, NDArray[np.int64], NDArray[Any]]]] = OrderedDict()
+        self._acronyms: dict[str, str] | None = None
+        #: The languages of its live documents (their analyzers: a question is analysed in each).
+        self.langs: tuple[str, ...] = tuple(sorted({lang for s in self.segments for lang in s.langs()})) or ("en",)
 
     # -- size -------------------------------------------------------------------
     @property
@@ -500,11 +505,26 @@ class Index:
         sid = int(seg.arrays["c_section"][local])
         return str(seg.meta["sections"][sid]) if sid >= 0 else None
 
+    def acronyms(self) -> dict[str, str]:
+        """Acronym -> long form, as the documents define them (the first document's wins; built on first use)."""
+        if self._acronyms is None:
+            table: dict[str, str] = {}
+            for seg, d, _ in self._doc_rows:
+                for acronym, long in _pairs(seg.docs[d].get("acronyms")):
+                    table.setdefault(acronym, long)
+            self._acronyms = table
+        return self._acronyms
+
     def label(self, cid: int) -> str | None:
         """The term or signature sentence ``cid`` describes, if any."""
         seg, _, local = self._seg(cid)
         lid = int(seg.arrays["c_label"][local])
         return str(seg.meta["labels"][lid]) if lid >= 0 else None
+
+    def lang_of(self, cid: int) -> str:
+        """The language chunk ``cid``'s document was analysed in."""
+        seg, _, local = self._seg(cid)
+        return seg.docs[int(seg.arrays["c_doc"][local])].get("lang") or "en"
 
     def doc_of(self, cid: int) -> DocInfo:
         """The document holding sentence ``cid``."""
@@ -600,6 +620,14 @@ class Index:
     def label_terms(self, label: int) -> frozenset[str]:
         """Index terms of label ``label`` (-1: no label, no terms)."""
         return self._table_terms("label_terms", self._label_bases, label)
+
+
+def _pairs(value: Any) -> list[list[str]]:
+    """A document record's ``acronyms`` ([[acronym, long form], ...]), what is not such a pair left out."""
+    if not isinstance(value, list):
+        return []
+    return [pair for pair in value
+            if isinstance(pair, list) and len(pair) == 2 and all(isinstance(x, str) for x in pair)]
 
 
 def bm25_reference(corpus: list[list[str]], query: list[str], params: BM25Params) -> list[float]:

@@ -96,32 +96,41 @@ class Rerank:
         first: weight of being the first sentence of the document.
         first_paragraph: weight of being the first sentence of the paragraph.
         place: bonus when a "where" question meets a sentence that places something.
+        heading_match: weight of how well the heading a sentence is under (its label, else its
+            innermost section, or its document's title) and the question name the same thing: the
+            share of the heading's idf the question holds times the share of the question's idf
+            the heading holds ("Creating virtual environments" for "how do I create a virtual
+            environment"; the glossary term "decorator" for "what is a decorator").
+        heading_first: the same, for the first sentence under that heading only (what a
+            section or a definition says first is its summary).
     """
 
-    shortlist: int = 20
+    shortlist: int = 100
     k1: float = 0.45
     sentence_b: float = 0.3
-    window: float = 0.3
+    window: float = 0.45
     window_after: float = 0.09
     window_b: float = 0.2
     paragraph: float = 0.1
     paragraph_b: float = 0.5
     heading: float = 1.0
     paragraph_score: float = 0.5
-    answer_type: float = 4.0
+    answer_type: float = 6.0
     local: float = 0.25
-    phrase: float = 4.0
-    proximity: float = 0.25
+    phrase: float = 3.0
+    proximity: float = 0.0
     shared: float = -0.125
-    document: float = 0.2
+    document: float = 0.4
     document_k1: float = 3.0
     document_b: float = 0.75
-    exact: float = 2.8
-    lead: float = 0.0
-    definition: float = 0.0
-    first: float = 0.0
-    first_paragraph: float = 0.0
+    exact: float = 3.5
+    lead: float = 1.0
+    definition: float = 3.0
+    first: float = 1.0
+    first_paragraph: float = 1.0
     place: float = 0.0
+    heading_match: float = 2.0
+    heading_first: float = 8.0
 
 
 

@@ -30,7 +30,7 @@ from qa.corpus import (
 from qa.errors import CorpusError, IndexStoreError
 from qa.index import Index
 from qa.ranking import BM25Params
-from qa.store import GenerationWriter, index_dir, load, load_punkt, locked
+from qa.store import GenerationWriter, index_dir, load, load_punkt, locked, sweep
 
 if TYPE_CHECKING:
     from qa.build import Progress
@@ -122,6 +122,7 @@ def open_index(
         if index is not None:
             report.cached = True
             index.params = params
+            sweep(report.folder, str(index.meta.get("generation")), (seg.name for seg in index.segments))
             if mark_used(report.folder) and not (report.folder / INFO).exists():  # built by an older qa
                 f = filters or Filters()
                 write_info(report.folder, roots, f.include, f.exclude, len(index.docs), index.n_chunks)
@@ -207,13 +208,13 @@ def _build_and_save(
 ) -> Index:
     files = source_files(paths)
     if not cache:
-        return _in_memory(files, params, note, progress)
+        return _in_memory(files, params, note, progress, _lang(report))
     lock = locked(report.folder)
     try:
         lock.__enter__()
     except OSError as exc:
         note(f"cannot write the index cache ({exc.strerror or exc}); answering from memory")
-        return _in_memory(files, params, note, progress)
+        return _in_memory(files, params, note, progress, _lang(report))
     try:
         if rebuild:
             old = None
@@ -226,10 +227,10 @@ def _build_and_save(
             return old  # another process finished the same build while we waited
         try:
             with GenerationWriter(report.folder) as writer:
-                index = _update(old, files, params, note, progress, writer, report.folder, checkpoint)
+                index = _update(old, files, params, note, progress, writer, report.folder, checkpoint, _lang(report))
         except OSError as exc:
             note(f"cannot write the index cache ({exc.strerror or exc}); answering from memory")
-            return _in_memory(files, params, note, progress)
+            return _in_memory(files, params, note, progress, _lang(report))
         f = report.filters or Filters()
         write_info(report.folder, report.roots, f.include, f.exclude, len(index.docs), index.n_chunks)
         return index
@@ -244,11 +245,18 @@ def _current(folder: Path) -> str | None:
         return None
 
 
-def _in_memory(files: Sequence[SourceFile], params: BM25Params, note: Warn, progress: Progress | None) -> Index:
-    """Build without the cache (``--no-cache``, or a cache that cannot be written)."""
+def _lang(report: OpenReport) -> str | None:
+    """The language every document is read in (``--lang``), if one is forced."""
+    return report.filters.lang if report.filters is not None else None
+
+
+def _in_memory(files: Sequence[SourceFile], params: BM25Params, note: Warn, progress: Progress | None,
+               lang: str | None = None) -> Index:
+    """Build without the cache (``--no-cache``, or a cache that cannot be written); every document in
+    ``lang`` when given."""
     from qa.build import build_index
 
-    index = build_index(files, params, note, progress)
+    index = build_index(files, params, note, progress, lang=lang)
     index.meta["unread"] = {}
     index.meta.pop("unread_paths", None)
     if not index.docs or index.n_chunks == 0:
@@ -265,8 +273,10 @@ def _update(
     writer: GenerationWriter,
     folder: Path,
     checkpoint: Callable[[], None] | None,
+    lang: str | None = None,
 ) -> Index:
-    """Write the new and changed files as segments, mark what they replace as deleted, merge, commit."""
+    """Write the new and changed files as segments, mark what they replace as deleted, merge, commit
+    (every new document read in ``lang``, if given)."""
     from qa.build import build_segments, train_splitter  # indexing code is not needed to answer from the cache
     from qa.chunking import SentenceSplitter
 
@@ -285,7 +295,7 @@ def _update(
     def sink(data: SegmentData) -> None:
         new.append(writer.write_segment(data))
 
-    unread_paths = build_segments(plan.todo, splitter, sink, note, progress)
+    unread_paths = build_segments(plan.todo, splitter, sink, note, progress, lang=lang)
     segments = _merged([*segments, *new], writer)
     unread = dict(plan.unread)
     for path in unread_paths:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
-from qa.tokens import analyze
+from qa.analyzers import analyzer
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -105,9 +105,18 @@ def file_url(hit: Hit) -> str:
     return f"{url}#L{hit.line}"
 
 
-def highlights(text: str, terms: set[str]) -> list[tuple[int, int]]:
-    """Spans of ``text`` whose words match one of the question's terms."""
-    return [(s, e) for term, s, e in analyze(text, stops=True) if term in terms]
+def highlights(text: str, terms: set[str], lang: str = "en") -> list[tuple[int, int]]:
+    """Spans of ``text`` (in language ``lang``) whose words match one of the question's terms, merged
+    where they overlap (the character pairs of unspaced scripts)."""
+    spans: list[tuple[int, int]] = []
+    for term, s, e in analyzer(lang).analyze(text, stops=True):
+        if term in terms:
+            if spans and s <= spans[-1][1]:
+                if e > spans[-1][1]:
+                    spans[-1] = (spans[-1][0], e)
+            else:
+                spans.append((s, e))
+    return spans
 
 
 def hit_json(hit: Hit, explain: bool = False) -> dict[str, Any]:
@@ -130,6 +139,7 @@ def hit_json(hit: Hit, explain: bool = False) -> dict[str, Any]:
         "section": hit.section,
         "label": hit.label,
         "page": hit.page,
+        "lang": hit.lang,
         "duplicates": [{"source": utf8_safe(d.source), "path": utf8_safe(d.path), "line": d.line,
                         "column": d.column, "page": d.page} for d in hit.duplicates],
         **(hit.location.fields() if hit.location is not None else dict.fromkeys(LOCATION_KEYS)),
@@ -297,7 +307,7 @@ class MarkdownRenderer(TextRenderer):
             where = f" — {_md_escape(clean(place(hit)))}" if hit.section or hit.label else ""
             out.append(f"**{hit.rank}.** [`{citation(hit)}`]({file_url(hit)}){where} · score {hit.score:.2f}\n")
             quote = [f"*{_md_escape(clean(t))}*" for t in hit.before]
-            quote.append(_md_bold(clean(hit.text), terms))
+            quote.append(_md_bold(clean(hit.text), terms, hit.lang))
             quote += [f"*{_md_escape(clean(t))}*" for t in hit.after]
             out.append("> " + " ".join(quote) + "\n")
             if self.explain:
@@ -309,9 +319,9 @@ def _md_escape(text: str) -> str:
     return re.sub(r"([\\`*_\[\]<>#|])", r"\\\1", text)
 
 
-def _md_bold(text: str, terms: set[str]) -> str:
+def _md_bold(text: str, terms: set[str], lang: str = "en") -> str:
     out, pos = [], 0
-    for s, e in highlights(text, terms):
+    for s, e in highlights(text, terms, lang):
         out += [_md_escape(text[pos:s]), "**", _md_escape(text[s:e]), "**"]
         pos = e
     out.append(_md_escape(text[pos:]))
@@ -408,7 +418,8 @@ def _spans(line: Line, terms: set[str], hyperlinks: bool) -> list[tuple[int, int
         link = file_url(line.hit) if hyperlinks else None
         return [(0, rank_end, "bold", None), (rank_end + 1, cite_end, "cyan", link), (cite_end, len(text), "dim", None)]
     if line.kind == "hit":
-        return [(0, 3, "bold green", None), *((s, e, "bold yellow", None) for s, e in highlights(text, terms))]
+        return [(0, 3, "bold green", None),
+                *((s, e, "bold yellow", None) for s, e in highlights(text, terms, line.hit.lang if line.hit else "en"))]
     if line.kind in ("context", "explain"):
         return [(0, len(text), "dim", None)]
     if line.kind == "question":

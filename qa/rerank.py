@@ -30,16 +30,20 @@ the corpus. Weights were fitted on the tune half of bench/quality.py.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from qa.analyzers import analyzer
+from qa.langdata import QUESTION_TYPES
 from qa.ranking import DEFAULT_RANKING, BM25Params, Rerank
-from qa.tokens import STOP_MARK, normal_words, stem, stem_all, terms_in_order
+from qa.tokens import STOP_MARK
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -64,15 +68,19 @@ _PLACE_S = re.compile(r"\b(?:located|situated|lies|based|headquartered|bordered|
 #: "What is X", "who was X", "what does X mean", "define X": the answer says what X is.
 _DEFINITION_Q = re.compile(r"^\W*(?:(?:what|who)(?:'s|\s+(?:is|are|was|were))\b|what\s+(?:does|do)\b.*\bmean\b"
                            r"|define\b|definition\s+of\b|meaning\s+of\b)", re.IGNORECASE)
-#: The verb a definition turns on.
-_COPULA = re.compile(r"\b(?:is|are|was|were|refers\s+to|means|denotes)\b")
+#: The verb a definition turns on: "X is a ...", "X are used to ...", "X refers to ...".
+_COPULA = re.compile(r"\b(?:(?:is|are|was|were)\s+(?:a|an|the|one|any|used|defined|called|known|what)\b"
+                     r"|refers?\s+to\b|means\b|denotes\b|represents\b|provides\b)")
+#: At most this many words stand before a definition's verb (its subject, not a whole clause).
+_DEFINITION_HEAD = 8
 _DATE_S = re.compile(
     r"\b(?:1\d{3}|20\d{2})s?\b|\b(?:January|February|March|April|May|June|July|August|September|October"
     r"|November|December|century|centuries|BC|AD|BCE|CE)\b"
 )
 _NUMBER_S = re.compile(
-    r"\d+|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty"
-    r"|hundred|thousand|million|billion|dozen|half|percent)\b",
+    r"\d+|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|(?:thir|four|fif|six|seven|eigh|nine)teen"
+    r"|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|million|billion|trillion|dozen"
+    r"|half|percent|once|twice|thrice)\b",
     re.IGNORECASE,
 )
 #: A capitalised word that does not start the sentence.
@@ -80,14 +88,32 @@ _NAME_S = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][a-z]+")
 _WORDS = re.compile(r"\w+")
 
 
-def answer_type(question: str) -> str:
-    """What kind of answer the question asks for: ``date``, ``number``, ``name`` or ``""``."""
+_TYPED = {lang: (re.compile(d), re.compile(n)) for lang, (d, n) in QUESTION_TYPES.items()}
+#: A year, whatever stands around it (a Chinese year is written ``1879年``).
+_YEAR = re.compile(r"(?<!\d)(?:1\d{3}|20\d{2})(?!\d)")
+_DIGITS = re.compile(r"\d+")
+
+
+def answer_type(question: str, langs: Sequence[str] = ("en",)) -> str:
+    """What kind of answer the question asks for: ``date``, ``number``, ``name`` or ``""``.
+
+    In English by its words; in the other languages ``langs`` of an index,
+    "when" and "how many" (``date``, ``number``) by theirs.
+    """
     if _DATE_Q.search(question):
         return "date"
     if _NUMBER_Q.search(question):
         return "number"
     if _NAME_Q.search(question):
         return "name"
+    lower = question.lower()
+    for lang in langs:
+        found = _TYPED.get(lang)
+        if found is not None:
+            if found[0].search(lower):
+                return "year"
+            if found[1].search(lower):
+                return "digits"
     return ""
 
 
@@ -97,7 +123,7 @@ def has_answer_type(kind: str, sentence: str, question_words: set[str]) -> bool:
     The answer is what the question does not say: in "how many games did
     Super Bowl 50 draw", the 50 answers nothing.
     """
-    pattern = {"date": _DATE_S, "number": _NUMBER_S, "name": _NAME_S}.get(kind)
+    pattern = {"date": _DATE_S, "number": _NUMBER_S, "name": _NAME_S, "year": _YEAR, "digits": _DIGITS}.get(kind)
     return pattern is not None and any(m.group().lower() not in question_words for m in pattern.finditer(sentence))
 
 
@@ -223,11 +249,24 @@ def _positions(tokens: list[str], wanted: dict[str, float]) -> dict[str, list[in
 
 
 def _gap(a: list[int], b: list[int]) -> int:
-    return min(abs(x - y) for x in a for y in b)
+    """The least distance between a position of ``a`` and one of ``b`` (both ascending): one merge pass."""
+    i = j = 0
+    best = abs(a[0] - b[0])
+    while i < len(a) and j < len(b):
+        d = a[i] - b[j]
+        if d == 0:
+            return 0
+        if d < 0:
+            best = min(best, -d)
+            i += 1
+        else:
+            best = min(best, d)
+            j += 1
+    return best
 
 
 def order_scores(index: Index, texts: list[str], terms: list[str], question: str = "",
-                 params: BM25Params | None = None
+                 langs: list[str] | None = None, params: BM25Params | None = None,
                  ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
     """Phrase, proximity and exact-form evidence for each candidate text, from its words.
 
@@ -236,21 +275,28 @@ def order_scores(index: Index, texts: list[str], terms: list[str], question: str
     1/distance² over pairs of matched question terms. ``exact``: idf of the
     question terms that the text holds in a form the question used (before
     stemming: "general" and "generation" share a stem but not a meaning), as a
-    share of the question's idf.
+    share of the question's idf. ``langs``: each text's language (default English),
+    which analyses it and the question. ``params``: the sentence BM25 whose idf weighs the terms.
     """
+    langs = langs or ["en"] * len(texts)
     idf, total = _idf_share(index, terms, params)
     seq = [t for t in terms if idf[t] > 0]
     pairs = [(x, y) for x, y in pairwise(seq) if x != y]
-    forms: dict[str, set[str]] = {}
-    for word in normal_words(question):
-        term = stem(word)
-        if idf.get(term):
-            forms.setdefault(term, set()).add(word)
+    by_lang: dict[str, dict[str, set[str]]] = {}
+    for lang in dict.fromkeys(langs):
+        a = analyzer(lang)
+        forms_in = by_lang[lang] = {}
+        for word in a.normal_words(question):
+            term = a.stem(word)
+            if idf.get(term):
+                forms_in.setdefault(term, set()).add(word)
     phrase, proximity, exact = np.zeros(len(texts)), np.zeros(len(texts)), np.zeros(len(texts))
     stops = any(t.startswith(STOP_MARK) for t in idf)
     for j, text in enumerate(texts):
-        normals = normal_words(text)
-        pos = _positions(terms_in_order(text, stops) if stops else stem_all(normals), idf)
+        a = analyzer(langs[j])
+        forms = by_lang[langs[j]]
+        normals = a.normal_words(text)
+        pos = _positions(a.terms_in_order(text, stops) if stops else a.stem_all(normals), idf)
         phrase[j] = sum((idf[x] + idf[y]) / 2 for x, y in pairs if x in pos and y in pos and _gap(pos[x], pos[y]) <= 2)
         found = [t for t in idf if t in pos]
         proximity[j] = sum(1.0 / _gap(pos[x], pos[y]) ** 2 for i, x in enumerate(found) for y in found[i + 1 :])
@@ -285,18 +331,66 @@ def _position_cues(index: Index, question: str, terms: list[str], ids: NDArray[n
         first[j] = cid == start
         if rr.lead:
             if d not in leads:
-                found = set(terms_in_order(index.text(start)))
+                found = set(analyzer(index.docs[d].lang).terms_in_order(index.text(start)))
                 leads[d] = sum(w for t, w in idf.items() if t in found) / total
             lead[j] = leads[d]
     if rr.definition and _DEFINITION_Q.search(question):
         for j, text in enumerate(texts):
             verb = _COPULA.search(text)
-            if verb is not None:
-                head = set(terms_in_order(text[: verb.start()]))
+            if verb is not None and len(text[: verb.start()].split()) <= _DEFINITION_HEAD:
+                head = set(analyzer(index.lang_of(int(ids[j]))).terms_in_order(text[: verb.start()]))
                 definition[j] = sum(w for t, w in idf.items() if t in head) / total
     if rr.place and _PLACE_Q.search(question):
         place[:] = [bool(_PLACE_S.search(text)) for text in texts]
     return lead, definition, first, first_par, place
+
+
+#: A signature's parameters: "fs.readFile(path[, options], callback)" names fs.readFile.
+_SIGNATURE_ARGS = re.compile(r"(?<=[\w\]])\(.*\)$")
+
+
+@functools.lru_cache(maxsize=65536)
+def _heading_terms(heading: str, lang: str) -> tuple[str, ...]:
+    """A heading's distinct terms in the analyzer of its document's language (headings recur)."""
+    return tuple(dict.fromkeys(analyzer(lang).tokenize(heading)))
+
+
+def _heading_cues(index: Index, terms: list[str], ids: NDArray[np.int64], params: BM25Params | None = None
+                  ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """How well each candidate's heading names what the question asks about, and that again for the
+    first sentence under its heading only (:class:`qa.ranking.Rerank` ``heading_match``)."""
+    n = len(ids)
+    match, first = np.zeros(n), np.zeros(n)
+    idf, total = _idf_share(index, terms, params)
+    if not n or not any(idf.values()):
+        return match, first
+    cache: dict[tuple[str, str], float] = {}
+
+    def score(heading: str | None, lang: str) -> float:
+        if not heading:
+            return 0.0
+        found = cache.get((heading, lang))
+        if found is None:
+            weights = {}
+            for term in _heading_terms(heading, lang):
+                tid = index.term_id(term)
+                weights[term] = index.idf(tid, params) if tid is not None else 0.0
+            own = sum(weights.values())
+            shared = sum(w for t, w in weights.items() if t in idf)
+            found = cache[heading, lang] = (shared / own) * (shared / total) if own else 0.0
+        return found
+
+    for j, cid in enumerate(ids.tolist()):
+        doc = index.doc_of(cid)
+        section, label = index.section(cid), index.label(cid)
+        inner = [_SIGNATURE_ARGS.sub("", x.rsplit(" > ", 1)[-1]) for x in (label, section) if x]
+        lang = index.lang_of(cid)
+        match[j] = max(score(h, lang) for h in (*inner, doc.title))
+        if match[j]:  # the first sentence under its heading: the one before is under another, or none
+            prev = cid - 1
+            first[j] = match[j] if prev < doc.first or any(
+                index.value(key, prev) != index.value(key, cid) for key in ("c_section", "c_label")) else 0.0
+    return match, first
 
 
 def rerank_scores(index: Index, question: str, terms: list[str], ids: NDArray[np.int64],
@@ -320,16 +414,21 @@ def rerank_scores(index: Index, question: str, terms: list[str], ids: NDArray[np
     stats = field_scores(index, ids, terms, rr, params)
     parts: dict[str, NDArray[np.float64]] = dict(stats.contributions)
     texts = [index.text(c) for c in ids.tolist()]
-    kind = answer_type(question)
+    kind = answer_type(question, index.langs if index.langs != ("en",) else ())
     typed = np.zeros(len(ids))
     if kind and rr.answer_type:
         qwords = {w.lower() for w in _WORDS.findall(question)}
         typed = np.array([has_answer_type(kind, text, qwords) for text in texts], dtype=np.float64)
     zero = np.zeros(len(ids))
-    phrase, proximity, exact = (order_scores(index, texts, terms, question, params)
+    langs = [index.lang_of(c) for c in ids.tolist()] if len(index.langs) > 1 or index.langs[0] != "en" else None
+    phrase, proximity, exact = (order_scores(index, texts, terms, question, langs, params)
                                 if (rr.phrase or rr.proximity or rr.exact) else (zero, zero, zero))
     lead, definition, first, first_par, place = _position_cues(index, question, terms, ids, texts, rr, params)
+    heading, heading_first = (_heading_cues(index, terms, ids, params) if rr.heading_match or rr.heading_first
+                              else (zero, zero))
     cues = {
+        "[heading match]": rr.heading_match * heading,
+        "[first under heading]": rr.heading_first * heading_first,
         "[paragraph]": rr.paragraph_score * first_stage["paragraph"],
         "[lead]": rr.lead * lead,
         "[definition]": rr.definition * definition,

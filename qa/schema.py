@@ -1,4 +1,4 @@
-"""The on-disk format of a qa index, written down once (format 11).
+"""The on-disk format of a qa index, written down once (format 14).
 
 An index is a folder per corpus in the cache (:func:`qa.store.index_dir`)::
 
@@ -45,11 +45,20 @@ SEGMENT (``seg-<id>/segment.json``)::
     n_chunks     sentences;  n_paragraphs: paragraphs;  tokens: the sum of c_len;  n_postings
     docs         one record per document, in sentence order: path, source (as shown), title (or null),
                  size, mtime_ns, first (its first sentence), count (its sentences), fingerprint
-                 (content digest), tokens (sum of its c_len), paragraphs, lang (a language code such
-                 as "en", or null: the room the per-document analyzers need; qa 11 writes null)
-    sections     heading paths (c_section indexes them); section_terms: each one's index terms
-    labels       the terms or signatures sentences describe (c_label); label_terms: their terms
-    title_terms  per document, the index terms of its title
+                 (content digest), tokens (sum of its c_len), paragraphs, lang (the ISO 639-1 code
+                 of the analyzer its text was indexed with, :mod:`qa.lang`; absent or null: "en"),
+                 acronyms (optional: [[acronym, long form], ...] the document spells out, in order)
+    langs        the sorted languages of its documents (a question is analysed in each language of
+                 the live documents; readers recompute it when documents are deleted)
+    sections     heading paths (c_section indexes them); section_terms: each one's index terms, in
+                 the languages of the documents whose sentences it heads
+    labels       the terms or signatures sentences describe (c_label); label_terms: their terms (as
+                 section_terms)
+    title_terms  per document, the index terms of its title, in the document's language
+
+Index terms are those of the document's analyzer (:mod:`qa.analyzers`): an English term as it is,
+another language's tagged with its code (``de:haus``); stopword terms start with ``'``
+(:data:`qa.tokens.STOP_MARK`: ``'de:die``); a camelCase word is indexed as itself and its parts.
 
 ARRAYS (per segment; integer columns are stored in the narrowest type that holds their
 values, so readers must not assume a width; -1 means "none" where noted).
@@ -58,7 +67,7 @@ values, so readers must not assume a width; -1 means "none" where noted).
 from __future__ import annotations
 
 #: Bumped whenever the on-disk layout or the analyzer changes.
-FORMAT_VERSION = 11
+FORMAT_VERSION = 14
 
 #: name -> meaning. Per sentence (length n_chunks) unless said otherwise.
 ARRAYS: dict[str, str] = {
@@ -98,6 +107,6 @@ DELTA_ESCAPE = 0xFFFF
 
 #: The fields of a document record (segment.json ``docs``), required first.
 DOC_FIELDS = ("path", "source", "title", "size", "mtime_ns", "first", "count")
-DOC_OPTIONAL = ("fingerprint", "tokens", "paragraphs", "lang")
+DOC_OPTIONAL = ("fingerprint", "tokens", "paragraphs", "lang", "acronyms")
 
 __doc__ = (__doc__ or "") + "\n" + "\n".join(f"    {name:<10} {meaning}" for name, meaning in ARRAYS.items()) + "\n"

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from qa.analyzers import analyze_question
 from qa.errors import QueryError
 from qa.ranking import DEFAULT_RANKING, BM25Params, Evidence, Ranking, Rerank
 from qa.rerank import rerank_scores
-from qa.tokens import analyze_question, normal_words, words
+from qa.tokens import tokenize, words
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -63,6 +65,7 @@ class Hit:
     explain: dict[str, float] = field(default_factory=dict)
     duplicates: list[Place] = field(default_factory=list)
     location: Location | None = None  # the page, paragraph, cell, EPUB item or message (page: also ``page``)
+    lang: str = "en"  # the language its document was analysed in
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,13 +79,35 @@ class Answer:
     ignored: list[str] = field(default_factory=list)
 
 
-def query_terms(question: str) -> list[str]:
-    """The question's index terms, in order (duplicates kept, as rank-bm25 does).
+#: A word typed in capitals that may be an acronym the documents spell out ("GIL").
+_CAPITALS = re.compile(r"\b[A-Z][A-Z0-9]{1,5}\b")
+
+
+def with_long_forms(index: Index, question: str, terms: list[str]) -> list[str]:
+    """``terms`` and the words of the long forms of the acronyms typed in ``question``.
+
+    "what is the GIL" also searches "global interpreter lock" when a document
+    says "global interpreter lock (GIL)" (:meth:`qa.index.Index.acronyms`).
+    """
+    found = _CAPITALS.findall(question)
+    if not found:
+        return terms
+    table = index.acronyms()
+    extra: list[str] = []
+    for word in found:
+        long = table.get(word.lower())
+        if long:
+            extra += [t for t in tokenize(long) if t not in terms and t not in extra]
+    return terms + extra
+
+
+def query_terms(question: str, langs: Sequence[str] = ("en",)) -> list[str]:
+    """The question's index terms, in order (duplicates kept, as rank-bm25 does), in each of ``langs``.
 
     Stopwords are left out unless they are the point of the question
     (:func:`qa.tokens.analyze_question`: "the *with* statement").
     """
-    return [term for term, _, _ in analyze_question(question)[0]]
+    return [term for term, _, _ in analyze_question(question, langs)[0]]
 
 
 def check_question(question: str) -> str:
@@ -367,7 +392,7 @@ def dense_scores(index: Index, question: str, ranking: Ranking = DEFAULT_RANKING
     follow in first-stage order.
     """
     ev, rr = ranking.evidence, ranking.rerank
-    terms = query_terms(question)
+    terms = with_long_forms(index, question, query_terms(question, index.langs))
     ranked = rank(index, terms, ev, ranking.bm25)
     totals = ranked.total
     out = np.full(index.n_ids, ranked.constant - 1.0)
@@ -404,15 +429,16 @@ def explain(index: Index, cid: int, terms: list[str], params: BM25Params | None 
     return parts
 
 
-def _missing_words(question: str, missing_terms: list[str]) -> list[str]:
-    """Map missing terms back to the words the user typed."""
+def _missing_words(analyzed: list[tuple[str, int, int]], question: str, missing_terms: list[str]) -> list[str]:
+    """Map missing terms back to the words the user typed: those none of whose terms (in any language) is known."""
     gone = set(missing_terms)
-    out: list[str] = []
-    for term, start, end in analyze_question(question)[0]:
-        word = question[start:end]
-        if term in gone and word not in out:
-            out.append(word)
-    return out
+    found: dict[tuple[int, int], bool] = {}
+    for term, start, end in analyzed:
+        found[start, end] = found.get((start, end), False) or term not in gone
+    for _, start, end in analyzed:  # a bigram of unspaced text: the word around it
+        if not found[start, end] and any(s <= start and end <= e and ok for (s, e), ok in found.items()):
+            found[start, end] = True
+    return list(dict.fromkeys(question[s:e] for (s, e), ok in found.items() if not ok))
 
 
 #: First-stage candidates looked at for other copies of the sentences shown.
@@ -439,8 +465,8 @@ def search(index: Index, question: str, k: int = 3, context: int = 1, with_expla
         QueryError: the question is empty or too long.
     """
     q = check_question(question)
-    analyzed, ignored = analyze_question(q)
-    terms = [term for term, _, _ in analyzed]
+    analyzed, ignored = analyze_question(q, index.langs)
+    terms = with_long_forms(index, q, [term for term, _, _ in analyzed])
     ranked = rank(index, terms, ranking.evidence, ranking.bm25)
     rr = ranking.rerank
     texts: dict[int, SameKey] = {}
@@ -464,9 +490,11 @@ def search(index: Index, question: str, k: int = 3, context: int = 1, with_expla
     copies = _copies(index, [cid for cid, _, _ in best], pool, texts)
     hits = [_hit(index, n, cid, value, context, why, copies.get(cid, []))
             for n, (cid, value, why) in enumerate(best, start=1)]
-    return Answer(question=q, terms=terms, hits=hits, missing=_missing_words(q, ranked.missing), ignored=ignored)
+    return Answer(question=q, terms=terms, hits=hits, missing=_missing_words(analyzed, q, ranked.missing),
+                  ignored=ignored)
 
 
+_ALNUM_RUN = re.compile(r"[^\W_]+")
 _GAP_BEFORE = re.compile(r"\s+(?=[.,;:!?)\]}])|(?<=[(\[{])\s+")
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u00a0": " "})
 
@@ -477,12 +505,12 @@ SameKey = tuple[str, str]
 def same_text_key(text: str) -> SameKey:
     """A sentence's text for comparing copies: case, quotes and whitespace normalised; and its words.
 
-    The words (normalised, stopwords dropped, one space apart) find copies whose
+    The words (runs of letters and digits, one space apart) find copies whose
     markup was rendered differently ("os.path.join()" in HTML, "os.path.join"
     in its reStructuredText source).
     """
     text = " ".join(text.translate(_QUOTES).casefold().split())
-    return _GAP_BEFORE.sub("", text), " " + " ".join(normal_words(text)) + " "
+    return _GAP_BEFORE.sub("", text), " " + " ".join(_ALNUM_RUN.findall(text)) + " "
 
 
 def _holds(a: str, b: str) -> bool:
@@ -585,9 +613,10 @@ def _hit(index: Index, rank: int, cid: int, value: float, context: int, parts: d
         explain=parts,
         duplicates=duplicates,
         location=location,
+        lang=doc.lang,
     )
 
 
-def stopword_only(question: str) -> bool:
+def stopword_only(question: str, langs: Sequence[str] = ("en",)) -> bool:
     """True when the question has words but every one is a stopword."""
-    return bool(words(question)) and not query_terms(question)
+    return bool(words(question)) and not query_terms(question, langs)

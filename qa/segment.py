@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from qa.analyzers import analyzer
 from qa.encode import PART_INT32, PART_INT64, DocPart
 from qa.schema import DELTA_ESCAPE, FORMAT_VERSION
-from qa.tokens import stem_all, tokenize
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -67,7 +67,7 @@ class SegmentBuilder:
     def add_part(self, part: DocPart) -> None:
         """Append one encoded document."""
         doc_id, first = len(self.docs), self.n_chunks
-        self.docs.append({**part.info, "first": first, "count": part.n_chunks, "lang": None})
+        self.docs.append({**part.info, "first": first, "count": part.n_chunks})
         cols = {k: np.frombuffer(part.cols[k], dtype=np.int32) for k in PART_INT32}
         cols.update({k: np.frombuffer(part.cols[k], dtype=np.int64) for k in PART_INT64})
         cols["c_section"] = _table_ids(self.sections, part.sections)[cols["c_section"]]  # -1 -> trailing -1
@@ -77,6 +77,7 @@ class SegmentBuilder:
         for key, values in cols.items():
             self._cols[key].append(values)
         self._blob.append(part.blob)
+        stem_all = analyzer(part.info.get("lang") or "en").stem_all
         stems = stem_all(part.terms[: part.n_words]) + part.terms[part.n_words :]  # stopword terms as they are
         lut = _term_ids(self._terms, stems)
         p_term = lut[np.frombuffer(part.p_term, dtype=np.int32)]
@@ -146,13 +147,32 @@ def _segment(cols: dict[str, NDArray[Any]], blen: NDArray[np.int64], blob: NDArr
         "n_postings": len(p_chunk),
         "tokens": int(np.asarray(cols["c_len"]).sum(dtype=np.int64)),
         "docs": docs,
+        "langs": sorted({d.get("lang") or "en" for d in docs}),
         "sections": sections,
-        "section_terms": [tokenize(x) for x in sections],
+        "section_terms": _heading_terms(sections, cols["c_section"], cols["c_doc"], docs),
         "labels": labels,
-        "label_terms": [tokenize(x) for x in labels],
-        "title_terms": [tokenize(d["title"] or "") for d in docs],
+        "label_terms": _heading_terms(labels, cols["c_label"], cols["c_doc"], docs),
+        "title_terms": [analyzer(d.get("lang") or "en").tokenize(d["title"] or "") for d in docs],
     }
     return SegmentData(meta, arrays, blob)
+
+
+def _heading_terms(headings: list[str], ids: NDArray[Any], doc: NDArray[Any], docs: list[dict[str, Any]]
+                   ) -> list[list[str]]:
+    """Each heading's index terms in the languages of the documents whose sentences it heads (sorted
+    by code; each term once): a heading is analysed as its document's text is, whatever segment it is in."""
+    langs: list[set[str]] = [set() for _ in headings]
+    has = np.asarray(ids) >= 0
+    if len(headings) and has.any():
+        pairs = np.unique(np.asarray(ids, dtype=np.int64)[has] * max(len(docs), 1) + np.asarray(doc)[has])
+        for h, d in zip((pairs // max(len(docs), 1)).tolist(), (pairs % max(len(docs), 1)).tolist(), strict=True):
+            langs[h].add(docs[d].get("lang") or "en")
+    out: list[list[str]] = []
+    for text, found in zip(headings, langs, strict=True):
+        codes = sorted(found) or ["en"]
+        out.append(analyzer(codes[0]).tokenize(text) if len(codes) == 1
+                   else list(dict.fromkeys(t for code in codes for t in analyzer(code).tokenize(text))))
+    return out
 
 
 # -- postings as deltas --------------------------------------------------------------
@@ -247,6 +267,12 @@ class Segment:
     def n_terms(self) -> int:
         """Vocabulary size."""
         return int(self.arrays["t_off"].shape[0]) - 1
+
+    def langs(self) -> list[str]:
+        """The languages of the live documents (:mod:`qa.lang` codes)."""
+        if not self.deleted and "langs" in self.meta:
+            return list(self.meta["langs"])
+        return sorted({self.docs[d].get("lang") or "en" for d in self.live_docs()})
 
     def live_docs(self) -> list[int]:
         """Local ids of the documents not deleted."""

@@ -15,7 +15,7 @@ import json
 import mmap
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -221,6 +221,47 @@ def _remove_stale(folder: Path, keep: set[str]) -> None:
         shutil.rmtree(entry, ignore_errors=True)
 
 
+def sweep(folder: Path, generation: str, segments: Iterable[str]) -> bool:
+    """Remove what a killed writer left (old generations and segments, temporary folders), when idle.
+
+    A kill -9 between making a generation current and deleting the one
+    before leaves folders that no live generation lists; the next writer
+    would remove them, but a corpus that does not change has none. So a
+    reader that finds such leftovers removes them when it can take the lock
+    at once (no writer is busy: they hold it while they write) and
+    ``generation`` is still the live one. Listing the folder costs
+    microseconds; True if it removed any.
+    """
+    keep = {generation, *segments}
+    try:
+        leftovers = [e.name for e in os.scandir(folder)
+                     if e.name.startswith(("gen-", "seg-", "tmp-", "old-")) and e.name not in keep]
+    except OSError:
+        return False
+    if not leftovers:
+        return False
+    try:
+        fd = os.open(folder / "lock", os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError:
+        return False
+    try:
+        import fcntl
+
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except (ImportError, OSError):  # a writer holds it (or no flock): it will clean up
+        os.close(fd)
+        return False
+    try:
+        if (folder / "CURRENT").read_text(encoding="ascii").strip() != generation:
+            return False
+        _remove_stale(folder, keep)
+        return True
+    except (OSError, UnicodeError):
+        return False
+    finally:
+        os.close(fd)
+
+
 def _tree_bytes(folder: Path) -> int:
     """Bytes of the files directly in ``folder`` whose data no other name shares (not hard-linked)."""
     total = 0
@@ -386,6 +427,8 @@ def _docs_ok(docs: Any, n: int) -> bool:
             return False
         if int(d["first"]) != pos or int(d["count"]) < 0:
             return False
+        if not isinstance(d.get("lang") or "", str) or not isinstance(d.get("acronyms", []), list):
+            return False
         pos += int(d["count"])
     return pos == n
 
@@ -432,6 +475,7 @@ def _validate(a: dict[str, Any], meta: dict[str, Any], blob: NDArray[np.uint8], 
         and all(0 <= d < len(docs) for d in mtimes)
         and _strings_ok(meta, "sections", "section_terms") and _strings_ok(meta, "labels", "label_terms")
         and isinstance(meta.get("title_terms"), list) and len(meta["title_terms"]) == len(docs)
+        and isinstance(meta.get("langs", []), list) and all(isinstance(x, str) for x in meta.get("langs", []))
     )
     ok = ok and (not values or (
         _ids_within(a["c_doc"], 0, len(docs))

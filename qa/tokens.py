@@ -177,8 +177,34 @@ def _normalise(word: str) -> str | None:
     return lower or None
 
 
+#: The parts of a word written in camelCase or PascalCase: readFile, XMLHttpRequest.
+_CAMEL_PART = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+")
+_CAMEL = re.compile(r"[a-z][A-Z]|[A-Z]{2}[a-z]")
+
+
+def _forms(word: str) -> str:
+    """The normalised forms of one raw word, space-separated ("" for a stopword).
+
+    Usually one. A word written in camelCase is also its parts, as Lucene's
+    word-delimiter filter does with its original kept: ``readFile`` is
+    ``readfile read file``, so "read a file" meets it and so does "readfile".
+    """
+    whole = _normalise(word)
+    if not word.isascii() or _CAMEL.search(word) is None:
+        return whole or ""
+    parts = _CAMEL_PART.findall(word)
+    if len(parts) < 2 or min(map(len, parts)) < 2:
+        return whole or ""
+    found = [whole] if whole else []
+    for part in parts:
+        form = _normalise(part)
+        if form and form not in found:
+            found.append(form)
+    return " ".join(found)
+
+
 class _TermCache(dict[str, str]):
-    """Raw word -> term ("" for a stopword), filled on first sight.
+    """Raw word -> term ("" for a stopword; terms space-separated for a camelCase word), filled on first sight.
 
     Indexing sees the same few hundred thousand raw words millions of times;
     one dict lookup per word replaces normalising and stemming it again.
@@ -189,8 +215,8 @@ class _TermCache(dict[str, str]):
     def __missing__(self, word: str) -> str:
         if len(self) >= self.limit:
             self.clear()
-        lower = _normalise(word)
-        term = "" if lower is None else _STEMMER(lower)
+        forms = _forms(word)
+        term = " ".join(map(_STEMMER, forms.split())) if " " in forms else (_STEMMER(forms) if forms else "")
         self[word] = term
         return term
 
@@ -199,14 +225,14 @@ _TERMS = _TermCache()
 
 
 class _WordCache(dict[str, str]):
-    """Raw word -> normalised, unstemmed word ("" for a stopword)."""
+    """Raw word -> normalised, unstemmed word ("" for a stopword; :func:`_forms`)."""
 
     limit = 2_000_000
 
     def __missing__(self, word: str) -> str:
         if len(self) >= self.limit:
             self.clear()
-        normal = _normalise(word) or ""
+        normal = _forms(word)
         self[word] = normal
         return normal
 
@@ -221,7 +247,7 @@ def normal_words(text: str) -> list[str]:
     word once (:func:`stem`); ``[stem(w) for w in normal_words(t)]`` equals
     ``tokenize(t)``.
     """
-    return [w for w in map(_NORMAL.__getitem__, _WORD.findall(text)) if w]
+    return [form for w in map(_NORMAL.__getitem__, _WORD.findall(text)) if w for form in w.split(" ")]
 
 
 #: Joins the chunk texts of a document so that one regex pass tokenises them
@@ -244,8 +270,8 @@ def _word_or_sep(ascii_only: bool) -> re.Pattern[str]:
     return re.compile(_WORD_OR_SEP, re.ASCII if ascii_only else 0)
 
 
-def _words_and_markers(text: str) -> list[str]:
-    return _word_or_sep(text.isascii()).findall(text)
+def _words_and_markers(text: str, pattern: re.Pattern[str] | None = None) -> list[str]:
+    return (pattern or _word_or_sep(text.isascii())).findall(text)
 
 
 class _Ids(dict[str, int]):
@@ -260,14 +286,16 @@ class _Ids(dict[str, int]):
 _BATCH_CHARS = 1_000_000
 
 
-def joined_words(texts: Sequence[str]) -> tuple[list[str], array[int]] | None:
+def joined_words(texts: Sequence[str], pattern: re.Pattern[str] | None = None
+                 ) -> tuple[list[str], array[int]] | None:
     """The raw words of all ``texts``: distinct words, and their ids in text order.
 
     Consecutive texts are joined with :data:`CHUNK_SEP` (a batch at a time),
     which is found as a word of its own between them: the words between two
     markers are exactly ``_WORD.findall`` of that text (a word never crosses
     the marker). Batches end with a marker too, so every text is followed by
-    exactly one. None when a text itself holds the marker.
+    exactly one. None when a text itself holds the marker. ``pattern``: the
+    words (and the marker) of another language (:mod:`qa.analyzers`).
     """
     ids = _Ids()
     seq: array[int] = array("i")
@@ -280,16 +308,16 @@ def joined_words(texts: Sequence[str]) -> tuple[list[str], array[int]] | None:
         size += len(text)
         if size >= _BATCH_CHARS:
             batch.append("")
-            seq.extend(map(ids.__getitem__, _words_and_markers(CHUNK_SEP.join(batch))))
+            seq.extend(map(ids.__getitem__, _words_and_markers(CHUNK_SEP.join(batch), pattern)))
             batch, size = [], 0
     if batch:
         batch.append("")
-        seq.extend(map(ids.__getitem__, _words_and_markers(CHUNK_SEP.join(batch))))
+        seq.extend(map(ids.__getitem__, _words_and_markers(CHUNK_SEP.join(batch), pattern)))
     return list(ids), seq
 
 
 def normal_word(raw: str) -> str:
-    """The normalised, unstemmed form of one raw word ("" for a stopword)."""
+    """The normalised, unstemmed forms of one raw word, space-separated ("" for a stopword; :func:`_forms`)."""
     return _NORMAL[raw]
 
 
@@ -327,7 +355,12 @@ def analyze(text: str, stops: bool = False) -> Iterator[tuple[str, int, int]]:
     for match in _WORD.finditer(text):
         raw = match.group()
         term = terms[raw] or (stop_term(raw) if stops else "")
-        if term:
+        if not term:
+            continue
+        if " " in term:
+            for part in term.split(" "):
+                yield part, match.start(), match.end()
+        else:
             yield term, match.start(), match.end()
 
 
@@ -353,7 +386,7 @@ def analyze_question(text: str) -> tuple[list[tuple[str, int, int]], list[str]]:
     for i, (raw, start, end) in enumerate(found):
         term = terms[raw]
         if term:
-            out.append((term, start, end))
+            out += [(part, start, end) for part in term.split(" ")]
             continue
         stop = stop_term(raw)
         if not stop:
@@ -376,7 +409,7 @@ def analyze_question(text: str) -> tuple[list[tuple[str, int, int]], list[str]]:
 
 def tokenize(text: str) -> list[str]:
     """Return the index terms of ``text`` (the tokens BM25 sees), in order."""
-    return [t for t in map(_TERMS.__getitem__, _WORD.findall(text)) if t]
+    return [part for t in map(_TERMS.__getitem__, _WORD.findall(text)) if t for part in t.split(" ")]
 
 
 def terms_in_order(text: str, stops: bool = False) -> list[str]:
@@ -394,3 +427,40 @@ def raw_words(text: str) -> list[str]:
 def words(text: str) -> list[str]:
     """Return the lowercase surface words of ``text`` (for messages and completion)."""
     return [w.lower() for w in _WORD.findall(text)]
+
+
+#: An acronym in parentheses after its long form: "global interpreter lock (GIL)".
+_ACRONYM = re.compile(r"\(([A-Z][A-Z0-9]{1,5})s?\)")
+_LONG_WORDS = re.compile(r"[^\W\d_][\w'-]*")
+#: Short words a long form may hold without a letter in its acronym ("Department *of* Energy").
+_ACRONYM_FILLERS = frozenset("of and for the in on to a an de la".split())
+
+
+def acronyms(text: str) -> list[tuple[str, str]]:
+    """Acronyms the text defines, with their long forms: ``[("gil", "global interpreter lock")]``.
+
+    The long form is the words right before the parentheses whose initials spell
+    the acronym (short function words may stand between them), as in Schwartz
+    and Hearst's algorithm, simplified: found this way, "GIL" can also find the
+    sentences that say "global interpreter lock".
+    """
+    found: dict[str, str] = {}
+    for m in _ACRONYM.finditer(text):
+        letters = m.group(1).lower()
+        before = _LONG_WORDS.findall(text[max(0, m.start() - 120) : m.start()])
+        words: list[str] = []
+        need = len(letters)
+        for word in reversed(before):
+            if need == 0:
+                break
+            lower = word.lower()
+            if lower[0] == letters[need - 1]:
+                words.append(lower)
+                need -= 1
+            elif lower in _ACRONYM_FILLERS and words:
+                words.append(lower)
+            else:
+                break
+        if need == 0 and len(words) >= 2:
+            found.setdefault(letters, " ".join(reversed(words)))
+    return sorted(found.items())

@@ -184,7 +184,9 @@ def test_markdown_cli_json_has_section_title_and_line(run_qa: RunQA, make_corpus
          [("Intro line.", "Title"), ("a b", "Title"), ("heron gull", "Title")]),
         ("# C#\n\n## \n\nUses C# daily.\n", "C#", [("Uses C# daily.", "C#")]),
         ("Intro.\n\n    indented = code\n\nAfter.\n", None, [("Intro.", None), ("After.", None)]),
-        ("- item one\n\n      continued item text\n", None, [("item one", None), ("continued item text", None)]),
+        ("- item one\n\n  continued item text\n", None, [("item one", None), ("continued item text", None)]),
+        # CommonMark: four columns past the item's text (column 2) is an indented code block in the item.
+        ("- item one\n\n      code in the item\n", None, [("item one", None)]),
         ("It ended in\n2019. Then it rained.\n", None, [("It ended in 2019. Then it rained.", None)]),
         ("See [the page](https://en.wikipedia.org/wiki/Heron_(bird) \"t\") now.\n", None,
          [("See the page now.", None)]),
@@ -197,6 +199,27 @@ def test_markdown_cli_json_has_section_title_and_line(run_qa: RunQA, make_corpus
         ("> Quoted heron.\n> ~~~\n> quoted code\n> ~~~\n", None, [("Quoted heron.", None)]),
         ("1. First\n2. Second\n\n```\nopen fence never closed\n", None, [("First", None), ("Second", None)]),
         ("# A\n## B\n### C\nDeep.\n## D\nBack.\n", "A", [("Deep.", "A > B > C"), ("Back.", "A > D")]),
+        # The block structure is CommonMark's (markdown-it-py), each case as its reference renderer reads it:
+        # an HTML block's cells are apart; <pre> is code; lazy continuation; a table in a quote; pipes without
+        # a delimiter row are text; a heading in a quote is no section; a fence in a list item is code.
+        ("<table>\n<tr><td>SIGHUP</td><td>Sent when the terminal closes.</td></tr>\n</table>\n", None,
+         [("SIGHUP", None), ("Sent when the terminal closes.", None)]),
+        ("Text.\n\n<pre>\nLOAD(X)\n1. If X is a file\n</pre>\n\nAfter.\n", None, [("Text.", None), ("After.", None)]),
+        ("> Quoted line\nlazy continuation.\n\nAfter.\n", None,
+         [("Quoted line lazy continuation.", None), ("After.", None)]),
+        ("> | a | b |\n> |---|---|\n> | heron | gull |\n", None, [("a b", None), ("heron gull", None)]),
+        ("a | b\nc | d\n", None, [("a | b c | d", None)]),
+        ("# Top\n\n> ## Note\n> Quoted text.\n\nBody.\n", "Top", [("Quoted text.", "Top"), ("Body.", "Top")]),
+        ("1. one\n   ```\n   code\n   ```\n2. two\n", None, [("one", None), ("two", None)]),
+        ("Setext\n---\n\n- item\n---\nAfter rule.\n", None, [("item", "Setext"), ("After rule.", "Setext")]),
+        ("# T\r\n\r\nLine one\r\nline two.\r\n", "T", [("Line one line two.", "T")]),
+        ("-\tItem with a tab.\n", None, [("Item with a tab.", None)]),
+        ("[^n]: Short.\n", None, [("Short.", None)]),  # a footnote, though CommonMark reads a link definition
+        # Not CommonMark: an HTML comment never closed would hide the rest of the file; only its opener is markup.
+        ("Intro.\n\n<!-- never closed\n\n# Later\n\nText after.\n", "Later",
+         [("Intro.", None), ("never closed", None), ("Text after.", "Later")]),
+        # Deeper than markdown-it's 20 levels: still read, the markers blanked.
+        (">" * 30 + " Deep quote.\n" + "- " * 30 + "Deep item.\n", None, [("Deep quote.", None), ("Deep item.", None)]),
     ],
 )
 def test_markdown_structure(source: str, title: str | None, paras: list[tuple[str, str | None]]) -> None:

@@ -27,3 +27,32 @@ def test_usage_example_is_real_output(run_qa: Callable[..., CompletedProcess[str
     result = run_qa("ask", match.group(1), cwd=tmp_path)
     assert result.returncode == 0
     assert result.stdout.rstrip("\n") == match.group(2)
+
+
+#: Where each group of :class:`qa.ranking.Ranking` applies, for README's table.
+_GROUPS = {"bm25": "sentence BM25 (fixed when the index is built)", "evidence": "first stage",
+           "rerank": "second stage"}
+
+
+def ranking_table() -> str:
+    """README's table of ranking parameters, made from :data:`qa.ranking.DEFAULT_RANKING` itself."""
+    from qa.ranking import DEFAULT_RANKING
+
+    rows = ["| parameter | value | stage |", "|---|---|---|"]
+    for name, value in DEFAULT_RANKING.table():
+        rows.append(f"| `{name}` | {value} | {_GROUPS[name.split('.')[0]]} |")
+    return "\n".join(rows)
+
+
+def test_readme_ranking_table_is_the_code_s() -> None:
+    found = re.search(r"<!-- ranking -->\n(.*?)\n<!-- /ranking -->", README, re.DOTALL)
+    assert found, "README lists the ranking parameters between <!-- ranking --> markers"
+    assert found.group(1) == ranking_table()
+
+
+if __name__ == "__main__":  # rewrite README's ranking table from the code
+    path = ROOT / "README.md"
+    text = path.read_text(encoding="utf-8")
+    text = re.sub(r"(<!-- ranking -->\n).*?(<!-- /ranking -->)", lambda m: m.group(1) + ranking_table() + "\n"
+                  + m.group(2), text, flags=re.DOTALL)
+    path.write_text(text, encoding="utf-8")

@@ -97,6 +97,8 @@ def test_has_answer_type() -> None:
     assert not has_answer_type("date", "It was founded long ago.", q)
     assert has_answer_type("number", "Twelve members signed.", q)
     assert has_answer_type("number", "It had 40 members.", q)
+    for words in ("seventeen times", "eleven players", "ninety members", "twice"):  # numbers written as words
+        assert has_answer_type("number", f"It won {words}.", q), words
     assert not has_answer_type("number", "Members signed.", q)
     assert has_answer_type("name", "The society was founded by Ada Lovelace.", q)
     # A capital that opens the sentence, or a name the question already has, is no answer.

@@ -49,7 +49,8 @@ def test_json_schema_and_exact_offsets(run_qa: RunQA, make_corpus: Callable[...,
     assert set(data) >= {"question", "results"}
     assert data["question"] == "keeper lamp ships"
     keys = {"rank", "score", "source", "path", "line", "column", "start", "end", "text", "before", "after",
-            "title", "section", "label", "page", "duplicates", "paragraph", "cell", "message", "item", "from", "date"}
+            "title", "section", "label", "page", "lang", "duplicates", "paragraph", "cell", "message", "item", "from",
+            "date"}
     assert data["results"]
     for i, hit in enumerate(data["results"], start=1):
         assert set(hit) == keys

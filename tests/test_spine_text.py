@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import random
 import subprocess
 import sys
 from pathlib import Path
@@ -121,6 +122,32 @@ def test_stopwords_are_indexed_as_marked_terms_and_do_not_count_in_length() -> N
     assert sorted(terms[n_words:]) == ["'in", "'is", "'the", "'y"]
     words_only = ids < n_words
     assert list(np.bincount(chunk_of[words_only])) == [2, 2]  # "y" is a stopword ("y'all")
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("fs.readFile", ["fs", "readfil", "read", "file"]),  # the word as written, then its parts
+    ("XMLHttpRequest", ["xmlhttprequest", "xml", "http", "request"]),
+    ("toString", ["tostr", "string"]),  # a part that is a stopword is dropped like one
+    ("McDonald iPhone", ["mcdonald", "mc", "donald", "iphon"]),  # a one-letter part: no split
+    ("HTTP utf8 x86 Python", ["http", "utf8", "x86", "python"]),  # no lowercase-to-uppercase turn
+])
+def test_camel_case_words_are_also_their_parts(text: str, expected: list[str]) -> None:
+    assert tokens.tokenize(text) == expected
+    assert [t for t, _, _ in tokens.analyze(text)] == expected
+
+
+def test_fast_tokenising_equals_tokenising_each_text_alone() -> None:
+    from qa.encode import _token_terms, _token_terms_slow
+
+    rng = random.Random(7)
+    words = ["readFile", "the", "XMLHttpRequest", "plain", "iPhone", "is", "x:=y", "toString", "U.S.", "don't",
+             "café", "getHTTPResponse", "Words"]
+    for _ in range(200):
+        texts = [" ".join(rng.choice(words) for _ in range(rng.randint(0, 8))) for _ in range(rng.randint(1, 5))]
+        fast, slow = _token_terms(texts), _token_terms_slow(texts)
+        assert [fast[0][i] for i in fast[2]] == [slow[0][i] for i in slow[2]], texts
+        assert list(fast[3]) == list(slow[3])
+        assert fast[1] == sum(not t.startswith(tokens.STOP_MARK) for t in fast[0])
 
 
 def test_analyze_gives_offsets_of_the_original_words() -> None:

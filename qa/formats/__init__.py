@@ -121,6 +121,7 @@ class Extracted:
     blocks: list[Block]
     title: str | None = None
     hidden: bytes | None = None
+    lang: str | None = None  # the language the document declares (front matter, ``<html lang>``), as written
 
 
 

@@ -88,6 +88,7 @@ class _Extractor(HTMLParser):
         self.heading: tuple[str, list[str]] | None = None  # (tag, text so far)
         self.title: list[str] | None = None  # text of the <title> being read
         self.title_text: str | None = None
+        self.lang: str | None = None  # <html lang="..."> as written
         self.shown = bytearray(len(text))  # 1 where a character of the page's text was kept
         self.lists: list[_List] = []  # open <dl>s, outermost first
         self.term: list[str] | None = None  # text of the <dt> being read
@@ -116,6 +117,8 @@ class _Extractor(HTMLParser):
         pos = self._pos()
         if self.heading is not None and (tag in _HEADINGS or tag in _ENDS_HEADING):
             self._end_heading(pos)
+        if tag == "html" and self.lang is None:
+            self.lang = next((v for k, v in attrs if k in ("lang", "xml:lang") and v), None)
         if tag == "title" and self.title_text is None and not self.skip_depth_outside_head():
             self.title = []
         if tag in _BLOCK:
@@ -314,7 +317,7 @@ def extract_html(text: str) -> Extracted:
     blocks = blocks_between(masked, parser.cuts, heads, blank_lines=False, labels=labels)
     blocks = prose_blocks(blocks, masked, parser.links)
     hidden = bytes(parser.shown).translate(_FLIP)
-    return Extracted(text=masked, blocks=blocks, title=parser.title_text, hidden=hidden)
+    return Extracted(text=masked, blocks=blocks, title=parser.title_text, hidden=hidden, lang=parser.lang)
 
 
 _FLIP = bytes.maketrans(b"\x00\x01", b"\x01\x00")

@@ -118,16 +118,24 @@ def _assemble(pages: list[str], title: str | None) -> Extracted:
     blocks: list[Block] = []
     pos = 0
     path: list[tuple[int, str]] = []
+    numbers: list[tuple[int, ...]] = []
     for number, page in enumerate(pages, start=1):
         cuts: list[int] = []
         heads: list[tuple[int, str | None]] = [(0, " > ".join(h for _, h in path) or None)]
         lines = _lines(page)
         last = max((k for k, (_, _, line) in enumerate(lines) if line.strip()), default=0)
+        top = min((k for k, (_, _, line) in enumerate(lines) if line.strip()), default=0)
         for k, (start, end, line) in enumerate(lines):
             heading = _NUMBERED.fullmatch(line.strip())
             if heading is None or k >= last - 1:  # the foot of a page holds footnotes, not headings
                 continue
-            level = heading.group(1).count(".") + 1 if heading.group(1)[0].isdigit() else 1
+            outline = _heading_number(heading.group(1))
+            if not _follows(numbers[-1] if numbers else None, outline):
+                continue  # "3 Empty section tag name" in running text is no heading: the numbers must count on
+            if len(outline) == 1 and k > top + 1:
+                continue  # a chapter starts a page (under its running head at most)
+            numbers.append(outline)
+            level = len(outline) - 1 if outline[0] >= _APPENDIX else len(outline)
             while path and path[-1][0] >= level:
                 path.pop()
             path.append((level, " ".join(line.split())))
@@ -146,6 +154,36 @@ def _assemble(pages: list[str], title: str | None) -> Extracted:
 _NUMBERED = re.compile(r"(?:(?:Chapter|Section|Appendix|Part)\s+(?=[A-Z0-9]))?"
                        r"((?:[1-9]\d?|[A-Z](?=\.\d))(?:\.\d{1,3}){0,4}|(?<=Appendix )[A-Z])"
                        r"[ \t]+(?=[A-Z\u2018\u201c'\"(])[^\n]{1,70}(?<![.,;:])")
+#: Appendix letters sort after every chapter number: "A.2" is (1000 + 1, 2).
+_APPENDIX = 1000
+
+
+def _heading_number(label: str) -> tuple[int, ...]:
+    """``"5.4"`` -> (5, 4); ``"A.2"`` -> (1001, 2); ``"B"`` -> (1002,)."""
+    parts = label.split(".")
+    first = int(parts[0]) if parts[0].isdigit() else _APPENDIX + ord(parts[0]) - ord("A") + 1
+    return (first, *(int(p) for p in parts[1:]))
+
+
+def _follows(prev: tuple[int, ...] | None, number: tuple[int, ...]) -> bool:
+    """Whether heading ``number`` can come next after ``prev`` in a numbered outline.
+
+    The first is 1 (or 1.1, or appendix A); then the next sibling at some level
+    (one may be missed: text extraction can lose a heading), or the first child.
+    An appendix may follow any chapter.
+    """
+    if prev is None:
+        return number[0] in (1, _APPENDIX + 1) and all(n <= 1 for n in number[1:])
+    if number[0] > _APPENDIX and prev[0] < _APPENDIX:
+        return number[0] == _APPENDIX + 1 and all(n <= 1 for n in number[1:])
+    if number[: len(prev)] == prev and len(number) == len(prev) + 1:
+        return number[-1] in (1, 2)  # a first child
+    for depth in range(min(len(prev), len(number)), 0, -1):
+        if number[: depth - 1] == prev[: depth - 1] and number[depth - 1] in (prev[depth - 1] + 1, prev[depth - 1] + 2):
+            return all(n <= 1 for n in number[depth:])
+    return False
+
+
 #: Dot leaders before a page number: a line of a table of contents or an index.
 _LEADERS = re.compile(r"(?:\.\s?){4,}\s*[\divxlc]+\b")
 #: A page number at either end of a line, or alone.
@@ -162,9 +200,14 @@ def _lines(text: str) -> list[tuple[int, int, str]]:
 
 
 def _blank_lines(page: str, drop: set[int]) -> str:
-    """``page`` with the lines numbered in ``drop`` (and table-of-contents lines) blanked."""
+    """``page`` with the lines numbered in ``drop`` and table-of-contents lines blanked; all of it when
+    most of its lines are such lines (a contents or index page: navigation, not prose)."""
     lines = page.split("\n")
-    return "\n".join(" " * len(line) if i in drop or _LEADERS.search(line) else line for i, line in enumerate(lines))
+    leaders = [bool(_LEADERS.search(line)) for line in lines]
+    visible = sum(1 for line in lines if line.strip())
+    if visible and 2 * sum(leaders) >= visible:
+        return "\n".join(" " * len(line) for line in lines)
+    return "\n".join(" " * len(line) if i in drop or leaders[i] else line for i, line in enumerate(lines))
 
 
 def running_lines(pages: list[str]) -> list[set[int]]:

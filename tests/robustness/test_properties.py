@@ -102,3 +102,30 @@ def test_search_never_raises_and_citations_are_real(docs: list[str], question: s
             assert hit.column == hit.start - line_start + 1
             assert len(hit.before) <= context and len(hit.after) <= context
             assert all(t in text for t in [*hit.before, *hit.after])
+
+
+MARKDOWN_PIECES = st.sampled_from([
+    "heron ", "gull. ", "\n", "\n\n", "\r\n", "\t", "    ", "# ", "## ", "> ", ">", "- ", "* ", "1. ", "2) ", "```",
+    "~~~", "`", "``", "*", "**", "_", "\\", "[", "]", "(", ")", "![", "](x.md)", "[^1]", "[^1]: ", "[r]: /u",
+    "|", "| a | b |\n|---|---|\n", "---", "===", "<!--", "-->", "<div>", "</div>", "<pre>", "</pre>", "<?", "<b>",
+    "&amp;", "&#x1F426;", "+++", "é", "\u2028", "\x00",
+])
+
+
+@FAST
+@given(st.lists(MARKDOWN_PIECES, max_size=120).map("".join))
+def test_markdown_blanks_in_place_and_blocks_are_real(text: str) -> None:
+    """Any Markdown: the same length and lines, only blanks (or a decoded entity) changed, blocks in order."""
+    from qa.formats.markdown import extract_markdown
+
+    doc = extract_markdown(text)
+    assert len(doc.text) == len(text) and doc.hidden is not None and len(doc.hidden) == len(text)
+    assert [i for i, c in enumerate(doc.text) if c == "\n"] == [i for i, c in enumerate(text) if c == "\n"]
+    for i, (got, was) in enumerate(zip(doc.text, text, strict=True)):
+        assert got in (was, " ") or "&" in text[max(0, i - 10) : i + 1], (i, got, was)
+    end = 0
+    for block in doc.blocks:
+        assert end <= block.start < block.end <= len(text)
+        assert not doc.text[block.start].isspace() and not doc.text[block.end - 1].isspace()
+        assert any(c.isalnum() for c in doc.text[block.start : block.end])
+        end = block.end

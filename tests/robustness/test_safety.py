@@ -84,7 +84,7 @@ def test_documents_are_data(make_corpus: Callable[..., Path], tmp_path: Path) ->
     root = make_corpus({
         "evil.md": f"---\ntitle: !!python/object/apply:os.system ['touch {marker}']\n---\n\n# Hi\n\n"
                    "{{ __import__('os').system('touch x') }} The heron.",
-        "evil.txt": f"__import__('os').system('touch {marker}') and a heron. $(touch {marker}) `touch {marker}`",
+        "notes.txt": f"__import__('os').system('touch {marker}') and a heron. $(touch {marker}) `touch {marker}`",
         "evil.html": f"<script>require('child_process').exec('touch {marker}')</script><p>A heron.</p>"
                      f"<img src=x onerror=\"touch {marker}\">",
     })

@@ -1,0 +1,233 @@
+"""Reading documentation as a person does: its structure, not its noise (issue 15)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from qa.encode import shown_texts
+from qa.formats import extract_text
+from qa.formats.html import extract_html
+from qa.formats.markdown import code_spans, extract_markdown
+from qa.formats.pdf import _assemble, _follows, running_lines
+from qa.formats.rst import extract_rst
+from qa.refresh import open_index
+from qa.search import search
+from qa.tokens import acronyms
+
+MakeCorpus = Callable[[dict[str, str | bytes]], Path]
+
+
+def shown(doc: object) -> list[tuple[str, str | None, str | None]]:
+    """(text as shown, section, label) of each block of an extracted document."""
+    blocks = doc.blocks  # type: ignore[attr-defined]
+    texts = shown_texts(doc.text, doc.hidden, [b.start for b in blocks], [b.end for b in blocks])  # type: ignore[attr-defined]
+    return [(t.strip(), b.section, b.label) for t, b in zip(texts, blocks, strict=True)]
+
+
+SPHINX = """<html><head><title>Glossary — Python documentation</title></head><body>
+<div class="related" role="navigation"><a href="index.html">index</a> | <a href="next.html">next</a></div>
+<h1>Glossary<a class="headerlink" href="#glossary" title="Permalink">¶</a></h1>
+<dl class="glossary">
+<dt id="term-GIL">GIL<a class="headerlink" href="#term-GIL">¶</a></dt>"""
+SPHINX += """<dd><p>See <a href="#gil">global interpreter lock</a>.</p></dd>
+<dt id="term-global-interpreter-lock">global interpreter lock<a class="headerlink" href="#g">¶</a></dt>
+<dd><p>The mechanism used by the <a href="#c">CPython</a> interpreter to assure that
+only one thread executes Python <a href="#b">bytecode</a> at a time.</p>
+<div class="highlight"><pre>static int local_clear ( localobject * self ) {
+  return 0;
+}</pre></div></dd>
+</dl>
+<dl class="py function"><dt class="sig sig-object py" id="datetime.datetime.now">
+<em class="property"><span class="pre">classmethod</span><span class="w"> </span></em>"""
+SPHINX += """<span class="sig-prename">datetime.</span><span class="sig-name">now</span>"""
+SPHINX += """<span class="sig-paren">(</span><em>tz=None</em><span class="sig-paren">)</span>"""
+SPHINX += """<a class="headerlink" href="#n">¶</a></dt>
+<dd><p>Return the current local date and time. It returns """
+SPHINX += """<code class="docutils literal"><span class="pre">0</span></code>.</p></dd></dl>
+<ul><li><a href="a.html">First page</a></li><li><a href="b.html">Second</a> | <a href="c.html">third</a></li></ul>
+</body></html>
+"""
+
+
+def test_html_terms_and_signatures_label_what_follows_and_are_no_sentences() -> None:
+    assert shown(extract_html(SPHINX)) == [
+        # "See global interpreter lock." is a cross-reference: all links but "See", like a list of links.
+        ("The mechanism used by the CPython interpreter to assure that only one thread executes Python bytecode at a "
+         "time.", "Glossary", "global interpreter lock"),
+        # <pre> is code, the permalink "¶" is gone, "0" and "." meet as on the page.
+        ("Return the current local date and time. It returns 0.", "Glossary", "classmethod datetime.now(tz=None)"),
+    ]
+
+
+def test_a_page_made_of_preformatted_text_keeps_it() -> None:
+    page = "<html><body><pre>The heron waits in the pond.\nIt waits for hours.</pre></body></html>"
+    assert [t for t, _, _ in shown(extract_html(page))] == ["The heron waits in the pond. It waits for hours."]
+
+
+def test_html_offsets_still_point_into_the_source() -> None:
+    doc = extract_html(SPHINX)
+    assert len(doc.text) == len(SPHINX) and doc.hidden is not None and len(doc.hidden) == len(SPHINX)
+    block = doc.blocks[0]
+    assert SPHINX[block.start : block.start + 15] == "The mechanism u"
+
+
+def test_markdown_code_spans_keep_their_characters_and_link_lists_are_left_out() -> None:
+    text = ("# Modules\n\n- [fs](fs.md)\n- [path](path.md)\n\n## `__dirname`\n\n"
+            "The directory name of the **current** module, as `__filename` has `*args` and _more_.\n")
+    assert shown(extract_markdown(text)) == [
+        ("The directory name of the current module, as __filename has *args and more.", "Modules > __dirname",
+         None)]
+
+
+def test_markdown_code_spans_are_literal_and_escapes_and_wrapped_links_read_as_rendered() -> None:
+    # As CommonMark renders them: in a code span only the backticks are markup (no tags, links, entities);
+    # a link's text may be a code span or wrap over lines; an escaped "_" or "*" is literal.
+    text = ("Use `<div>`, `a[0](x)`, `&amp;` and ``x `y` z``; see [`fs.readFile()`][] and **ESM\\_RESOLVE**"
+            " or \\*args, as [the\nguide](https://example.org/g) says. A path ends in (`\\`).\n")
+    assert shown(extract_markdown(text)) == [
+        ("Use <div>, a[0](x), &amp; and x `y` z; see fs.readFile() and ESM_RESOLVE or *args, as the guide says. "
+         "A path ends in (\\).", None, None)]
+
+
+def test_markdown_headings_keep_code_spans_as_written() -> None:
+    text = "# `fs.read(fd[, options])`\n\n### Event: `<inspector-protocol-method>`;\n\nText.\n"
+    doc = extract_markdown(text)
+    assert doc.title == "fs.read(fd[, options])"
+    assert shown(doc) == [("Text.", "fs.read(fd[, options]) > Event: <inspector-protocol-method>;", None)]
+
+
+def test_code_spans_are_found_in_linear_time() -> None:
+    assert code_spans("a `x` and ``y ` z`` and `unclosed") == [(3, 4), (12, 17)]
+    # Inside an open span, runs of another length are content, not spans of their own (they once overlapped).
+    assert code_spans("``'No value `assert.ok()`'``.") == [(2, 26)]
+    assert code_spans("`a\nb `c`") == [(6, 7)]  # a span does not cross a line here
+    assert code_spans("`" * 20_000 + "``x" * 20_000)  # quick, whatever it finds
+
+
+RST = """\
+:mod:`datetime` --- Basic date and time types
+=============================================
+
+.. module:: datetime
+   :synopsis: Basic date and time types.
+
+.. index:: single: date
+
+The :mod:`datetime` module supplies classes, see :pep:`495` and :func:`~os.path.join`.
+
+.. function:: now(tz=None)
+
+   Return the current local date and time.
+
+   .. versionadded:: 3.6
+      The *fold* argument.
+
+Example::
+
+   >>> datetime.now()
+
+Term one
+   Its definition, with a `link <https://example.org>`_.
+
+.. glossary::
+
+   GIL
+      See global interpreter lock.
+"""
+
+
+def test_rst_reads_like_its_html() -> None:
+    doc = extract_rst(RST)
+    assert doc.title == "datetime --- Basic date and time types"
+    assert shown(doc) == [
+        ("The datetime module supplies classes, see pep 495 and join.", "datetime --- Basic date and time types",
+         None),
+        ("Return the current local date and time.", "datetime --- Basic date and time types", "now(tz=None)"),
+        ("3.6 The fold argument.", "datetime --- Basic date and time types", "now(tz=None)"),
+        ("Example:", "datetime --- Basic date and time types", None),
+        ("Its definition, with a link.", "datetime --- Basic date and time types", "Term one"),
+        ("See global interpreter lock.", "datetime --- Basic date and time types", "GIL"),
+    ]
+
+
+def test_sphinx_sources_are_read_as_rst(make_corpus: MakeCorpus) -> None:
+    root = make_corpus({"_sources/page.rst.txt": RST})
+    index, _ = open_index([str(root)])
+    hit = search(index, "current local date and time", k=1).hits[0]
+    assert hit.text == "Return the current local date and time." and hit.label == "now(tz=None)"
+
+
+def test_a_page_source_beside_its_page_is_not_indexed_twice(make_corpus: MakeCorpus) -> None:
+    root = make_corpus({
+        "git-commit.html": "<html><body><p>Record changes to the repository.</p></body></html>",
+        "git-commit.txt": "git-commit(1)\n=============\n\nRecord changes to the repository::\n",
+        "notes.txt": "Record changes to the notes.\n",
+    })
+    index, _ = open_index([str(root)])
+    assert sorted(Path(d.path).name for d in index.docs) == ["git-commit.html", "notes.txt"]
+    index, _ = open_index([str(root / "git-commit.txt")])  # named on the command line, it is read
+    assert [Path(d.path).name for d in index.docs] == ["git-commit.txt"]
+
+
+def test_the_label_shows_beside_the_section(run_qa: Callable[..., object], make_corpus: MakeCorpus) -> None:
+    root = make_corpus({"g.html": SPHINX})
+    result = run_qa("ask", "--docs", str(root), "current local date and time", "-k", "1", "--format", "json")
+    import json
+
+    hit = json.loads(result.stdout)["results"][0]  # type: ignore[attr-defined]
+    assert (hit["section"], hit["label"]) == ("Glossary", "classmethod datetime.now(tz=None)")
+    text = run_qa("ask", "--docs", str(root), "current local date and time", "-k", "1", "--format", "text")
+    assert "(Glossary > classmethod datetime.now(tz=None))" in text.stdout  # type: ignore[attr-defined]
+
+
+def test_acronyms_are_read_from_their_long_forms() -> None:
+    text = ("The global interpreter lock (GIL) is one. The Comprehensive R Archive Network (CRAN) hosts packages. "
+            "Department of Energy (DOE). Not one (XYZ).")
+    assert acronyms(text) == [("cran", "comprehensive r archive network"), ("doe", "department of energy"),
+                              ("gil", "global interpreter lock")]
+
+
+def test_a_question_with_an_acronym_also_searches_its_long_form(make_corpus: MakeCorpus) -> None:
+    root = make_corpus({
+        "faq.txt": "Threads\n\nThe global interpreter lock (GIL) is often seen as a hindrance.\n",
+        "glossary.html": SPHINX,
+        "other.txt": "Notes\n\nMost extension code manipulating the GIL has a simple structure.\n",
+    })
+    index, _ = open_index([str(root)])
+    texts = [h.text for h in search(index, "what is the GIL", k=3).hits]
+    assert any(t.startswith("The mechanism used by the CPython interpreter") for t in texts)
+    assert all("mechanism" not in h.text for h in search(index, "what is the gil lock", k=0).hits)
+
+
+@pytest.mark.parametrize(("prev", "number", "ok"), [
+    (None, (1,), True), (None, (3,), False), (None, (1, 1), True),
+    ((1,), (1, 1), True), ((1, 7), (1, 8), True), ((1, 7), (1, 9), True), ((1, 7), (1, 12), False),
+    ((1, 7), (2,), True), ((1, 7), (2, 1), True), ((1, 7), (2, 3), False), ((2, 1), (1, 4), False),
+    ((9, 2), (1001,), True), ((9, 2), (1001, 1), True), ((1001, 3), (1002,), True),
+])
+def test_numbered_pdf_headings_must_count_on(prev: tuple[int, ...] | None, number: tuple[int, ...], ok: bool) -> None:
+    assert _follows(prev, number) is ok
+
+
+def test_pdf_running_heads_and_contents_lines_are_no_sentences_and_headings_name_sections() -> None:
+    pages = ["Title of the manual\nby someone"]
+    pages.append("i\nTable of Contents\n1 Introduction . . . . . . . . . 1\n1.1 Scope . . . . . . . . 1")
+    pages.append("1\n1 Introduction\nThis manual is short.\n1.1 Scope\nIt covers herons.\nThe end of it.\nA footnote")
+    for n in range(3, 9):
+        pages.append(f"Chapter 1: Introduction {n - 1}\nHerons wade in page {n}.\nThey wait.\nMore text here.")
+    assert running_lines(pages)[3] == {0}
+    doc = _assemble(pages, None)
+    texts = shown(doc)
+    assert ("This manual is short.", "1 Introduction", None) in texts
+    assert ("It covers herons.\nThe end of it.\nA footnote", "1 Introduction > 1.1 Scope", None) in texts
+    assert all("Chapter 1" not in t and "Table of Contents" not in t for t, _, _ in texts)
+    assert all(". . ." not in t for t, _, _ in texts)
+
+
+def test_a_text_title_is_the_title_not_a_sentence() -> None:
+    doc = extract_text("Wind power\n\nWind power is the conversion of wind energy into electricity.\n")
+    assert doc.title == "Wind power" and [t for t, _, _ in shown(doc)] == [
+        "Wind power is the conversion of wind energy into electricity."]
