@@ -1,7 +1,7 @@
 """Documentation benchmark (issue 15): real questions over documentation folders as Debian installs them.
 
 Each package's folder is indexed whole, generated pages and all, with qa's
-defaults, as ``qa ask --docs FOLDER "..."`` would (``qa.engine.open_index``),
+defaults, as ``qa ask --docs FOLDER "..."`` would (``qa.refresh.open_index``),
 and each question goes through ``qa.search.search(index, question, k=10)``.
 The questions and their gold answers (``bench/docs_questions.json``) were
 written by a person reading the documentation, not by looking at what qa
@@ -74,9 +74,9 @@ if str(HERE.parent) not in sys.path:
     sys.path.insert(0, str(HERE.parent))
 
 from bench.quality import LuceneBaseline  # noqa: E402
-from qa.engine import open_index  # noqa: E402
 from qa.errors import QAError  # noqa: E402
 from qa.index import Index  # noqa: E402
+from qa.refresh import open_index  # noqa: E402
 from qa.search import search  # noqa: E402
 
 QUESTIONS = HERE / "docs_questions.json"
@@ -222,7 +222,7 @@ def open_package(name: str, folder: str | None = None, cache_dir: str | Path | N
         index, report = open_index([folder], warn=warn)
     seconds = time.perf_counter() - start
     pages = [page_key(d.path, folder) for d in index.docs]
-    return Package(name, folder, index, seconds, report.cached, pages, np.asarray(index.arrays["c_doc"]))
+    return Package(name, folder, index, seconds, report.cached, pages, index.column("c_doc", index.chunk_ids()))
 
 
 def qa_rank(index: Index, question: str) -> list[int]:

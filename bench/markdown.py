@@ -203,7 +203,7 @@ def speed(readers: dict[str, Reader], texts: list[str], repeat: int) -> dict[str
 
 def shown(doc: Any) -> dict[tuple[int, int], tuple[str, str | None]]:
     """Each block's (start, end) -> (text as shown, section)."""
-    from qa.index import shown_texts
+    from qa.encode import shown_texts
 
     blocks = doc.blocks
     texts = shown_texts(doc.text, doc.hidden, [b.start for b in blocks], [b.end for b in blocks])

@@ -3,7 +3,7 @@
 The PDF is written by ``tests/test_formats.make_pdf`` (a Helvetica text
 layer, 40 lines a page, deflated content streams with kerned TJ arrays as
 TeX and word processors write them, words hyphenated across some line ends),
-then indexed from scratch through ``qa.engine.open_index`` in a fresh cache.
+then indexed from scratch through ``qa.refresh.open_index`` in a fresh cache.
 Text extraction alone (pypdf) is timed separately. Prints the figures, then
 one JSON line.
 
@@ -59,8 +59,8 @@ def main() -> None:
                        kerning=True)
         (root / "book.pdf").write_bytes(pdf)
         os.environ["QA_CACHE_DIR"] = str(Path(tmp) / "cache")
-        from qa.engine import open_index
         from qa.formats.pdf import _extract
+        from qa.refresh import open_index
         from qa.search import search
 
         start = time.perf_counter()

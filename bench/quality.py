@@ -164,10 +164,9 @@ def gold_inputs(index: Any, articles: list[dict[str, Any]]) -> tuple[list[tuple[
 
     Identical sentence text in the same paragraph is one candidate.
     """
-    starts = np.asarray(index.arrays["c_start"])
-    ends = np.asarray(index.arrays["c_end"])
-    doc_of = np.asarray(index.arrays["c_doc"])
-    para_of = np.asarray(index.arrays["c_para"])
+    every = index.chunk_ids()
+    starts, ends = index.column("c_start", every), index.column("c_end", every)
+    doc_of, para_of = index.column("c_doc", every), index.column("c_para", every)
     doc_ids = {d.path: i for i, d in enumerate(index.docs)}
     candidate = np.arange(index.n_chunks)
     seen: dict[tuple[int, int, str], int] = {}

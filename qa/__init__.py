@@ -20,7 +20,6 @@ __all__ = [
     "DEFAULT_RANKING",
     "Answer",
     "BM25Params",
-    "Chunk",
     "CorpusError",
     "Hit",
     "Index",
@@ -37,16 +36,14 @@ from qa.errors import CorpusError, QAError, QueryError
 
 if TYPE_CHECKING:
     from qa.build import build_index
-    from qa.chunking import Chunk
-    from qa.engine import open_index
     from qa.index import Index
     from qa.ranking import DEFAULT_RANKING, BM25Params, Ranking
+    from qa.refresh import open_index
     from qa.search import Answer, Hit, search
 
 _LAZY = {
     "build_index": "qa.build",
-    "Chunk": "qa.chunking",
-    "open_index": "qa.engine",
+    "open_index": "qa.refresh",
     "BM25Params": "qa.ranking",
     "DEFAULT_RANKING": "qa.ranking",
     "Ranking": "qa.ranking",

@@ -1,27 +1,36 @@
-"""Read, split and index a corpus: files in, :class:`~qa.index.Index` out.
+"""Read, split and encode files in a pool of worker processes; stream them into segments.
 
-Documents are chunked and tokenised in a pool of worker processes (one per
-core) and streamed into an :class:`~qa.index.IndexBuilder`, so the corpus text
-is never held twice. An update keeps the unchanged documents of the previous
-index as they are and only processes added or changed files.
+Documents are read, split into sentences and tokenised in a pool of worker
+processes (one per core), and streamed into a
+:class:`~qa.segment.SegmentBuilder` that is flushed as a segment whenever its
+buffer is full, so building holds a bounded amount in memory whatever the
+corpus size. Punkt is trained first on a sample of the corpus that the same
+pool reads (in file order, so the training is deterministic).
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import multiprocessing
 import os
 import signal
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from qa.chunking import TRAIN_CHARS, SentenceSplitter, chunk_spans
+from qa.chunking import TRAIN_CHARS, SentenceSplitter
 from qa.corpus import SourceFile, Warn, read_document
-from qa.index import DocPart, Index, IndexBuilder, encode_spans
+from qa.encode import DocPart, encode_spans
 from qa.lang import document_language
 from qa.ranking import BM25Params
+from qa.segment import SegmentBuilder, SegmentData
+
+if TYPE_CHECKING:
+    from qa.index import Index
+
+T = TypeVar("T")
 
 #: Called after each file with (files done, files total, bytes done).
 Progress = Callable[[int, int, int], None]
@@ -49,7 +58,7 @@ _SPLITTER: SentenceSplitter | None = None
 _LANG: str | None = None
 
 
-def _init_worker(params: dict[str, Any], parent: int, lang: str | None = None) -> None:
+def _init_worker(params: dict[str, Any] | None, parent: int, lang: str | None = None) -> None:
     """Pool initializer: the parent handles Ctrl-C and SIGTERM, workers just stop.
 
     Workers leave the parent's process group, so a signal to the whole group
@@ -64,7 +73,7 @@ def _init_worker(params: dict[str, Any], parent: int, lang: str | None = None) -
         os.setpgid(0, 0)
     _die_with_parent(parent)
     global _SPLITTER, _LANG
-    _SPLITTER = SentenceSplitter(params)
+    _SPLITTER = SentenceSplitter(params) if params is not None else None
     _LANG = lang
 
 
@@ -98,7 +107,7 @@ def process_file(file: SourceFile, splitter: SentenceSplitter | None = None, lan
     doc = read_document(file, warnings.append)
     if doc is None:
         return FileResult(file, None, warnings)
-    starts, ends, paras = chunk_spans(doc.text, doc.blocks, splitter)
+    starts, ends, paras = splitter.sentence_spans(doc.text, doc.blocks)
     code = document_language(doc.text, doc.lang, lang)
     return FileResult(file, encode_spans(doc, starts, ends, paras, doc.digest, code), warnings, doc.size)
 
@@ -110,91 +119,102 @@ def _file_size(file: SourceFile) -> int:
         return 0
 
 
-def process_files(
-    files: Sequence[SourceFile], splitter: SentenceSplitter, workers: int | None = None, lang: str | None = None
-) -> Iterator[FileResult]:
-    """Yield a :class:`FileResult` per file, using a process pool when it pays.
+def _sample(file: SourceFile, share: int) -> tuple[str, int]:
+    """The first ``share`` characters of a document's text (for training Punkt), and the file's size."""
+    doc = read_document(file, lambda message: None)
+    return ("", _file_size(file)) if doc is None else (doc.text[:share], doc.size)
 
-    Alone, files are processed in order. In the pool the largest go first
-    (ties in order), so the run does not end with one worker busy on a big
-    file while the others idle; results come in that order.
+
+def _pooled(
+    work: Callable[..., T], files: Sequence[SourceFile], splitter: SentenceSplitter | None, workers: int | None,
+    *args: Any, ordered: bool = False, lang: str | None = None,
+) -> Iterator[T]:
+    """``work(file, *args)`` for each file, in a process pool when it pays (else here, in order).
+
+    In the pool the largest files go first unless ``ordered`` (ties in order),
+    so the run does not end with one worker busy on a big file while the others
+    idle; results come in that order.
     """
     workers = workers or os.cpu_count() or 1
     sizes = [_file_size(f) for f in files]
     if workers < 2 or len(files) < 2 or sum(sizes) < POOL_MIN_BYTES:
         for file in files:
-            yield process_file(file, splitter, lang)
+            yield work(file, *args) if args else work(file, splitter, lang)
         return
-    files = [files[i] for i in sorted(range(len(files)), key=lambda i: -sizes[i])]
+    if not ordered:
+        files = [files[i] for i in sorted(range(len(files)), key=lambda i: -sizes[i])]
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    pool = ctx.Pool(min(workers, len(files)), initializer=_init_worker,
-                    initargs=(splitter.to_json(), os.getpid(), lang))
+    params = splitter.to_json() if splitter is not None else None
+    pool = ctx.Pool(min(workers, len(files)), initializer=_init_worker, initargs=(params, os.getpid(), lang))
     try:
-        yield from pool.imap(process_file, files, chunksize=1)
+        if args:
+            yield from pool.imap(functools.partial(_call, work, args), files, chunksize=1)
+        else:
+            yield from pool.imap(work, files, chunksize=1)
         pool.close()
     finally:
         pool.terminate()
         pool.join()
 
 
-def train_splitter(files: Sequence[SourceFile], warn: Warn | None = None) -> SentenceSplitter:
-    """Train Punkt on an evenly spread sample of the documents (bounded size)."""
+def _call(work: Callable[..., T], args: tuple[Any, ...], file: SourceFile) -> T:
+    return work(file, *args)
+
+
+def process_files(
+    files: Sequence[SourceFile], splitter: SentenceSplitter, workers: int | None = None, lang: str | None = None
+) -> Iterator[FileResult]:
+    """Yield a :class:`FileResult` per file, using a process pool when it pays (largest files first);
+    every document in ``lang`` when given, else in its own (:func:`qa.lang.document_language`)."""
+    return _pooled(process_file, files, splitter, workers, lang=lang)
+
+
+def train_splitter(files: Sequence[SourceFile], workers: int | None = None, progress: Progress | None = None
+                   ) -> SentenceSplitter:
+    """Train Punkt on the first documents, a bounded share of each, up to :data:`~qa.chunking.TRAIN_CHARS`.
+
+    The pool reads the documents (the slow part: a PDF takes seconds); the
+    samples are used in file order, so the result does not depend on which
+    worker finishes first. ``progress`` hears of the bytes read (no file is
+    done yet), so a slow start shows.
+    """
     share = max(TRAIN_CHARS // max(len(files), 1), 20_000)
+    report = progress or _no_progress
+    read = 0
 
-    def sample() -> Iterator[str]:
-        for file in files:
-            doc = read_document(file, lambda message: None)
-            if doc is not None:
-                yield doc.text[:share]
+    def sample() -> Generator[str, None, None]:
+        nonlocal read
+        for text, size in _pooled(_sample, files, None, workers, share, ordered=True):
+            read += size
+            report(0, len(files), read)
+            yield text
 
-    return SentenceSplitter.train(sample(), limit=TRAIN_CHARS)
+    samples = sample()
+    try:
+        return SentenceSplitter.train(samples, limit=TRAIN_CHARS)
+    finally:
+        samples.close()  # stops the pool: the rest of the files are not needed
 
 
-def build_index(
+def build_segments(
     files: Sequence[SourceFile],
-    params: BM25Params | None = None,
+    splitter: SentenceSplitter,
+    sink: Callable[[SegmentData], None],
     warn: Warn | None = None,
     progress: Progress | None = None,
-    splitter: SentenceSplitter | None = None,
-    *,
-    previous: Index | None = None,
-    keep: Sequence[int] = (),
-    blob: BinaryIO | None = None,
-    blob_has_previous: bool = False,
     workers: int | None = None,
-    on_array: Callable[[str, Any], None] | None = None,
     lang: str | None = None,
-) -> Index:
-    """Build an index over ``files``.
+) -> list[str]:
+    """Read, split and encode ``files`` into segments handed to ``sink`` as each buffer fills.
 
-    Args:
-        files: the files to read and index.
-        params: BM25 parameters (default :class:`BM25Params`).
-        warn: receives one line per file that was skipped or repaired.
-        progress: called after each file.
-        splitter: the sentence splitter; trained on ``files`` when omitted.
-        previous: an older index whose documents ``keep`` are carried over as
-            they are (``files`` then lists only what must be processed).
-        keep: ids of documents of ``previous`` to keep.
-        blob: where to stream the chunk texts (default: memory).
-        blob_has_previous: ``blob`` already holds the texts of ``previous`` at
-            their offsets (a link to its file); new texts are appended.
-        workers: processes to use (default: one per core).
-        on_array: receives each array of the index as soon as it is final
-            (:meth:`~qa.store.GenerationWriter.save_array`).
-        lang: the language to read every document in (``--lang``); None:
-            each document's own (:func:`qa.lang.document_language`).
-
-    Files that cannot be read are skipped with a warning; an index with no
-    documents is still returned (callers decide whether that is an error).
+    Every document is read in ``lang`` when given (``--lang``), else in its
+    own language (:func:`qa.lang.document_language`). Files that cannot be
+    read are skipped with a warning; their paths are returned.
     """
     warn = warn or (lambda message: None)
     progress = progress or _no_progress
-    splitter = splitter or train_splitter(files)
-    builder = IndexBuilder(blob)
-    if previous is not None:
-        builder.add_kept(previous, keep, texts_in_blob=blob_has_previous)
+    builder = SegmentBuilder()
     done_bytes = 0
     unread: list[str] = []
     for i, result in enumerate(process_files(files, splitter, workers, lang), start=1):
@@ -204,7 +224,40 @@ def build_index(
             unread.append(str(result.file.path))
         else:
             builder.add_part(result.part)
+            if builder.full():
+                sink(builder.finish())
         done_bytes += result.size
         progress(i, len(files), done_bytes)
-    extra: dict[str, Any] = {"punkt": splitter.to_json(), "unread_paths": unread}
-    return builder.finish(params or BM25Params(), extra, on_array)
+    if builder.docs:
+        sink(builder.finish())
+    return unread
+
+
+def build_index(
+    files: Sequence[SourceFile],
+    params: BM25Params | None = None,
+    warn: Warn | None = None,
+    progress: Progress | None = None,
+    splitter: SentenceSplitter | None = None,
+    workers: int | None = None,
+    lang: str | None = None,
+) -> Index:
+    """An index over ``files`` in memory (no cache): what :func:`qa.refresh.open_index` builds and saves.
+
+    Args:
+        files: the files to read and index.
+        params: the sentence BM25 questions use by default.
+        warn: receives one line per file that was skipped or repaired.
+        progress: called after each file.
+        splitter: the sentence splitter; trained on ``files`` when omitted.
+        workers: processes to use (default: one per core).
+        lang: the language to read every document in (``--lang``); None:
+            each document's own (:func:`qa.lang.document_language`).
+    """
+    from qa.index import Index
+    from qa.segment import segment_of
+
+    splitter = splitter or train_splitter(files, workers, progress)
+    datas: list[SegmentData] = []
+    unread = build_segments(files, splitter, datas.append, warn, progress, workers, lang)
+    return Index([segment_of(d) for d in datas], {"punkt": splitter.to_json(), "unread_paths": unread}, params)

@@ -11,16 +11,14 @@ boundaries; a line break inside a paragraph is not.
 
 from __future__ import annotations
 
-import bisect
 import importlib
 import importlib.util
 import re
 import sys
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from qa.formats import Block, Part
+from qa.formats import Block
 
 if TYPE_CHECKING:
     from nltk.tokenize.punkt import PunktSentenceTokenizer
@@ -50,36 +48,6 @@ ABBREVIATIONS: frozenset[str] = frozenset(
 )
 
 _SPACE = re.compile(r"\s")
-
-
-@dataclass(frozen=True, slots=True)
-class Chunk:
-    """One sentence of a document.
-
-    Attributes:
-        start: 0-based character offset in the document text.
-        end: offset one past the last character; ``text == doc[start:end]``.
-        line: 1-based line of ``start``.
-        column: 1-based column (in characters) of ``start``.
-        ordinal: 0-based position of the chunk in its document.
-        paragraph: 0-based index of the block (paragraph) holding it.
-        text: the sentence itself.
-        section: heading path (``Intro > Install``), if the format has one.
-        page: 1-based page, for paged formats.
-        part: the part of the document it is in (a Word paragraph, a notebook cell...);
-            ``line`` and ``column`` count from the part's start.
-    """
-
-    start: int
-    end: int
-    line: int
-    column: int
-    ordinal: int
-    paragraph: int
-    text: str
-    section: str | None = None
-    page: int | None = None
-    part: Part | None = None
 
 
 class SentenceSplitter:
@@ -214,10 +182,10 @@ class SentenceSplitter:
         return out
 
     def sentence_spans(self, text: str, blocks: Sequence[Block]) -> tuple[list[int], list[int], list[int]]:
-        """The chunks of ``text`` as three lists: start and end offsets, and block index.
+        """The sentences of ``text`` as three lists: start and end offsets, and block index.
 
-        What :func:`chunk_text` returns, without building a :class:`Chunk` per
-        sentence (indexing packs these lists into arrays directly).
+        Each block is split on its own (blocks are hard boundaries), in
+        document order; indexing packs these lists into arrays directly.
         """
         starts: list[int] = []
         ends: list[int] = []
@@ -465,63 +433,3 @@ def _cap(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
     s, e = _trim(text, start, end)
     if s < e:
         yield s, e
-
-
-class LineIndex:
-    """Map character offsets to 1-based (line, column)."""
-
-    def __init__(self, text: str) -> None:
-        self._starts = [0]
-        find = text.find
-        pos = find("\n")
-        while pos >= 0:
-            self._starts.append(pos + 1)
-            pos = find("\n", pos + 1)
-
-    def locate(self, offset: int) -> tuple[int, int]:
-        """Return ``(line, column)`` of ``offset``, both 1-based."""
-        line = bisect.bisect_right(self._starts, offset)
-        return line, offset - self._starts[line - 1] + 1
-
-
-def part_position(lines: LineIndex, offset: int, part: Part | None) -> tuple[int, int]:
-    """1-based line and column of ``offset``, counted from the start of its part (if it has one)."""
-    line, column = lines.locate(offset)
-    if part is None or (part.origin == 0 and part.line == 1):
-        return line, column
-    o_line, o_col = lines.locate(part.origin)
-    return line - o_line + part.line, column - o_col + 1 if line == o_line else column
-
-
-def chunk_spans(
-    text: str, blocks: Iterable[Block], splitter: SentenceSplitter
-) -> tuple[list[int], list[int], list[int]]:
-    """The chunks :func:`chunk_text` would return, as (starts, ends, block indexes) lists."""
-    return splitter.sentence_spans(text, list(blocks))
-
-
-def chunk_text(text: str, blocks: Iterable[Block], splitter: SentenceSplitter) -> list[Chunk]:
-    """Split each block of ``text`` into sentence chunks, in document order."""
-    lines = LineIndex(text)
-    block_list = list(blocks)
-    starts, ends, paras = splitter.sentence_spans(text, block_list)
-    chunks: list[Chunk] = []
-    for ordinal, (start, end, paragraph) in enumerate(zip(starts, ends, paras, strict=True)):
-        block = block_list[paragraph]
-        part = block.located()
-        line, column = part_position(lines, start, part)
-        chunks.append(
-            Chunk(
-                start=start,
-                end=end,
-                line=line,
-                column=column,
-                ordinal=ordinal,
-                paragraph=paragraph,
-                text=text[start:end],
-                section=block.section,
-                page=block.page,
-                part=block.part,
-            )
-        )
-    return chunks

@@ -27,8 +27,8 @@ from qa.render import FORMATS, ignored_note, make_renderer, no_match_message
 if TYPE_CHECKING:
     from qa.cache import IndexEntry
     from qa.corpus import Filters
-    from qa.engine import OpenReport
     from qa.index import Index
+    from qa.refresh import OpenReport
     from qa.search import Answer
 
 
@@ -79,12 +79,39 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         raise UsageError(f"{message} (see 'qa --help')")
 
-    def _print_message(self, message: str, file: Any = None) -> None:
+    def print_help(self, file: Any = None) -> None:
         """As argparse's, but a failed write (full disk) is an error, not silently dropped."""
-        out = file or sys.stderr
-        if message and out is not None:
-            out.write(message)
-            out.flush()
+        _write_all(self.format_help(), file or sys.stdout)
+
+    def print_usage(self, file: Any = None) -> None:
+        """As argparse's, but a failed write is an error."""
+        _write_all(self.format_usage(), file or sys.stdout)
+
+    def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
+        """As argparse's, but a failed write is an error."""
+        if message:
+            _write_all(message, sys.stderr)
+        raise SystemExit(status)
+
+
+class _Version(argparse.Action):
+    """``--version``: argparse's, printed through :func:`_write_all` (a failed write is an error)."""
+
+    def __init__(self, option_strings: list[str], version: str, dest: str = argparse.SUPPRESS,
+                 default: str = argparse.SUPPRESS, help: str = "show program's version number and exit") -> None:
+        super().__init__(option_strings=option_strings, dest=dest, default=default, nargs=0, help=help)
+        self.version = version
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
+                 option_string: str | None = None) -> None:
+        _write_all(self.version + "\n", sys.stdout)
+        parser.exit()
+
+
+def _write_all(message: str, out: Any) -> None:
+    if message and out is not None:
+        out.write(message)
+        out.flush()
 
 
 def _at_least(low: int) -> Callable[[str], int]:
@@ -190,7 +217,7 @@ exit status: 0 answered, 1 nothing matched, 2 usage or input error, 130 interrup
 def build_parser() -> argparse.ArgumentParser:
     """The full argument parser (also used to document the CLI)."""
     parser = _Parser(prog="qa", usage=USAGE, description=DESCRIPTION, epilog=EPILOG)
-    parser.add_argument("--version", action="version", version=f"qa {__version__}")
+    parser.add_argument("--version", action=_Version, version=f"qa {__version__}")
     _common(parser, suppress=False)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     ask = sub.add_parser("ask", prog="qa ask", help="answer one question ('-' reads one per line from stdin)")
@@ -397,7 +424,7 @@ def corpus(args: argparse.Namespace) -> tuple[list[str] | None, Filters, str | N
 
 
 def _open(args: argparse.Namespace, rebuild: bool = False, transient: bool = True) -> tuple[Index, OpenReport]:
-    from qa.engine import open_index
+    from qa.refresh import open_index
 
     roots, filters, _ = corpus(args)
     status = Status(transient)
@@ -539,7 +566,7 @@ def _index_and_report(args: argparse.Namespace) -> None:
         ["index", f"{state} in {elapsed:.2f} s"],
         ["documents", f"{len(index.docs):,}"],
         ["sentences", f"{index.n_chunks:,}"],
-        ["vocabulary", f"{index.n_terms:,} terms"],
+        ["segments", f"{len(index.segments):,}"],
         ["size on disk", human_size(tree_size(report.folder)) if report.folder.exists() else "-"],
         ["location", str(report.folder)],
     ]
@@ -895,13 +922,16 @@ def _single_threaded_blas() -> None:
 def _nothing_left_to_do() -> bool:
     """Whether exiting now, without the interpreter's cleanup, loses nothing.
 
-    True when no exit handler is registered and no other thread or worker
-    process can still be running (a REPL's helpers, an indexing pool).
+    True when no other thread or worker process can still be running (a
+    REPL's helpers, an indexing pool) and none of the modules that register
+    exit handlers was loaded (:data:`_EXIT_HANDLERS`; qa registers none).
     """
-    import atexit
-
     threading = sys.modules.get("threading")
     if threading is not None and threading.active_count() > 1:
         return False
-    handlers = getattr(atexit, "_ncallbacks", lambda: 1)()  # CPython; elsewhere assume some
-    return handlers == 0 and "multiprocessing" not in sys.modules
+    return not any(name in sys.modules for name in _EXIT_HANDLERS)
+
+
+#: Modules that register exit handlers (the standard library's; what qa loads of the rest registers none):
+#: exiting without the interpreter's cleanup would skip them.
+_EXIT_HANDLERS = ("multiprocessing", "logging", "concurrent.futures", "readline")

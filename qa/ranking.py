@@ -3,9 +3,8 @@
 :class:`Ranking` groups the three stages' parameters; :data:`DEFAULT_RANKING`
 is what the command line uses, chosen on the tune splits of all of
 ``bench/quality.py``'s sets and ``bench/docs.py`` together. A library user
-passes another to :func:`qa.search.search` (``ranking=``). The first stage's
-sentence BM25 (:class:`BM25Params`) is fixed when the index is built; the
-rest applies at question time.
+passes another to :func:`qa.search.search` (``ranking=``). All of it applies
+at question time: the index stores raw term frequencies and lengths.
 """
 
 from __future__ import annotations
@@ -20,11 +19,10 @@ VARIANTS = ("okapi", "plus", "l")
 class BM25Params:
     """The sentence BM25 of the first stage: which rank-bm25 class to mirror and its parameters.
 
-    **Fixed when the index is built**: every posting stores its weight under
-    these, so another value means re-weighting the whole index
-    (:meth:`qa.index.Index.reweight`, which :func:`qa.engine.open_index` does
-    when given other ``params``). ``variant`` is ``okapi`` (BM25Okapi),
-    ``plus`` (BM25Plus) or ``l`` (BM25L).
+    Applied when a question is asked (:mod:`qa.bm25`): the index keeps raw
+    term frequencies and sentence lengths, and idf and the average length are
+    summed over its live segments, so any value works on any index.
+    ``variant`` is ``okapi`` (BM25Okapi), ``plus`` (BM25Plus) or ``l`` (BM25L).
     """
 
     variant: str = "plus"
@@ -141,7 +139,7 @@ class Ranking:
     """Every parameter of the ranking.
 
     Attributes:
-        bm25: the sentence BM25 (fixed when the index is built).
+        bm25: the sentence BM25 (question time, as everything here).
         evidence: first stage: how much a sentence's surroundings count.
         rerank: second stage: the re-scored shortlist.
     """

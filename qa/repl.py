@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import contextlib
+import itertools
 import math
 import os
 import re
@@ -43,8 +44,8 @@ if TYPE_CHECKING:
     from rich.console import Console, RenderableType
     from rich.text import Text
 
-    from qa.engine import OpenReport
     from qa.index import Index
+    from qa.refresh import OpenReport
     from qa.search import Answer, Hit
 
 PREFIX = ":"
@@ -117,19 +118,25 @@ def corpus_words(index: Index, limit: int = _COMPLETION_SCAN_BYTES) -> list[str]
     A corpus larger than ``limit`` is sampled in pieces spread over all of it,
     so every part contributes words; small pieces keep each regex call short.
     """
-    blob = index.arrays["blob"]
-    size = int(blob.shape[0])
+    blobs = index.text_blobs()
+    ends = list(itertools.accumulate(int(b.shape[0]) for b in blobs))
+    size = ends[-1] if ends else 0
     pieces = max(1, math.ceil(min(size, limit) / _COMPLETION_PIECE))
     step = size / pieces
     counts: Counter[str] = Counter()
     for i in range(pieces):
-        lo = int(i * step)
-        hi = min(size, lo + _COMPLETION_PIECE)
+        at = int(i * step)
+        s = bisect.bisect_right(ends, at)
+        if s >= len(blobs):
+            break
+        blob, base = blobs[s], ends[s] - int(blobs[s].shape[0])
+        lo = at - base
+        hi = min(int(blob.shape[0]), lo + _COMPLETION_PIECE)
         text = bytes(blob[lo:hi]).decode("utf-8", errors="ignore")
         found = _WORD.findall(text)
         if lo > 0 and found and not text[:1].isspace():
             found = found[1:]  # the piece may start inside a word
-        if hi < size and found and not text[-1:].isspace():
+        if hi < int(blob.shape[0]) and found and not text[-1:].isspace():
             found = found[:-1]
         counts.update(found)
     return surface_forms(counts)
@@ -745,7 +752,7 @@ def paragraph_lines(index: Index, cid: int) -> list[tuple[int, str, bool]]:
     """
     rows: list[tuple[int, str, bool]] = []
     for i in index.paragraph(cid):
-        first = int(index.arrays["c_line"][i])
+        first = index.position(i)[0]
         for offset, text in enumerate(index.text(i).splitlines() or [""]):
             if rows and rows[-1][0] == first + offset:
                 number, prev, was_hit = rows[-1]

@@ -36,13 +36,13 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from qa.analyzers import analyzer
 from qa.langdata import QUESTION_TYPES
-from qa.ranking import DEFAULT_RANKING, Rerank
+from qa.ranking import DEFAULT_RANKING, BM25Params, Rerank
 from qa.tokens import STOP_MARK
 
 if TYPE_CHECKING:
@@ -132,7 +132,7 @@ def has_answer_type(kind: str, sentence: str, question_words: set[str]) -> bool:
     return pattern is not None and any(m.group().lower() not in question_words for m in pattern.finditer(sentence))
 
 
-def _tf(ids: NDArray[np.int32], tf: NDArray[np.int32], at: NDArray[np.int64]) -> NDArray[np.float64]:
+def _tf(ids: NDArray[Any], tf: NDArray[Any], at: NDArray[np.int64]) -> NDArray[np.float64]:
     """Frequency of one term in chunks ``at`` (0 where absent), from its sorted postings."""
     if not len(ids):
         return np.zeros(len(at))
@@ -160,17 +160,12 @@ class Fields:
 
 
 def _fields(index: Index, ids: NDArray[np.int64], rr: Rerank) -> Fields:
-    a = index.arrays
-    pid = a["g_pid"]
-    starts = a["g_start"]
-    p = np.asarray(pid[ids], dtype=np.int64)
-    lo = np.asarray(starts[p], dtype=np.int64)
-    hi = np.asarray(starts[p + 1], dtype=np.int64)
+    p = index.column("g_pid", ids)
+    lo, hi = index.paragraph_bounds(p)
     has_prev, has_next = ids - 1 >= lo, ids + 1 < hi
-    prev, nxt = np.maximum(ids - 1, 0), np.minimum(ids + 1, index.n_chunks - 1)
-    c_len = a["c_len"]
-    own = np.asarray(c_len[ids], dtype=np.float64)
-    win = np.where(has_prev, c_len[prev], 0) + np.where(has_next, c_len[nxt], 0)
+    prev, nxt = np.maximum(ids - 1, lo), np.minimum(ids + 1, hi - 1)
+    own = index.column("c_len", ids).astype(np.float64)
+    win = np.where(has_prev, index.column("c_len", prev), 0) + np.where(has_next, index.column("c_len", nxt), 0)
     avg = index.avgdl or 1.0
     avg_par = index.paragraph_mean() or 1.0
     return Fields(
@@ -194,13 +189,14 @@ class TermStats:
 
 def _doc_ranges(index: Index, ids: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """First chunk and end of each candidate's document (documents are contiguous runs)."""
-    docs = np.asarray(index.arrays["c_doc"][ids], dtype=np.int64)
+    docs = index.column("c_doc", ids)
     first = np.array([index.docs[d].first for d in docs.tolist()], dtype=np.int64)
     count = np.array([index.docs[d].count for d in docs.tolist()], dtype=np.int64)
     return first, first + count
 
 
-def field_scores(index: Index, ids: NDArray[np.int64], terms: list[str], rr: Rerank = DEFAULT_RERANK) -> TermStats:
+def field_scores(index: Index, ids: NDArray[np.int64], terms: list[str], rr: Rerank = DEFAULT_RERANK,
+                 params: BM25Params | None = None) -> TermStats:
     """BM25F of candidates ``ids`` over sentence, neighbours, rest of paragraph and heading, per term.
 
     Also collects, per candidate, the question terms' idf within its own document
@@ -213,7 +209,6 @@ def field_scores(index: Index, ids: NDArray[np.int64], terms: list[str], rr: Rer
     term's sentence idf. Its cost grows with the shortlist, not the corpus.
     """
     f = _fields(index, ids, rr)
-    a = index.arrays
     doc_lo, doc_hi = _doc_ranges(index, ids)
     doc_n = (doc_hi - doc_lo).astype(np.float64)
     stats = TermStats({}, np.zeros(len(ids)), np.zeros(len(ids)), np.zeros(len(ids)))
@@ -224,9 +219,7 @@ def field_scores(index: Index, ids: NDArray[np.int64], terms: list[str], rr: Rer
         tid = index.term_id(term)
         if tid is None:
             continue
-        lo, hi = int(a["p_ptr"][tid]), int(a["p_ptr"][tid + 1])
-        pc = np.asarray(a["p_chunk"][lo:hi])
-        ptf = np.asarray(a["p_tf"][lo:hi])
+        pc, ptf = index.term_postings(tid)
         own, before, after = np.split(_tf(pc, ptf, f.around), 3)  # one search for all three
         before, after = np.where(f.has_prev, before, 0), np.where(f.has_next, after, 0)
         win = rr.window * before + rr.window_after * after
@@ -235,7 +228,7 @@ def field_scores(index: Index, ids: NDArray[np.int64], terms: list[str], rr: Rer
         rest = np.maximum(par - own - before - after, 0)
         heading = np.array([term in h for h in headings], dtype=np.float64)
         tf = own / f.norm_s + win / f.norm_w + rr.paragraph * rest / f.norm_p + rr.heading * heading
-        idf = index.idf(tid)
+        idf = index.idf(tid, params)
         stats.contributions[term] = qtf * idf * tf * (rr.k1 + 1) / (rr.k1 + tf)
         matched = own > 0
         df_doc = (np.searchsorted(pc, doc_hi) - np.searchsorted(pc, doc_lo)).astype(np.float64)
@@ -278,7 +271,7 @@ def _gap(a: list[int], b: list[int]) -> int:
 
 
 def order_scores(index: Index, texts: list[str], terms: list[str], question: str = "",
-                 langs: list[str] | None = None,
+                 langs: list[str] | None = None, params: BM25Params | None = None,
                  ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
     """Phrase, proximity and exact-form evidence for each candidate text, from its words.
 
@@ -288,14 +281,10 @@ def order_scores(index: Index, texts: list[str], terms: list[str], question: str
     question terms that the text holds in a form the question used (before
     stemming: "general" and "generation" share a stem but not a meaning), as a
     share of the question's idf. ``langs``: each text's language (default English),
-    which analyses it and the question.
+    which analyses it and the question. ``params``: the sentence BM25 whose idf weighs the terms.
     """
     langs = langs or ["en"] * len(texts)
-    idf: dict[str, float] = {}
-    for term in dict.fromkeys(terms):
-        tid = index.term_id(term)
-        idf[term] = index.idf(tid) if tid is not None else 0.0
-    total = sum(idf.values()) or 1.0
+    idf, total = _idf_share(index, terms, params)
     seq = [t for t in terms if idf[t] > 0]
     pairs = [(x, y) for x, y in pairwise(seq) if x != y]
     by_lang: dict[str, dict[str, set[str]]] = {}
@@ -322,26 +311,24 @@ def order_scores(index: Index, texts: list[str], terms: list[str], question: str
     return phrase / total, proximity, exact / total
 
 
-def _idf_share(index: Index, terms: list[str]) -> tuple[dict[str, float], float]:
+def _idf_share(index: Index, terms: list[str], params: BM25Params | None = None) -> tuple[dict[str, float], float]:
     idf: dict[str, float] = {}
     for term in dict.fromkeys(terms):
         tid = index.term_id(term)
-        idf[term] = index.idf(tid) if tid is not None else 0.0
+        idf[term] = index.idf(tid, params) if tid is not None else 0.0
     return idf, sum(idf.values()) or 1.0
 
 
 def _position_cues(index: Index, question: str, terms: list[str], ids: NDArray[np.int64], texts: list[str],
-                   rr: Rerank) -> tuple[NDArray[np.float64], ...]:
+                   rr: Rerank, params: BM25Params | None = None) -> tuple[NDArray[np.float64], ...]:
     """Where a candidate stands and what it says first: lead, definition, first, first in paragraph, place."""
     n = len(ids)
     lead, definition, first, first_par, place = (np.zeros(n) for _ in range(5))
     if not (rr.lead or rr.definition or rr.first or rr.first_paragraph or rr.place) or not n:
         return lead, definition, first, first_par, place
-    idf, total = _idf_share(index, terms)
-    a = index.arrays
-    docs = np.asarray(a["c_doc"][ids]).tolist()
-    pid = np.asarray(a["g_pid"][ids], dtype=np.int64)
-    par_first = np.asarray(a["g_start"][pid], dtype=np.int64)
+    idf, total = _idf_share(index, terms, params)
+    docs = index.column("c_doc", ids).tolist()
+    par_first = index.paragraph_bounds(index.column("g_pid", ids))[0]
     first_par[:] = par_first == ids
     leads: dict[int, float] = {}
     for j, (cid, d) in enumerate(zip(ids.tolist(), docs, strict=True)):
@@ -373,16 +360,15 @@ def _heading_terms(heading: str, lang: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(analyzer(lang).tokenize(heading)))
 
 
-def _heading_cues(index: Index, terms: list[str], ids: NDArray[np.int64]
+def _heading_cues(index: Index, terms: list[str], ids: NDArray[np.int64], params: BM25Params | None = None
                   ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """How well each candidate's heading names what the question asks about, and that again for the
     first sentence under its heading only (:class:`qa.ranking.Rerank` ``heading_match``)."""
     n = len(ids)
     match, first = np.zeros(n), np.zeros(n)
-    idf, total = _idf_share(index, terms)
+    idf, total = _idf_share(index, terms, params)
     if not n or not any(idf.values()):
         return match, first
-    a = index.arrays
     cache: dict[tuple[str, str], float] = {}
 
     def score(heading: str | None, lang: str) -> float:
@@ -393,13 +379,12 @@ def _heading_cues(index: Index, terms: list[str], ids: NDArray[np.int64]
             weights = {}
             for term in _heading_terms(heading, lang):
                 tid = index.term_id(term)
-                weights[term] = index.idf(tid) if tid is not None else 0.0
+                weights[term] = index.idf(tid, params) if tid is not None else 0.0
             own = sum(weights.values())
             shared = sum(w for t, w in weights.items() if t in idf)
             found = cache[heading, lang] = (shared / own) * (shared / total) if own else 0.0
         return found
 
-    sections, labels = a["c_section"], a["c_label"]
     for j, cid in enumerate(ids.tolist()):
         doc = index.doc_of(cid)
         section, label = index.section(cid), index.label(cid)
@@ -408,14 +393,14 @@ def _heading_cues(index: Index, terms: list[str], ids: NDArray[np.int64]
         match[j] = max(score(h, lang) for h in (*inner, doc.title))
         if match[j]:  # the first sentence under its heading: the one before is under another, or none
             prev = cid - 1
-            first[j] = match[j] if prev < doc.first or sections[prev] != sections[cid] or labels[prev] != labels[cid] \
-                else 0.0
+            first[j] = match[j] if prev < doc.first or any(
+                index.value(key, prev) != index.value(key, cid) for key in ("c_section", "c_label")) else 0.0
     return match, first
 
 
 def rerank_scores(index: Index, question: str, terms: list[str], ids: NDArray[np.int64],
                   first_stage: dict[str, NDArray[np.float64]], rr: Rerank = DEFAULT_RERANK,
-                  ) -> tuple[NDArray[np.float64], dict[str, NDArray[np.float64]]]:
+                  params: BM25Params | None = None) -> tuple[NDArray[np.float64], dict[str, NDArray[np.float64]]]:
     """Second-stage scores of candidates ``ids`` and their parts (they add up to the score).
 
     Args:
@@ -425,12 +410,13 @@ def rerank_scores(index: Index, question: str, terms: list[str], ids: NDArray[np
         ids: the candidates.
         first_stage: the first stage's ``paragraph`` evidence (paragraph BM25) for ``ids``.
         rr: weights.
+        params: the sentence BM25 whose idf the terms are weighted by (default: the index's).
 
     Returns:
         The scores, and named parts: one per question term (its BM25F
         contribution) and one per bracketed cue (``[answer type]``...).
     """
-    stats = field_scores(index, ids, terms, rr)
+    stats = field_scores(index, ids, terms, rr, params)
     parts: dict[str, NDArray[np.float64]] = dict(stats.contributions)
     texts = [index.text(c) for c in ids.tolist()]
     kind = answer_type(question, index.langs if index.langs != ("en",) else ())
@@ -440,11 +426,10 @@ def rerank_scores(index: Index, question: str, terms: list[str], ids: NDArray[np
         typed = np.array([has_answer_type(kind, text, qwords) for text in texts], dtype=np.float64)
     zero = np.zeros(len(ids))
     langs = [index.lang_of(c) for c in ids.tolist()] if len(index.langs) > 1 or index.langs[0] != "en" else None
-    phrase, proximity, exact = (order_scores(index, texts, terms, question, langs)
+    phrase, proximity, exact = (order_scores(index, texts, terms, question, langs, params)
                                 if (rr.phrase or rr.proximity or rr.exact) else (zero, zero, zero))
-    lead, definition, first, first_par, place = _position_cues(index, question, terms, ids, texts, rr)
-    zero = np.zeros(len(ids))
-    heading, heading_first = (_heading_cues(index, terms, ids) if rr.heading_match or rr.heading_first
+    lead, definition, first, first_par, place = _position_cues(index, question, terms, ids, texts, rr, params)
+    heading, heading_first = (_heading_cues(index, terms, ids, params) if rr.heading_match or rr.heading_first
                               else (zero, zero))
     cues = {
         "[heading match]": rr.heading_match * heading,

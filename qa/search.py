@@ -8,13 +8,13 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from qa.analyzers import analyze_question
 from qa.errors import QueryError
-from qa.ranking import DEFAULT_RANKING, Evidence, Ranking, Rerank
+from qa.ranking import DEFAULT_RANKING, BM25Params, Evidence, Ranking, Rerank
 from qa.rerank import rerank_scores
 from qa.tokens import tokenize, words
 
@@ -134,7 +134,7 @@ def lookup(index: Index, terms: list[str]) -> tuple[list[tuple[int, int]], list[
     return known, missing
 
 
-def _sum_runs(ids_parts: list[NDArray[np.int32]], w_parts: list[NDArray[np.float64]]
+def _sum_runs(ids_parts: list[NDArray[Any]], w_parts: list[NDArray[np.float64]]
               ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
     """Add up weights by id over runs that are each sorted by id with no repeats.
 
@@ -156,13 +156,13 @@ def _sum_runs(ids_parts: list[NDArray[np.int32]], w_parts: list[NDArray[np.float
     return ids[first].astype(np.int64), sums
 
 
-def _sentence_scores(index: Index, known: list[tuple[int, int]]) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+def _sentence_scores(index: Index, known: list[tuple[int, int]], params: BM25Params | None = None
+                     ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
     """Ids of the chunks matching at least one known term, and their BM25 scores without the constant."""
-    ids_parts: list[NDArray[np.int32]] = []
+    ids_parts: list[NDArray[np.int64]] = []
     w_parts: list[NDArray[np.float64]] = []
     for tid, qtf in known:
-        term_ids, w = index.postings(tid)
-        weights = index.term_array(("sentence", tid), len(w), partial(w.astype, np.float64))
+        term_ids, weights = index.sentence_weights(tid, params)
         if qtf != 1:
             weights = weights * qtf
         ids_parts.append(term_ids)
@@ -170,16 +170,17 @@ def _sentence_scores(index: Index, known: list[tuple[int, int]]) -> tuple[NDArra
     return _sum_runs(ids_parts, w_parts)
 
 
-def score(index: Index, terms: list[str]) -> tuple[NDArray[np.int64], NDArray[np.float64], list[str]]:
-    """Sum the posting weights of ``terms``.
+def score(index: Index, terms: list[str], params: BM25Params | None = None
+          ) -> tuple[NDArray[np.int64], NDArray[np.float64], list[str]]:
+    """Sum the posting weights of ``terms`` (sentence BM25 under ``params``, default the index's).
 
     Returns:
         Ids of chunks that match at least one term, their scores (aligned), and
         the terms that are not in the index.
     """
     known, missing = lookup(index, terms)
-    ids, scores = _sentence_scores(index, known)
-    return ids, scores + index.query_constant(known), missing
+    ids, scores = _sentence_scores(index, known, params)
+    return ids, scores + index.query_constant(known, params), missing
 
 
 DEFAULT_EVIDENCE = DEFAULT_RANKING.evidence
@@ -208,7 +209,7 @@ class Ranked:
                 + ev.title * self.title)
 
 
-def _paragraph_weights(index: Index, n_par: int, pids: NDArray[np.int32], tf: NDArray[np.int32], k1: float, b: float
+def _paragraph_weights(index: Index, n_par: int, pids: NDArray[Any], tf: NDArray[Any], k1: float, b: float
                        ) -> NDArray[np.float64]:
     """One term's BM25 weight in each paragraph that holds it (paragraphs as documents, Lucene idf)."""
     tfp = tf.astype(np.float64)
@@ -223,7 +224,7 @@ def _paragraph_scores(
 ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
     """BM25 of paragraphs as documents (Lucene idf), sparse."""
     n_par = index.n_paragraphs
-    ids_parts: list[NDArray[np.int32]] = []
+    ids_parts: list[NDArray[np.int64]] = []
     w_parts: list[NDArray[np.float64]] = []
     for tid, qtf in known:
         pids, tf = index.paragraph_postings(tid)
@@ -271,7 +272,7 @@ def _with_chunks(ids: NDArray[np.int64], sent: NDArray[np.float64], extra: NDArr
     return cand, sentence
 
 
-def _window(cand: NDArray[np.int64], cpar: NDArray[np.int32], sentence: NDArray[np.float64]) -> NDArray[np.float64]:
+def _window(cand: NDArray[np.int64], cpar: NDArray[Any], sentence: NDArray[np.float64]) -> NDArray[np.float64]:
     """Sum of the sentence scores of each candidate's two neighbours in its paragraph.
 
     A neighbour with a score is itself a candidate, and candidates are
@@ -285,7 +286,7 @@ def _window(cand: NDArray[np.int64], cpar: NDArray[np.int32], sentence: NDArray[
     return window
 
 
-def _per_candidate(cpar: NDArray[np.int32], par_ids: NDArray[np.int64], par_w: NDArray[np.float64]
+def _per_candidate(cpar: NDArray[Any], par_ids: NDArray[np.int64], par_w: NDArray[np.float64]
                    ) -> NDArray[np.float64]:
     """Each candidate's paragraph score, from the candidates' sorted paragraph ids."""
     out = np.zeros(len(cpar))
@@ -303,17 +304,17 @@ def _per_candidate(cpar: NDArray[np.int32], par_ids: NDArray[np.int64], par_w: N
     return out
 
 
-def rank(index: Index, terms: list[str], ev: Evidence = DEFAULT_EVIDENCE) -> Ranked:
+def rank(index: Index, terms: list[str], ev: Evidence = DEFAULT_EVIDENCE, params: BM25Params | None = None) -> Ranked:
     """Score the candidate sentences for ``terms``: own BM25 plus weighted evidence.
 
     Candidates are the sentences matching a term plus every sentence of the
     ``ev.expand`` best paragraphs; all of them get every part of their score
     except the title bonus, which only the best ``TITLE_SHORTLIST`` by the
-    other parts are looked up for.
+    other parts are looked up for. ``params``: the sentence BM25 (default: the index's).
     """
     known, missing = lookup(index, terms)
-    constant = index.query_constant(known)
-    ids, sent = _sentence_scores(index, known)
+    constant = index.query_constant(known, params)
+    ids, sent = _sentence_scores(index, known, params)
     if ev.paragraph or ev.expand:
         par_ids, par_w = _paragraph_scores(index, known, ev.paragraph_k1, ev.paragraph_b)
     else:
@@ -322,7 +323,7 @@ def rank(index: Index, terms: list[str], ev: Evidence = DEFAULT_EVIDENCE) -> Ran
     if ev.expand and len(par_ids):
         best = np.sort(par_ids[_best(par_w, ev.expand)])
         cand, sentence = _with_chunks(ids, sent, index.paragraph_chunks(best))
-    cpar = index.arrays["g_pid"][cand]
+    cpar = index.column("g_pid", cand)
     window = _window(cand, cpar, sentence) if ev.window else np.zeros(len(cand))
     paragraph = _per_candidate(cpar, par_ids, par_w)
     title = np.zeros(len(cand))
@@ -331,11 +332,12 @@ def rank(index: Index, terms: list[str], ev: Evidence = DEFAULT_EVIDENCE) -> Ran
         # evidence can be lifted into the top results, so only they are looked up.
         partial = sentence + ev.window * window + ev.paragraph * paragraph
         best = _best(partial, TITLE_SHORTLIST)
-        title[best] = _title_scores(index, cand[best], known)
+        title[best] = _title_scores(index, cand[best], known, params)
     return Ranked(cand, sentence, window, paragraph, title, constant, missing, ev)
 
 
-def _title_scores(index: Index, cand: NDArray[np.int64], known: list[tuple[int, int]]) -> NDArray[np.float64]:
+def _title_scores(index: Index, cand: NDArray[np.int64], known: list[tuple[int, int]],
+                  params: BM25Params | None = None) -> NDArray[np.float64]:
     """Sum of idf of the question terms that occur in each candidate's title or section.
 
     Each distinct title and section among the candidates is looked up once
@@ -343,10 +345,10 @@ def _title_scores(index: Index, cand: NDArray[np.int64], known: list[tuple[int, 
     """
     if not known or not len(cand):
         return np.zeros(len(cand))
-    terms = [(index.term(tid), index.idf(tid) * qtf) for tid, qtf in known]
-    docs, doc_slot = np.unique(index.arrays["c_doc"][cand], return_inverse=True)
-    sections, section_slot = np.unique(index.arrays["c_section"][cand], return_inverse=True)
-    labels, label_slot = np.unique(index.arrays["c_label"][cand], return_inverse=True)
+    terms = [(index.term(tid), index.idf(tid, params) * qtf) for tid, qtf in known]
+    docs, doc_slot = np.unique(index.column("c_doc", cand), return_inverse=True)
+    sections, section_slot = np.unique(index.column("c_section", cand), return_inverse=True)
+    labels, label_slot = np.unique(index.column("c_label", cand), return_inverse=True)
     in_title = _occurs(terms, [index.title_terms(d) for d in docs.tolist()])
     in_section = _occurs(terms, [index.section_terms(s) for s in sections.tolist()])
     in_label = _occurs(terms, [index.label_terms(x) for x in labels.tolist()])
@@ -368,7 +370,8 @@ def _occurs(terms: list[tuple[str, float]], headings: list[frozenset[str]]) -> N
 
 
 def reranked(
-    index: Index, question: str, terms: list[str], ranked: Ranked, size: int, rr: Rerank = DEFAULT_RANKING.rerank
+    index: Index, question: str, terms: list[str], ranked: Ranked, size: int, rr: Rerank = DEFAULT_RANKING.rerank,
+    params: BM25Params | None = None,
 ) -> tuple[NDArray[np.int64], NDArray[np.float64], dict[str, NDArray[np.float64]]]:
     """Re-score the ``size`` best first-stage candidates (:mod:`qa.rerank`).
 
@@ -379,7 +382,7 @@ def reranked(
     pos = np.searchsorted(ranked.ids, np.asarray(best, dtype=np.int64))
     ids = ranked.ids[pos]
     first = {"paragraph": ranked.paragraph[pos]}
-    scores, parts = rerank_scores(index, question, terms, ids, first, rr)
+    scores, parts = rerank_scores(index, question, terms, ids, first, rr, params)
     return ids, scores, parts
 
 
@@ -389,15 +392,14 @@ def dense_scores(index: Index, question: str, ranking: Ranking = DEFAULT_RANKING
     Re-scored candidates come first, in their second-stage order; the others
     follow in first-stage order.
     """
-    _check_params(index, ranking)
     ev, rr = ranking.evidence, ranking.rerank
     terms = with_long_forms(index, question, query_terms(question, index.langs))
-    ranked = rank(index, terms, ev)
+    ranked = rank(index, terms, ev, ranking.bm25)
     totals = ranked.total
-    out = np.full(index.n_chunks, ranked.constant - 1.0)
+    out = np.full(index.n_ids, ranked.constant - 1.0)
     out[ranked.ids] = totals
     if rr.shortlist and len(totals):
-        ids, scores, _ = reranked(index, question, terms, ranked, rr.shortlist, rr)
+        ids, scores, _ = reranked(index, question, terms, ranked, rr.shortlist, rr, ranking.bm25)
         out[ids] = scores - scores.min() + totals.max() + 1.0
     return out
 
@@ -414,14 +416,14 @@ def top_k(ids: NDArray[np.int64], scores: NDArray[np.float64], k: int) -> list[t
     return [(int(ids[i]), float(scores[i])) for i in order]
 
 
-def explain(index: Index, cid: int, terms: list[str]) -> dict[str, float]:
+def explain(index: Index, cid: int, terms: list[str], params: BM25Params | None = None) -> dict[str, float]:
     """Each question term's contribution to chunk ``cid``'s score."""
     parts: dict[str, float] = {}
     for term, qtf in Counter(terms).items():
         tid = index.term_id(term)
         if tid is None:
             continue
-        ids, w = index.postings(tid)
+        ids, w = index.sentence_weights(tid, params)
         pos = int(np.searchsorted(ids, cid))
         if pos < len(ids) and int(ids[pos]) == cid:
             parts[term] = float(w[pos]) * qtf
@@ -438,13 +440,6 @@ def _missing_words(analyzed: list[tuple[str, int, int]], question: str, missing_
         if not found[start, end] and any(s <= start and end <= e and ok for (s, e), ok in found.items()):
             found[start, end] = True
     return list(dict.fromkeys(question[s:e] for (s, e), ok in found.items() if not ok))
-
-
-def _check_params(index: Index, ranking: Ranking) -> None:
-    """The sentence BM25 is baked into the index's weights: a different one is a programming error."""
-    if index.params != ranking.bm25:
-        raise ValueError(f"the index is weighted with {index.params}, not {ranking.bm25}: "
-                         "pass params=ranking.bm25 to open_index, or call index.reweight")
 
 
 #: First-stage candidates looked at for other copies of the sentences shown.
@@ -465,23 +460,21 @@ def search(index: Index, question: str, k: int = 3, context: int = 1, with_expla
         k: how many sentences to return.
         context: neighbouring sentences of the same paragraph to attach.
         with_explain: attach per-term contributions to each hit.
-        ranking: the ranking's parameters (its ``bm25`` must be the index's).
+        ranking: the ranking's parameters (all of them, the sentence BM25's included, apply at question time).
 
     Raises:
         QueryError: the question is empty or too long.
-        ValueError: ``ranking.bm25`` is not what the index was weighted with.
     """
     q = check_question(question)
-    _check_params(index, ranking)
     analyzed, ignored = analyze_question(q, index.langs)
     terms = with_long_forms(index, q, [term for term, _, _ in analyzed])
-    ranked = rank(index, terms, ranking.evidence)
+    ranked = rank(index, terms, ranking.evidence, ranking.bm25)
     rr = ranking.rerank
     texts: dict[int, SameKey] = {}
     if rr.shortlist and len(ranked.ids):
         size = max(rr.shortlist, 2 * k)
         while True:
-            ids, scores, parts = reranked(index, q, terms, ranked, size, rr)
+            ids, scores, parts = reranked(index, q, terms, ranked, size, rr, ranking.bm25)
             where = {cid: j for j, cid in enumerate(ids.tolist())}
             order = [(cid, value) for cid, value in top_k(ids, scores, len(ids))]
             picked = _distinct(index, order, k, texts)
@@ -492,7 +485,7 @@ def search(index: Index, question: str, k: int = 3, context: int = 1, with_expla
                  if with_explain else {}) for cid, value in picked]
     else:
         picked = _distinct(index, top_k(ranked.ids, ranked.total, max(4 * k, 20)), k, texts)
-        best = [(cid, value, _first_stage_explain(index, ranked, cid, terms) if with_explain else {})
+        best = [(cid, value, _first_stage_explain(index, ranked, cid, terms, ranking.bm25) if with_explain else {})
                 for cid, value in picked]
     pool = [cid for cid, _ in top_k(ranked.ids, ranked.total, DUPLICATE_POOL)]
     copies = _copies(index, [cid for cid, _, _ in best], pool, texts)
@@ -607,16 +600,17 @@ def _page_of_source(index: Index, cid: int, others: list[int]) -> int | None:
 
 
 def _place(index: Index, cid: int) -> Place:
-    a = index.arrays
     doc = index.doc_of(cid)
     location = index.location(cid)
     page = location.number if location is not None and location.kind == "page" else None
-    return Place(doc.source, doc.path, int(a["c_line"][cid]), int(a["c_col"][cid]), page)
+    line, column, _, _ = index.position(cid)
+    return Place(doc.source, doc.path, line, column, page)
 
 
-def _first_stage_explain(index: Index, ranked: Ranked, cid: int, terms: list[str]) -> dict[str, float]:
+def _first_stage_explain(index: Index, ranked: Ranked, cid: int, terms: list[str],
+                         params: BM25Params | None = None) -> dict[str, float]:
     """Per-term contributions and evidence of a first-stage score (second stage off)."""
-    parts = explain(index, cid, terms)
+    parts = explain(index, cid, terms, params)
     i = int(np.searchsorted(ranked.ids, cid))
     ev = ranked.ev
     if ranked.constant:
@@ -631,10 +625,10 @@ def _first_stage_explain(index: Index, ranked: Ranked, cid: int, terms: list[str
 
 def _hit(index: Index, rank: int, cid: int, value: float, context: int, parts: dict[str, float],
          duplicates: list[Place]) -> Hit:
-    a = index.arrays
     doc = index.doc_of(cid)
     before, after = index.neighbours(cid, context, context)
     location = index.location(cid)
+    line, column, start, end = index.position(cid)
     return Hit(
         rank=rank,
         score=value,
@@ -645,10 +639,10 @@ def _hit(index: Index, rank: int, cid: int, value: float, context: int, parts: d
         section=index.section(cid),
         label=index.label(cid),
         page=location.number if location is not None and location.kind == "page" else None,
-        line=int(a["c_line"][cid]),
-        column=int(a["c_col"][cid]),
-        start=int(a["c_start"][cid]),
-        end=int(a["c_end"][cid]),
+        line=line,
+        column=column,
+        start=start,
+        end=end,
         text=index.text(cid),
         before=[index.text(i) for i in before],
         after=[index.text(i) for i in after],

@@ -1,42 +1,33 @@
-"""The on-disk index: one folder per corpus in the user's cache, swapped atomically.
+"""The on-disk index: segments and generations in one folder per corpus, swapped atomically.
 
-Layout of ``<cache>/index/<corpus key>/``::
-
-    lock            flock'd while a process writes
-    CURRENT         name of the live generation (replaced atomically)
-    gen-<id>/       meta.json, punkt.json, blob.bin (chunk texts, UTF-8) and
-                    one .npy per array (loaded with allow_pickle=False)
-
-A writer builds a new generation in a temporary folder, fsyncs it, renames it
-into place and only then points ``CURRENT`` at it, so a crash at any moment
-leaves the previous generation live. Readers never lock: they follow
-``CURRENT`` and memory-map the arrays.
+The layout is :mod:`qa.schema`'s. A writer writes each new segment in a
+temporary folder, fsyncs it and renames it ``seg-<id>``; then the generation
+listing the segments (and what is deleted in them) the same way, and only then
+points ``CURRENT`` at it, so a crash at any moment leaves the previous
+generation live (the next writer removes what no generation lists). Readers
+never lock: they follow ``CURRENT`` and memory-map the arrays.
 """
 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import json
 import mmap
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from qa.errors import IndexStoreError
-from qa.index import FORMAT_VERSION, DocInfo, Index
+from qa.index import Index
+from qa.schema import ARRAYS, CHUNK_COLUMNS, DOC_FIELDS, DOC_OPTIONAL, FORMAT_VERSION
+from qa.segment import Segment, SegmentData
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
-
-_ARRAYS = (
-    "c_doc c_line c_col c_para c_section c_label c_part c_pdesc c_len c_start c_end c_bstart c_bend "
-    "blob p_chunk p_tf p_ptr p_w t_blob t_off t_idf g_pid g_start g_len q_ptr q_par q_tf part_blob part_off"
-).split()
 
 
 def cache_root() -> Path:
@@ -54,27 +45,9 @@ def corpus_key(roots: Sequence[str], extra: Any = None) -> str:
     norm: list[Any] = sorted({os.path.abspath(os.path.expanduser(r)) for r in roots})
     if extra and any(extra):
         norm.append(extra)
-    digest = _sha256_hex(json.dumps(norm).encode("utf-8", "surrogateescape"))
-    return digest[:20]
-
-
-def _sha256_hex(data: bytes) -> str:
-    """``hashlib.sha256(data).hexdigest()``, from Python's own SHA-256 module when it has one.
-
-    ``hashlib`` loads OpenSSL first (~5 ms, a few per cent of a one-shot
-    question); the digest is the same.
-    """
-    import importlib
-
-    for name in ("_sha256", "_sha2"):  # CPython 3.11; 3.12 and later
-        try:
-            digest: str = importlib.import_module(name).sha256(data).hexdigest()
-        except (ImportError, AttributeError):
-            continue
-        return digest
     import hashlib
 
-    return hashlib.sha256(data).hexdigest()
+    return hashlib.sha256(json.dumps(norm).encode("utf-8", "surrogateescape")).hexdigest()[:20]
 
 
 def index_dir(roots: Sequence[str], extra: Any = None) -> Path:
@@ -115,7 +88,7 @@ def _save_npy(path: Path, array: NDArray[Any]) -> None:
         os.fsync(handle.fileno())
 
 
-def _write_file(path: Path, data: bytes) -> None:
+def _write_file(path: Path, data: bytes | memoryview) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as handle:
         handle.write(data)
@@ -124,110 +97,62 @@ def _write_file(path: Path, data: bytes) -> None:
 
 
 class GenerationWriter:
-    """A new generation being written in a temporary folder; live only after :meth:`commit`.
+    """New segments and then a new generation, written beside the live one; live only after :meth:`commit`.
 
     Use as a context manager: leaving the block without committing (an error,
-    Ctrl-C, SIGTERM) removes the temporary folder and the previous generation
-    stays live. A kill -9 leaves a ``tmp-*`` folder that the next writer removes.
+    Ctrl-C, SIGTERM) removes the segments written so far and the previous
+    generation stays live. A kill -9 leaves ``tmp-*`` and ``seg-*`` folders no
+    generation lists, which the next commit removes.
     """
 
     def __init__(self, folder: Path) -> None:
-        import tempfile
-
         make_private_dirs(folder)
         self.folder = folder
-        self.tmp = Path(tempfile.mkdtemp(prefix="tmp-", dir=folder))
-        self._blob: BinaryIO | None = None
-        self.blob_reused = False
+        self.written: list[str] = []
         self.committed: Path | None = None
-        self._saved: dict[str, Any] = {}
-        self._blob_synced = False
-        self._pool: Any = None
-        self._pending: list[Any] = []
 
     def __enter__(self) -> GenerationWriter:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._drain(raise_errors=False)
-        if self._blob is not None:
-            self._blob.close()
         if self.committed is None:
             import shutil
 
-            shutil.rmtree(self.tmp, ignore_errors=True)
+            for name in self.written:
+                shutil.rmtree(self.folder / name, ignore_errors=True)
 
-    def blob_file(self, reuse: Path | None = None) -> BinaryIO:
-        """The file chunk texts stream into while the index is built.
+    def write_segment(self, data: SegmentData) -> Segment:
+        """Write ``data`` as a new segment (fsynced) and return a reader over the written files."""
+        import tempfile
 
-        With ``reuse`` (the previous generation's ``blob.bin``) the new file is
-        a hard link to it, opened for appending: kept texts are not copied and
-        new ones go after the old end. Generations only ever read offsets they
-        wrote, so bytes appended later (or left by an interrupted writer) are
-        harmless to the older one. :attr:`blob_reused` says whether it worked.
-        """
-        target = self.tmp / "blob.bin"
-        self.blob_reused = False
-        if reuse is not None:
-            try:
-                os.link(reuse, target)
-                self.blob_reused = True
-            except OSError:
-                pass
-        blob: BinaryIO = open(target, "ab" if self.blob_reused else "wb", opener=_private)  # noqa: SIM115
-        self._blob = blob  # closed in __exit__
-        return blob
+        tmp = Path(tempfile.mkdtemp(prefix="tmp-", dir=self.folder))
+        try:
+            for name, array in data.arrays.items():
+                _save_npy(tmp / f"{name}.npy", array)
+            _write_file(tmp / "blob.bin", np.ascontiguousarray(data.blob).data)
+            files = {p.name: _stat(p) for p in tmp.iterdir()}
+            meta = json.dumps({**data.meta, "files": files}, ensure_ascii=False).encode("utf-8", "surrogatepass")
+            _write_file(tmp / "segment.json", meta)
+            _fsync_dir(tmp)
+            name = f"seg-{tmp.name[4:]}"
+            os.rename(tmp, self.folder / name)
+        except BaseException:
+            import shutil
 
-    def save_array(self, name: str, array: NDArray[Any]) -> None:
-        """Write one final array of the index now, in a background thread.
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        self.written.append(name)
+        return load_segment(self.folder, name)
 
-        The builder hands arrays over as soon as they are done, so writing and
-        fsyncing them overlaps with computing the rest; ``array`` must not
-        change afterwards. :meth:`commit` waits for every write.
-        """
-        if name in self._saved:
-            return
-        if self._pool is None:
-            from concurrent.futures import ThreadPoolExecutor
+    def commit(self, segments: Sequence[Segment], meta: dict[str, Any], punkt: dict[str, Any] | None) -> Path:
+        """Write the generation listing ``segments`` (with their deletions) and make it current."""
+        import tempfile
 
-            self._pool = ThreadPoolExecutor(1, thread_name_prefix="qa-writer")
-        self._saved[name] = array
-        if name != "blob":
-            self._pending.append(self._pool.submit(_save_npy, self.tmp / f"{name}.npy", array))
-        elif self._blob is not None:  # streamed while building: only the fsync is left
-            self._blob.flush()
-            self._pending.append(self._pool.submit(os.fsync, self._blob.fileno()))
-            self._blob_synced = True
-
-    def _drain(self, raise_errors: bool = True) -> None:
-        """Wait for the background writes (re-raising the first error)."""
-        pending, self._pending = self._pending, []
-        error: BaseException | None = None
-        for future in pending:
-            exc = future.exception()
-            error = error or exc
-        if self._pool is not None:
-            self._pool.shutdown(wait=True)
-            self._pool = None
-        if error is not None and raise_errors:
-            raise error
-
-    def commit(self, index: Index) -> Path:
-        """Write the arrays and metadata, fsync, and make this generation current."""
-        tmp = self.tmp
-        self._drain()
-        if self._blob is None:
-            _write_file(tmp / "blob.bin", np.asarray(index.arrays["blob"]).tobytes())
-        elif not self._blob_synced:
-            self._blob.flush()
-            os.fsync(self._blob.fileno())
-        for name in _ARRAYS:  # what was not handed over while building (or has changed since)
-            if name != "blob" and self._saved.get(name) is not index.arrays[name]:
-                _save_npy(tmp / f"{name}.npy", index.arrays[name])
-        meta = dict(index.meta)
-        punkt = meta.pop("punkt", None)
+        tmp = Path(tempfile.mkdtemp(prefix="tmp-", dir=self.folder))
+        entries = [_entry(s) for s in segments]
+        body = {"version": FORMAT_VERSION, "segments": entries, **meta}
         _write_file(tmp / "punkt.json", json.dumps(punkt).encode("utf-8"))
-        _write_file(tmp / "meta.json", json.dumps(meta, ensure_ascii=False).encode("utf-8", "surrogatepass"))
+        _write_file(tmp / "meta.json", json.dumps(body, ensure_ascii=False).encode("utf-8", "surrogatepass"))
         _fsync_dir(tmp)
         gen = self.folder / f"gen-{tmp.name[4:]}"
         os.rename(tmp, gen)
@@ -235,39 +160,16 @@ class GenerationWriter:
         _write_file(self.folder / "CURRENT.tmp", gen.name.encode())
         os.replace(self.folder / "CURRENT.tmp", self.folder / "CURRENT")
         _fsync_dir(self.folder)
-        _remove_stale(self.folder, keep=gen.name)
+        _remove_stale(self.folder, {gen.name, *(e["name"] for e in entries)})
         return gen
 
 
-#: A previous blob is reused (linked and appended to) while at most this share
-#: of it is dead text (changed or deleted documents); past it, a rewrite compacts.
-MAX_BLOB_GARBAGE = 0.25
-
-
-def reusable_blob(old: Index, keep: Sequence[int]) -> Path | None:
-    """The previous generation's ``blob.bin`` when a refresh may link to it, else None."""
-    blob = old.arrays.get("blob")
-    name = getattr(blob, "filename", None)
-    if not keep or not name:
-        return None
-    try:
-        size = os.stat(name).st_size
-    except OSError:
-        return None
-    docs, a = old.docs, old.arrays
-    spans = [(d.first, d.first + d.count - 1) for d in (docs[i] for i in keep) if d.count]
-    live = sum(int(a["c_bend"][last] - a["c_bstart"][first]) for first, last in spans)
-    return Path(name) if size and live >= (1 - MAX_BLOB_GARBAGE) * size else None
-
-
-def save(index: Index, folder: Path) -> Path:
-    """Write an in-memory ``index`` as the current generation of ``folder``.
-
-    Raises:
-        OSError: the cache cannot be written; the previous generation stays live.
-    """
-    with GenerationWriter(folder) as writer:
-        return writer.commit(index)
+def _entry(seg: Segment) -> dict[str, Any]:
+    """A segment's entry in a generation: its name, deleted documents and touched documents' new mtimes."""
+    entry: dict[str, Any] = {"name": seg.name, "deleted": sorted(seg.deleted)}
+    if seg.mtimes:
+        entry["mtimes"] = {str(d): m for d, m in sorted(seg.mtimes.items())}
+    return entry
 
 
 def load_punkt(folder: Path) -> dict[str, Any] | None:
@@ -287,10 +189,10 @@ BACKGROUND_DELETE_BYTES = 64_000_000
 _DELETER = "import shutil, sys\nfor p in sys.argv[1:]: shutil.rmtree(p, ignore_errors=True)"
 
 
-def _remove_stale(folder: Path, keep: str) -> None:
-    """Delete old generations and leftovers of interrupted writers.
+def _remove_stale(folder: Path, keep: set[str]) -> None:
+    """Delete old generations, the segments no generation in ``keep`` lists, and leftovers of interrupted writers.
 
-    Deleting a large generation costs a fraction of a second (the kernel frees
+    Deleting a large segment costs a fraction of a second (the kernel frees
     its cached pages), so old generations are first renamed to ``old-*``
     (atomic: nothing ever reads them again, and any writer removes ``old-*``
     leftovers) and, when large, deleted by a detached process while this one
@@ -301,10 +203,10 @@ def _remove_stale(folder: Path, keep: str) -> None:
     doomed: list[Path] = []
     for entry in folder.iterdir():
         name = entry.name
-        if name == keep or not name.startswith(("gen-", "tmp-", "old-")):
+        if name in keep or not name.startswith(("gen-", "seg-", "tmp-", "old-")):
             continue
-        if name.startswith("gen-"):
-            target = folder / f"old-{name[4:]}"
+        if name.startswith(("gen-", "seg-")):
+            target = folder / f"old-{name}"
             try:
                 os.rename(entry, target)
             except OSError:
@@ -317,6 +219,47 @@ def _remove_stale(folder: Path, keep: str) -> None:
         doomed = [p for p in doomed if p not in big]
     for entry in doomed:
         shutil.rmtree(entry, ignore_errors=True)
+
+
+def sweep(folder: Path, generation: str, segments: Iterable[str]) -> bool:
+    """Remove what a killed writer left (old generations and segments, temporary folders), when idle.
+
+    A kill -9 between making a generation current and deleting the one
+    before leaves folders that no live generation lists; the next writer
+    would remove them, but a corpus that does not change has none. So a
+    reader that finds such leftovers removes them when it can take the lock
+    at once (no writer is busy: they hold it while they write) and
+    ``generation`` is still the live one. Listing the folder costs
+    microseconds; True if it removed any.
+    """
+    keep = {generation, *segments}
+    try:
+        leftovers = [e.name for e in os.scandir(folder)
+                     if e.name.startswith(("gen-", "seg-", "tmp-", "old-")) and e.name not in keep]
+    except OSError:
+        return False
+    if not leftovers:
+        return False
+    try:
+        fd = os.open(folder / "lock", os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError:
+        return False
+    try:
+        import fcntl
+
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except (ImportError, OSError):  # a writer holds it (or no flock): it will clean up
+        os.close(fd)
+        return False
+    try:
+        if (folder / "CURRENT").read_text(encoding="ascii").strip() != generation:
+            return False
+        _remove_stale(folder, keep)
+        return True
+    except (OSError, UnicodeError):
+        return False
+    finally:
+        os.close(fd)
 
 
 def _tree_bytes(folder: Path) -> int:
@@ -357,28 +300,79 @@ def _delete_detached(paths: Sequence[Path]) -> bool:
 _DELETERS: list[Any] = []
 
 
-def load(folder: Path) -> Index:
+_NAME = re.compile(r"(?:gen|seg)-[A-Za-z0-9_]+")
+
+
+def load(folder: Path, params: Any = None) -> Index:
     """Memory-map the current generation in ``folder``.
+
+    A writer that replaced the generation between reading ``CURRENT`` and
+    opening its segments is caught by reading ``CURRENT`` again (once).
 
     Raises:
         IndexStoreError: missing, truncated, corrupted or from another format version.
     """
     try:
-        gen = folder / (folder / "CURRENT").read_text(encoding="ascii").strip()
-        meta: dict[str, Any] = json.loads((gen / "meta.json").read_bytes().decode("utf-8", "surrogatepass"))
-        if not isinstance(meta, dict):
-            raise IndexStoreError("index files are inconsistent (truncated or corrupted)")
-        if meta.get("version") != FORMAT_VERSION:
-            raise IndexStoreError(f"index format {meta.get('version')} is not {FORMAT_VERSION}")
-        arrays = {name: _map_array(gen / f"{name}.npy") for name in _ARRAYS if name != "blob"}
-        arrays["blob"] = _map_bytes(gen / "blob.bin")
-        _validate(arrays, meta)
-        return Index(arrays, meta)
+        return _load(folder, params)
     except IndexStoreError:
         raise
     except (OSError, ValueError, UnicodeError, KeyError, TypeError, EOFError, AttributeError, IndexError,
             RecursionError) as exc:  # what damaged files make numpy, json or the checks raise
-        raise IndexStoreError(f"cannot read index in {folder}: {type(exc).__name__}: {exc}") from exc
+        first = exc
+    try:
+        return _load(folder, params)  # a concurrent writer may have replaced the generation
+    except IndexStoreError:
+        raise
+    except (OSError, ValueError, UnicodeError, KeyError, TypeError, EOFError, AttributeError, IndexError,
+            RecursionError):
+        raise IndexStoreError(f"cannot read index in {folder}: {type(first).__name__}: {first}") from first
+
+
+def _load(folder: Path, params: Any) -> Index:
+    name = (folder / "CURRENT").read_text(encoding="ascii").strip()
+    if not _NAME.fullmatch(name):
+        raise ValueError(f"bad generation name {name!r}")
+    meta: dict[str, Any] = json.loads((folder / name / "meta.json").read_bytes().decode("utf-8", "surrogatepass"))
+    if not isinstance(meta, dict):
+        raise IndexStoreError("index files are inconsistent (truncated or corrupted)")
+    if meta.get("version") != FORMAT_VERSION:
+        raise IndexStoreError(f"index format {meta.get('version')} is not {FORMAT_VERSION}")
+    entries = meta.get("segments")
+    if not isinstance(entries, list) or not isinstance(meta.get("unread", {}), dict):
+        raise IndexStoreError("index files are inconsistent (truncated or corrupted)")
+    segments = []
+    for entry in entries:
+        seg_name = entry["name"]
+        if not isinstance(seg_name, str) or not _NAME.fullmatch(seg_name):
+            raise ValueError(f"bad segment name {seg_name!r}")
+        mtimes = {int(d): int(m) for d, m in dict(entry.get("mtimes", {})).items()}
+        segments.append(load_segment(folder, seg_name, [int(d) for d in entry["deleted"]], mtimes))
+    return Index(segments, {"unread": meta.get("unread", {}), "generation": name}, params)
+
+
+def load_segment(folder: Path, name: str, deleted: Sequence[int] = (), mtimes: dict[int, int] | None = None
+                 ) -> Segment:
+    """Memory-map one segment (checked) with the documents a generation deletes in it."""
+    path = folder / name
+    meta: dict[str, Any] = json.loads((path / "segment.json").read_bytes().decode("utf-8", "surrogatepass"))
+    if not isinstance(meta, dict) or meta.get("version") != FORMAT_VERSION:
+        raise IndexStoreError("index files are inconsistent (truncated or corrupted)")
+    arrays = {key: _map_array(path / f"{key}.npy") for key in ARRAYS}
+    blob = _map_bytes(path / "blob.bin")
+    # The values of the columns were checked when written; a file changed since (its size or time
+    # differs from what segment.json recorded) has every value checked again: a pass over the data.
+    files = meta.get("files")
+    unchanged = isinstance(files, dict) and all(
+        files.get(f"{key}.npy") == _stat(path / f"{key}.npy") for key in ARRAYS) and files.get(
+        "blob.bin") == _stat(path / "blob.bin")
+    _validate(arrays, meta, blob, deleted, mtimes or {}, values=not unchanged)
+    return Segment(name, meta, arrays, blob, deleted, mtimes)
+
+
+def _stat(path: Path) -> list[int]:
+    """A file's size and modification time (ns), as segment.json records them."""
+    st = os.stat(path)
+    return [st.st_size, st.st_mtime_ns]
 
 
 #: The header ``np.save`` writes for a 1-D array of numbers (format 1.0), read without ``ast``.
@@ -423,19 +417,20 @@ def _map_array(path: Path) -> NDArray[Any]:
     return np.asarray(np.load(path, mmap_mode="r", allow_pickle=False))
 
 
-#: The fields of a document record in meta.json: those of :class:`qa.index.DocInfo`, made from it.
-_DOC_FIELDS = frozenset(f.name for f in dataclasses.fields(DocInfo))
-_DOC_REQUIRED = frozenset(f.name for f in dataclasses.fields(DocInfo) if f.default is dataclasses.MISSING)
-
-
-def _doc_count(docs: Any) -> int:
-    """Sentences over all document records; -1 when a record is not one :class:`DocInfo` can be made of."""
-    total = 0
+def _docs_ok(docs: Any, n: int) -> bool:
+    """Whether the document records are well formed and their sentences add up to ``n``, in order."""
+    if not isinstance(docs, list):
+        return False
+    pos = 0
     for d in docs:
-        if not isinstance(d, dict) or not _DOC_REQUIRED <= d.keys() <= _DOC_FIELDS:
-            return -1
-        total += int(d["count"])
-    return total
+        if not isinstance(d, dict) or not set(DOC_FIELDS) <= d.keys() <= {*DOC_FIELDS, *DOC_OPTIONAL}:
+            return False
+        if int(d["first"]) != pos or int(d["count"]) < 0:
+            return False
+        if not isinstance(d.get("lang") or "", str) or not isinstance(d.get("acronyms", []), list):
+            return False
+        pos += int(d["count"])
+    return pos == n
 
 
 def _ids_within(ids: NDArray[Any], low: int, end: int) -> bool:
@@ -443,36 +438,55 @@ def _ids_within(ids: NDArray[Any], low: int, end: int) -> bool:
     return not len(ids) or low <= int(ids.min()) <= int(ids.max()) < end
 
 
-def _validate(arrays: dict[str, Any], meta: dict[str, Any]) -> None:
-    """Cheap consistency checks: lengths agree, offsets stay inside their arrays."""
-    n = int(arrays["c_doc"].shape[0])
-    n_terms = int(arrays["t_off"].shape[0]) - 1
-    n_post = int(arrays["p_chunk"].shape[0])
+def _strings_ok(meta: dict[str, Any], key: str, terms: str) -> bool:
+    values, lists = meta.get(key), meta.get(terms)
+    return isinstance(values, list) and isinstance(lists, list) and len(values) == len(lists)
+
+
+def _validate(a: dict[str, Any], meta: dict[str, Any], blob: NDArray[np.uint8], deleted: Sequence[int],
+              mtimes: dict[int, int], values: bool = True) -> None:
+    """Consistency checks: lengths agree, offsets stay inside what they index and (``values``) so do ids.
+
+    The lengths and offsets cost nothing; the ids are a pass over the columns (milliseconds per
+    million sentences), done when a file is not as it was written.
+    """
+    n = int(meta["n_chunks"])
+    n_par = int(meta["n_paragraphs"])
+    n_terms = int(a["t_off"].shape[0]) - 1
+    n_post = int(a["p_delta"].shape[0])
+    docs = meta.get("docs")
+    if not isinstance(docs, list):
+        raise IndexStoreError("index files are inconsistent (truncated or corrupted)")
     ok = (
-        all(int(arrays[k].shape[0]) == n for k in _ARRAYS if k.startswith("c_"))
-        and meta.get("n_chunks") == n
-        and int(arrays["p_ptr"].shape[0]) == n_terms + 1
-        and int(arrays["t_idf"].shape[0]) == n_terms
-        and int(arrays["g_pid"].shape[0]) == n
-        and int(arrays["g_start"].shape[0]) == int(arrays["g_len"].shape[0]) + 1
-        and int(arrays["q_ptr"].shape[0]) == n_terms + 1
-        and int(arrays["q_par"].shape[0]) == int(arrays["q_tf"].shape[0]) == int(arrays["q_ptr"][-1])
-        and int(arrays["p_tf"].shape[0]) == n_post == int(arrays["p_w"].shape[0])
-        and (n_terms < 0 or int(arrays["p_ptr"][-1]) == n_post)
-        and (n == 0 or int(arrays["c_bend"][-1]) <= int(arrays["blob"].shape[0]))
-        and (n_terms <= 0 or int(arrays["t_off"][-1]) == int(arrays["t_blob"].shape[0]))
-        and _doc_count(meta.get("docs", [])) == n
-        and isinstance(meta.get("unread", {}), dict)
-        # Values that index other arrays stay inside them (a few milliseconds at a million sentences).
-        and _ids_within(arrays["c_doc"], 0, len(meta["docs"]))
-        and _ids_within(arrays["g_pid"], 0, int(arrays["g_len"].shape[0]))
-        and _ids_within(arrays["c_section"], -1, len(meta.get("sections", [])))  # -1: no section
-        and _ids_within(arrays["c_label"], -1, len(meta.get("labels", [])))
-        and int(arrays["part_off"].shape[0]) >= 1
-        and int(arrays["part_off"][0]) == 0 and int(arrays["part_off"][-1]) == int(arrays["part_blob"].shape[0])
-        and _ids_within(arrays["c_pdesc"], -1, int(arrays["part_off"].shape[0]) - 1)  # -1: in no part
-        and _ids_within(arrays["c_part"], 0, 1 << 31)
+        all(int(a[k].shape[0]) == n for k in CHUNK_COLUMNS)
+        and int(a["c_boff"].shape[0]) == n + 1
+        and (n == 0 or int(a["c_boff"][-1]) <= int(blob.shape[0]))
+        and int(a["g_start"].shape[0]) == n_par + 1 and int(a["g_len"].shape[0]) == n_par
+        and n_terms >= 0 and int(a["p_ptr"].shape[0]) == n_terms + 1
+        and int(a["p_ptr"][-1]) == n_post == int(a["p_tf"].shape[0]) == int(meta["n_postings"])
+        and a["p_delta"].dtype == np.uint16
+        and int(a["p_exc_pos"].shape[0]) == int(a["p_exc_val"].shape[0])
+        and _ids_within(a["p_exc_pos"], 0, n_post)
+        and int(a["t_off"][-1]) == int(a["t_blob"].shape[0])
+        and int(a["part_off"].shape[0]) >= 1 and int(a["part_off"][0]) == 0
+        and int(a["part_off"][-1]) == int(a["part_blob"].shape[0])
+        and _docs_ok(docs, n)
+        and all(isinstance(d, int) and 0 <= d < len(docs) for d in deleted)
+        and all(0 <= d < len(docs) for d in mtimes)
+        and _strings_ok(meta, "sections", "section_terms") and _strings_ok(meta, "labels", "label_terms")
+        and isinstance(meta.get("title_terms"), list) and len(meta["title_terms"]) == len(docs)
+        and isinstance(meta.get("langs", []), list) and all(isinstance(x, str) for x in meta.get("langs", []))
     )
+    ok = ok and (not values or (
+        _ids_within(a["c_doc"], 0, len(docs))
+        and _ids_within(a["g_pid"], 0, n_par)
+        and _ids_within(a["c_section"], -1, len(meta["sections"]))  # -1: no section
+        and _ids_within(a["c_label"], -1, len(meta["labels"]))
+        and _ids_within(a["c_pdesc"], -1, int(a["part_off"].shape[0]) - 1)  # -1: in no part
+        and _ids_within(a["c_part"], 0, 1 << 31)
+        and _ids_within(a["p_exc_pos"], 0, n_post)
+        and (n == 0 or int(np.asarray(a["c_boff"]).max()) <= int(blob.shape[0]))
+    ))
     if not ok:
         raise IndexStoreError("index files are inconsistent (truncated or corrupted)")
 

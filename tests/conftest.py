@@ -1,9 +1,8 @@
-"""Shared fixtures: tiny inline corpora, an isolated cache, the installed entry point."""
+"""Shared fixtures: tiny inline corpora, an isolated cache, the entry point of the code under test."""
 
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -46,13 +45,15 @@ def make_corpus(tmp_path: Path) -> Callable[[dict[str, str | bytes]], Path]:
     return make
 
 
+#: The working tree under test: put first on the path of every qa process the tests start, so they run
+#: this code and not an installed copy (``pip install .`` puts one in site-packages).
+ROOT = Path(__file__).resolve().parent.parent
+os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
+
+
 def qa_command() -> list[str]:
-    """The installed ``qa`` console script next to this interpreter (else ``python -m qa``)."""
-    script = Path(sys.executable).parent / "qa"
-    if script.exists():
-        return [str(script)]
-    found = shutil.which("qa")
-    return [found] if found else [sys.executable, "-m", "qa"]
+    """``python -m qa`` with this interpreter: the qa of the working tree (see :data:`ROOT`)."""
+    return [sys.executable, "-m", "qa"]
 
 
 @pytest.fixture

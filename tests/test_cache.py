@@ -11,7 +11,7 @@ from subprocess import CompletedProcess
 import pytest
 
 from qa import cache
-from qa.engine import open_index
+from qa.refresh import open_index
 
 RunQA = Callable[..., CompletedProcess[str]]
 DAY = 86400

@@ -128,7 +128,7 @@ def test_filters_change_the_cache_key(make_corpus: MakeCorpus, run_qa: RunQA) ->
 
 
 def test_gitignore_edit_is_picked_up_by_the_cached_index(make_corpus: MakeCorpus) -> None:
-    from qa.engine import open_index
+    from qa.refresh import open_index
 
     root = make_corpus({"a.txt": "The heron waits.", "b.txt": "The gull waits."})
     index, _ = open_index([str(root)])

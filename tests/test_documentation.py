@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from qa.engine import open_index
+from qa.encode import shown_texts
 from qa.formats import extract_text
 from qa.formats.html import extract_html
 from qa.formats.markdown import code_spans, extract_markdown
 from qa.formats.pdf import _assemble, _follows, running_lines
 from qa.formats.rst import extract_rst
-from qa.index import shown_texts
+from qa.refresh import open_index
 from qa.search import search
 from qa.tokens import acronyms
 

@@ -9,11 +9,11 @@ from subprocess import CompletedProcess
 
 import pytest
 
-from qa.engine import open_index
 from qa.formats import Extracted, extract_text
 from qa.formats.html import extract_html
 from qa.formats.markdown import extract_markdown
 from qa.formats.pdf import repair
+from qa.refresh import open_index
 from qa.search import search
 
 RunQA = Callable[..., CompletedProcess[str]]
@@ -379,7 +379,9 @@ def test_plain_text_title(text: str) -> None:
 
 @pytest.mark.parametrize("name", ["a.md", "a.html", "a.txt"])
 def test_chunks_are_exact_slices_of_the_extracted_text(name: str, make_corpus: Callable[..., Path]) -> None:
-    from qa.chunking import SentenceSplitter, chunk_text
+    from sentences import split as chunk_text
+
+    from qa.chunking import SentenceSplitter
     from qa.formats import extract
 
     source = {"a.md": MARKDOWN, "a.html": PRETTY, "a.txt": "One. Two!\n\nThree?"}[name]

@@ -9,14 +9,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from sentences import split
 
 from qa import tokens
 from qa.analyzers import analyze_question, analyzer, snowball, unspaced_forms
 from qa.build import build_index
-from qa.chunking import SentenceSplitter, chunk_text
+from qa.chunking import SentenceSplitter
 from qa.corpus import discover
+from qa.encode import _token_terms, _token_terms_slow
 from qa.formats import Block
-from qa.index import _token_terms, _token_terms_slow
 from qa.lang import detect, document_language, language_code, question_language
 from qa.render import highlights
 from qa.search import search
@@ -192,7 +193,7 @@ def test_fast_tokenising_equals_each_text_alone_in_every_language() -> None:
 
 
 def _sentences(text: str) -> list[str]:
-    chunks = chunk_text(text, [Block(0, len(text))], SentenceSplitter())
+    chunks = split(text, [Block(0, len(text))], SentenceSplitter())
     assert all(text[c.start : c.end] == c.text for c in chunks)  # exact offsets
     return [c.text for c in chunks]
 

@@ -35,11 +35,12 @@ from make_documents import (
     w_table,
     xhtml,
 )
+from sentences import split as chunk_text
 
-from qa.chunking import SentenceSplitter, chunk_text
-from qa.engine import open_index
+from qa.chunking import SentenceSplitter
 from qa.extensions import is_supported
 from qa.formats import Extracted, extract
+from qa.refresh import open_index
 from qa.search import search
 
 RunQA = Callable[..., CompletedProcess[str]]
@@ -442,9 +443,8 @@ def test_a_refresh_keeps_every_location_as_a_rebuild_has_it(make_corpus: MakeCor
         from qa.index import Index
 
         assert isinstance(index, Index)
-        a = index.arrays
-        return {(index.doc_of(i).path, index.text(i), int(a["c_line"][i]), int(a["c_col"][i]), index.location(i))
-                for i in range(index.n_chunks)}
+        return {(index.doc_of(i).path, index.text(i), *index.position(i)[:2], index.location(i))
+                for i in index.chunk_ids().tolist()}
 
     assert located(refreshed) == located(rebuilt)
     assert {loc.kind for *_, loc in located(refreshed) if loc} == {"item", "cell", "message"}

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from qa.engine import open_index
+from qa.refresh import open_index
 from qa.render import AnsiRenderer, RichRenderer, make_console
 from qa.search import search
 

@@ -25,7 +25,7 @@ from prompt_toolkit.output import DummyOutput
 from rich.console import Console
 
 import qa.repl
-from qa.engine import open_index
+from qa.refresh import open_index
 from qa.repl import (
     CorpusCompleter,
     Repl,

@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa.engine import open_index
 from qa.index import Index
+from qa.refresh import open_index
 from qa.rerank import DEFAULT_RERANK, Rerank, answer_type, bm25f, field_scores, has_answer_type, order_scores
 from qa.search import query_terms, rank, reranked, search
 from qa.tokens import tokenize
@@ -33,7 +33,7 @@ def random_markdown(rng: random.Random) -> str:
 
 def reference_fields(index: Index, cid: int, terms: list[str], rr: Rerank) -> dict[str, float]:
     """BM25F of one chunk, term by term, from its paragraph's tokens (no postings)."""
-    pid = np.asarray(index.arrays["g_pid"]).tolist()
+    pid = index.column("g_pid", np.arange(index.n_chunks)).tolist()
     para = [c for c in range(index.n_chunks) if pid[c] == pid[cid]]
     toks = {c: tokenize(index.text(c)) for c in para}
     before = [c for c in (cid - 1,) if c in toks]

@@ -13,9 +13,9 @@ import pytest
 
 import qa.index
 import qa.search
-from qa.engine import open_index
 from qa.index import BM25Params, Index
 from qa.ranking import Ranking
+from qa.refresh import open_index
 from qa.rerank import Rerank
 from qa.search import DEFAULT_EVIDENCE, Evidence, _best, _sum_runs, lookup, query_terms, rank, search
 from qa.tokens import tokenize
@@ -38,7 +38,8 @@ def random_markdown(rng: random.Random) -> str:
 def reference_totals(index: Index, terms: list[str], ev: Evidence, shortlist: int) -> dict[int, float]:
     """Every candidate's final score, computed the long way from the chunks' own tokens."""
     known, _ = lookup(index, terms)
-    n = index.n_chunks
+    n = index.n_ids  # sentence ids (a refreshed index has holes where deleted sentences were)
+    live = index.chunk_ids().tolist()
     sentence = [0.0] * n
     matched: set[int] = set()
     for tid, qtf in known:
@@ -46,34 +47,34 @@ def reference_totals(index: Index, terms: list[str], ev: Evidence, shortlist: in
         for cid, weight in zip(ids.tolist(), w.tolist(), strict=True):
             sentence[cid] += weight * qtf
             matched.add(cid)
-    pid = np.asarray(index.arrays["g_pid"]).tolist()
-    n_par = max(pid) + 1 if n else 0
-    counts: list[Counter[str]] = [Counter() for _ in range(n_par)]
-    for cid in range(n):
+    pid = dict(zip(live, index.column("g_pid", np.array(live)).tolist(), strict=True))
+    counts: dict[int, Counter[str]] = {p: Counter() for p in pid.values()}
+    for cid in live:
         counts[pid[cid]].update(tokenize(index.text(cid)))
-    lengths = np.array([sum(c.values()) for c in counts], dtype=np.float64)
-    avg = float(lengths.mean())
+    n_par = len(counts)
+    lengths = {p: sum(c.values()) for p, c in counts.items()}
+    avg = sum(lengths.values()) / n_par
     k1, b = ev.paragraph_k1, ev.paragraph_b
-    paragraph = [0.0] * n_par
+    paragraph = dict.fromkeys(counts, 0.0)
     for tid, qtf in known:
         term = index.term(tid)
-        df = sum(1 for c in counts if term in c)
+        df = sum(1 for c in counts.values() if term in c)
         idf = math.log(1 + (n_par - df + 0.5) / (df + 0.5))
-        for p, c in enumerate(counts):
+        for p, c in counts.items():
             if term in c:
                 paragraph[p] += idf * c[term] * (k1 + 1) / (c[term] + k1 * (1 - b + b * lengths[p] / avg)) * qtf
-    scored = [p for p in range(n_par) if any(index.term(t) in counts[p] for t, _ in known)]
+    scored = [p for p in counts if any(index.term(t) in counts[p] for t, _ in known)]
     best = sorted(scored, key=lambda p: (-paragraph[p], p))[: ev.expand]
-    cand = sorted(matched | {c for c in range(n) if pid[c] in best})
+    cand = sorted(matched | {c for c in live if pid[c] in best})
 
     def window(c: int) -> float:
-        return sum(sentence[nb] for nb in (c + 1, c - 1) if 0 <= nb < n and pid[nb] == pid[c])
+        return sum(sentence[nb] for nb in (c + 1, c - 1) if nb in pid and pid[nb] == pid[c])
 
     partial = {c: sentence[c] + ev.window * window(c) + ev.paragraph * paragraph[pid[c]] for c in cand}
     lifted = sorted(cand, key=lambda c: (-partial[c], c))[:shortlist]
     totals = {c: partial[c] + index.query_constant(known) for c in cand}
     for c in lifted:
-        doc, section = int(index.arrays["c_doc"][c]), int(index.arrays["c_section"][c])
+        doc, section = index.value("c_doc", c), index.value("c_section", c)
         heading = index.title_terms(doc) | index.section_terms(section)
         totals[c] += ev.title * sum(index.idf(t) * qtf for t, qtf in known if index.term(t) in heading)
     return totals
@@ -159,7 +160,7 @@ def test_neighbours_stay_in_the_paragraph(make_corpus: Callable[..., Path]) -> N
     rng = random.Random(9)
     root = make_corpus({f"doc{i}.md": random_markdown(rng) for i in range(4)})
     index, _ = open_index([str(root)])
-    place = [(int(index.arrays["c_doc"][c]), int(index.arrays["c_para"][c])) for c in range(index.n_chunks)]
+    place = [(index.value("c_doc", c), index.value("c_para", c)) for c in range(index.n_chunks)]
     for cid in range(index.n_chunks):
         first, end = cid, cid + 1
         while first > 0 and place[first - 1] == place[cid]:
@@ -172,23 +173,21 @@ def test_neighbours_stay_in_the_paragraph(make_corpus: Callable[..., Path]) -> N
 
 
 def test_kept_term_weights_change_nothing(make_corpus: Callable[..., Path], monkeypatch: pytest.MonkeyPatch) -> None:
-    """Weights kept between questions (Index.term_array) give bit-for-bit the same ranking, and reweight drops them."""
+    """Weights kept between questions (Index.term_array) give bit-for-bit the same ranking, for each BM25."""
     rng = random.Random(11)
     root = make_corpus({f"doc{i}.md": random_markdown(rng) for i in range(8)})
     index, _ = open_index([str(root)])
     questions = [query_terms(" ".join(rng.choice(WORDS) for _ in range(rng.randint(1, 4)))) for _ in range(20)]
 
-    def totals() -> list[tuple[list[int], list[float]]]:
-        return [(r.ids.tolist(), r.total.tolist()) for r in (rank(index, terms) for terms in questions)]
+    def totals(params: BM25Params | None = None) -> list[tuple[list[int], list[float]]]:
+        return [(r.ids.tolist(), r.total.tolist()) for r in (rank(index, terms, params=params) for terms in questions)]
 
+    other = BM25Params(k1=0.9, b=0.4)
     monkeypatch.setattr(qa.index, "TERM_ARRAY_MIN", 1 << 40)  # nothing kept
-    fresh = totals()
+    fresh, fresh_other = totals(), totals(other)
+    assert fresh != fresh_other
     monkeypatch.setattr(qa.index, "TERM_ARRAY_MIN", 0)  # everything kept
     assert totals() == fresh
-    assert index._term_arrays
+    assert index._kept
     assert totals() == fresh  # now from the kept arrays
-    index.reweight(BM25Params(k1=0.9, b=0.4))
-    assert not index._term_arrays
-    kept = totals()
-    monkeypatch.setattr(qa.index, "TERM_ARRAY_MIN", 1 << 40)
-    assert totals() == kept != fresh
+    assert totals(other) == fresh_other  # kept per parameters

@@ -11,31 +11,28 @@ import numpy as np
 import pytest
 
 from qa.build import build_index
-from qa.chunking import Chunk
-from qa.corpus import Document, discover
-from qa.engine import open_index
+from qa.corpus import discover
 from qa.errors import QueryError
-from qa.index import BM25Params, Index, IndexBuilder, bm25_reference, encode_document
+from qa.index import BM25Params, Index, bm25_reference
+from qa.refresh import open_index
 from qa.search import score, search
 
 
-def index_of(corpus: list[list[str]], params: BM25Params) -> Index:
-    """An index whose chunks have exactly these tokens (words chosen to stem to themselves)."""
-    builder = IndexBuilder()
-    chunks, pos = [], 0
-    for i, tokens in enumerate(corpus):
-        text = " ".join(tokens)
-        chunks.append(Chunk(pos, pos + len(text), 1, pos + 1, i, i, text))
-        pos += len(text) + 1
-    doc = Document(path=Path("/x.txt"), source="x.txt", text=" ".join(" ".join(t) for t in corpus), blocks=[])
-    builder.add_part(encode_document(doc, chunks))
-    return builder.finish(params)
+def index_of(corpus: list[list[str]], params: BM25Params, folder: Path) -> Index:
+    """An index, built as qa builds one, whose sentences have exactly these tokens (one paragraph each;
+    words chosen to stem to themselves); its sentence ids are the corpus's positions."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "corpus.md").write_text("\n\n".join(" ".join(tokens) for tokens in corpus) + "\n", encoding="utf-8")
+    files, _ = discover([str(folder)])
+    index = build_index(files, params)
+    assert [index.text(i) for i in range(index.n_chunks)] == [" ".join(t) for t in corpus]
+    return index
 
 
-def dense_scores(index: Index, query: list[str]) -> list[float]:
-    ids, got, _ = score(index, query)
+def dense_scores(index: Index, query: list[str], params: BM25Params | None = None) -> list[float]:
+    ids, got, _ = score(index, query, params)
     known = [(index.term_id(t), n) for t, n in Counter(query).items() if index.term_id(t) is not None]
-    dense = np.full(index.n_chunks, index.query_constant(known), dtype=np.float64)
+    dense = np.full(index.n_chunks, index.query_constant(known, params), dtype=np.float64)
     dense[ids] = got
     return dense.tolist()
 
@@ -45,22 +42,26 @@ WORDS = ["heron", "marsh", "lamp", "ship", "fog", "keeper", "tide", "wind", "gul
 
 
 @pytest.mark.parametrize("variant", ["okapi", "plus", "l"])
-def test_scores_equal_rank_bm25_on_random_corpora(variant: str) -> None:
+def test_scores_equal_rank_bm25_on_random_corpora(variant: str, tmp_path: Path) -> None:
     rng = random.Random(42)
     for case in range(25):
         params = BM25Params(variant=variant, k1=rng.choice([0.9, 1.2, 1.5]), b=rng.choice([0.4, 0.75, 1.0]))
         corpus = [[rng.choice(WORDS) for _ in range(rng.randint(1, 9))] for _ in range(rng.randint(2, 30))]
-        index = index_of(corpus, params)
+        index = index_of(corpus, params, tmp_path / str(case))
+        other = BM25Params(variant=variant, k1=rng.choice([0.5, 2.0]), b=rng.choice([0.0, 0.3]))
         for _ in range(5):
             query = [rng.choice([*WORDS, "unknown"]) for _ in range(rng.randint(1, 5))]
             want = bm25_reference(corpus, query, params)
-            assert dense_scores(index, query) == pytest.approx(want, rel=1e-5, abs=1e-6), (case, query)
+            assert dense_scores(index, query) == pytest.approx(want, rel=1e-9, abs=1e-9), (case, query)
+            # k1, b and the variant apply at question time: any of them, from the same index.
+            want = bm25_reference(corpus, query, other)
+            assert dense_scores(index, query, other) == pytest.approx(want, rel=1e-9, abs=1e-9), (case, query)
 
 
-def test_term_in_exactly_half_the_chunks_still_counts() -> None:
+def test_term_in_exactly_half_the_chunks_still_counts(tmp_path: Path) -> None:
     # BM25Okapi gives idf 0 to such a term (rank_bm25 issue 39); qa's default must not.
     corpus = [["heron", "marsh"], ["heron", "lamp"], ["ship", "fog"], ["tide", "wind"]]
-    index = index_of(corpus, BM25Params())
+    index = index_of(corpus, BM25Params(), tmp_path)
     ids, scores, _ = score(index, ["heron"])
     assert sorted(ids.tolist()) == [0, 1]
     assert all(s > 0 for s in scores)
@@ -109,15 +110,15 @@ def test_context_stays_in_the_paragraph(make_corpus: Callable[..., Path]) -> Non
     assert search(index, "herons", k=1, context=0).hits[0].before == []
 
 
-def test_missing_words_are_reported_as_typed() -> None:
-    index = index_of([["heron", "marsh"], ["lamp"]], BM25Params())
+def test_missing_words_are_reported_as_typed(tmp_path: Path) -> None:
+    index = index_of([["heron", "marsh"], ["lamp"]], BM25Params(), tmp_path)
     answer = search(index, "Heron and Zeppelins")
     assert answer.missing == ["Zeppelins"]
     assert answer.hits[0].text == "heron marsh"
 
 
-def test_empty_and_stopword_questions(make_corpus: Callable[..., Path]) -> None:
-    index = index_of([["heron"]], BM25Params())
+def test_empty_and_stopword_questions(tmp_path: Path) -> None:
+    index = index_of([["heron"]], BM25Params(), tmp_path)
     with pytest.raises(QueryError):
         search(index, "  \n ")
     assert search(index, "what is the").hits == []
@@ -129,3 +130,22 @@ def test_build_index_over_discovered_files(make_corpus: Callable[..., Path]) -> 
     assert skipped == 1
     index = build_index(files)
     assert index.n_chunks == 2 and [d.source for d in index.docs] == [f.source for f in files]
+
+
+def test_training_in_the_pool_equals_training_alone(make_corpus: Callable[..., Path],
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pool reads Punkt's sample; the result does not depend on which worker finishes first."""
+    import qa.build
+
+    rng = random.Random(5)
+    abbreviations = ["Col.", "Gen.", "approx.", "Fig.", "Dept.", "Esq."]
+    root = make_corpus({f"d{i:02}.txt": " ".join(
+        f"{rng.choice(abbreviations)} {rng.choice(WORDS).title()} met the {rng.choice(WORDS)} at dawn."
+        for _ in range(300)) for i in range(12)})
+    files, _ = discover([str(root)])
+    monkeypatch.setattr(qa.build, "POOL_MIN_BYTES", 0)
+    heard: list[tuple[int, int, int]] = []
+    pooled = qa.build.train_splitter(files, workers=2, progress=lambda *a: heard.append(a))
+    alone = qa.build.train_splitter(files, workers=1)
+    assert pooled.to_json() == alone.to_json()
+    assert heard and all(done == 0 and total == len(files) for done, total, _ in heard)  # shown before any file

@@ -10,9 +10,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sentences import Sentence as Chunk
+from sentences import split as chunk_text
 
 from qa import tokens
-from qa.chunking import MAX_CHUNK_CHARS, Chunk, SentenceSplitter, chunk_text
+from qa.chunking import MAX_CHUNK_CHARS, SentenceSplitter
 from qa.corpus import bundled_seeds
 from qa.formats import extract_text
 from qa.formats.markdown import extract_markdown
@@ -110,7 +114,7 @@ def test_a_question_searches_the_stopwords_that_are_its_point(question: str, sea
 
 
 def test_stopwords_are_indexed_as_marked_terms_and_do_not_count_in_length() -> None:
-    from qa.index import _token_terms
+    from qa.encode import _token_terms
 
     terms, n_words, ids, chunk_of = _token_terms(["The heron is in the pond.", "x := y"])
     assert terms[:n_words] == ["heron", "pond", "x", ":="]
@@ -133,7 +137,7 @@ def test_camel_case_words_are_also_their_parts(text: str, expected: list[str]) -
 
 
 def test_fast_tokenising_equals_tokenising_each_text_alone() -> None:
-    from qa.index import _token_terms, _token_terms_slow
+    from qa.encode import _token_terms, _token_terms_slow
 
     rng = random.Random(7)
     words = ["readFile", "the", "XMLHttpRequest", "plain", "iPhone", "is", "x:=y", "toString", "U.S.", "don't",
@@ -285,3 +289,19 @@ def test_punkt_parameters_round_trip_through_json() -> None:
 
 def split_with(splitter: SentenceSplitter, text: str) -> list[tuple[int, int]]:
     return [(c.start, c.end) for c in chunk_text(text, extract_text(text).blocks, splitter)]
+
+
+_PUNKT_PIECES = st.sampled_from([*"ab Zé.?!\n\t\"'’)(]", "Mr. ", "U.S. ", "e.g. ", "Dr.", " . ", "...", "\n\n",
+                                 "1. ", "3.14", "“Yes.” ", "(see below.) ", "word", "Word", "etc. The"])
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(st.lists(_PUNKT_PIECES, max_size=60).map("".join))
+def test_punkt_spans_equal_nltks_span_tokenize(text: str) -> None:
+    """The one-loop Punkt (it reads nltk's private regexes: nltk's version is pinned) against nltk itself."""
+    from nltk.tokenize.punkt import PunktSentenceTokenizer
+
+    trained = SentenceSplitter.train(["Mr. Smith met Dr. Jones at 5 p.m. on Jan. 3. They talked. " * 20])
+    for splitter in (SentenceSplitter(), trained):
+        want = list(PunktSentenceTokenizer(splitter.params).span_tokenize(text))
+        assert splitter._punkt_spans(text) == want

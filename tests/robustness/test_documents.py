@@ -14,7 +14,7 @@ import pytest
 from robust_helpers import CLEAR, MakeCorpus, RunQA, no_traceback
 
 from qa.chunking import MAX_CHUNK_CHARS
-from qa.engine import open_index
+from qa.refresh import open_index
 from qa.search import search
 
 
@@ -90,11 +90,11 @@ def _huge_line_check(root: Path, size: int) -> dict[str, int | bool]:
     code = f"""
 import json, resource
 import numpy as np
-from qa.engine import open_index
+from qa.refresh import open_index
 from qa.search import search
 index, _ = open_index([{str(root)!r}])
-a = index.arrays
-starts, ends = np.asarray(a["c_start"]), np.asarray(a["c_end"])
+ids = index.chunk_ids()
+starts, ends = index.column("c_start", ids), index.column("c_end", ids)
 text = open({str(root / "line.txt")!r}, encoding="utf-8").read()
 exact = all(text[int(starts[i]):int(ends[i])] == index.text(i) for i in range(0, index.n_chunks, 97))
 hit = search(index, "heron", k=1).hits[0]
@@ -283,17 +283,17 @@ def test_file_disappearing_during_indexing(make_corpus: MakeCorpus, monkeypatch:
 
 def test_file_changing_during_indexing_is_picked_up_next_run(make_corpus: MakeCorpus,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    import qa.build
+    from qa.chunking import SentenceSplitter
 
     root = make_corpus({"a.txt": "A heron stays.", "b.txt": "A heron sleeps."})
-    real = qa.build.chunk_spans
+    real = SentenceSplitter.sentence_spans
 
-    def changing(text, blocks, splitter):  # type: ignore[no-untyped-def]
+    def changing(self, text, blocks):  # type: ignore[no-untyped-def]
         if text == "A heron sleeps.":  # edited right after it was read
             (root / "b.txt").write_text("A heron wakes and flies to the zebra.", encoding="utf-8")
-        return real(text, blocks, splitter)
+        return real(self, text, blocks)
 
-    monkeypatch.setattr(qa.build, "chunk_spans", changing)
+    monkeypatch.setattr(SentenceSplitter, "sentence_spans", changing)
     index, _ = open_index([str(root)])
     assert search(index, "heron sleeps", k=1).hits[0].text == "A heron sleeps."  # what was read
     monkeypatch.undo()

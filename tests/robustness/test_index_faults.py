@@ -21,6 +21,12 @@ def _generation(folder: Path) -> Path:
     return folder / (folder / "CURRENT").read_text(encoding="ascii").strip()
 
 
+def _segment(folder: Path) -> Path:
+    """The first segment of the live generation."""
+    meta = json.loads((_generation(folder) / "meta.json").read_text(encoding="utf-8"))
+    return folder / meta["segments"][0]["name"]
+
+
 @pytest.mark.parametrize(("sig", "code", "word"), [(signal.SIGINT, 130, "interrupted"),
                                                    (signal.SIGTERM, 143, "terminated")])
 def test_signal_during_indexing_keeps_the_previous_index(run_qa: RunQA, tmp_path: Path, sig: int, code: int,
@@ -73,6 +79,35 @@ def test_kill_9_at_random_points_fifty_times(run_qa: RunQA, tmp_path: Path) -> N
         assert answers(run_qa, root), f"round {round_no}"
 
 
+@pytest.mark.slow
+def test_kill_9_during_refreshes_and_merges(run_qa: RunQA, tmp_path: Path) -> None:
+    """Refreshes that add a segment each, until the tiered policy merges them: killed at random points,
+    the previous generation answers and the next run completes (and leaves nothing behind)."""
+    import qa.merge
+
+    root = big_corpus(tmp_path / "docs", files=12, sentences=150)
+    assert run_qa("index", "--docs", str(root)).returncode == 0
+    folder = index_dir([str(root)])
+    rng = random.Random(17)
+    for round_no in range(3 * qa.merge.MERGE_FACTOR):
+        (root / f"f{round_no % 12:03}.txt").write_text(f"Round {round_no} heron. " * 200, encoding="utf-8")
+        start = time.monotonic()
+        proc = spawn_index(root)
+        time.sleep(rng.uniform(0, 0.6))
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+        assert answers(run_qa, root), f"round {round_no}"
+        assert run_qa("index", "--docs", str(root)).returncode == 0  # completes what was killed
+        assert time.monotonic() - start < 60
+        assert answers(run_qa, root), f"round {round_no}"
+        live = {json.loads((_generation(folder) / "meta.json").read_text())["segments"][i]["name"]
+                for i in range(len(json.loads((_generation(folder) / "meta.json").read_text())["segments"]))}
+        on_disk = {p.name for p in folder.iterdir() if p.name.startswith("seg-")}
+        assert on_disk == live, round_no  # what a killed run wrote is gone
+    segments = json.loads((_generation(folder) / "meta.json").read_text())["segments"]
+    assert len(segments) < qa.merge.MERGE_FACTOR + 1  # merged along the way
+
+
 class _Payload:
     """Unpickling this would create a file: proof that code ran."""
 
@@ -102,39 +137,56 @@ def test_corrupted_truncated_pickled_and_old_caches_are_rebuilt(run_qa: RunQA, t
 
     def pickled() -> None:
         evil = np.array([_Payload(marker)], dtype=object)
-        np.save(_generation(folder) / "p_w.npy", evil, allow_pickle=True)
+        np.save(_segment(folder) / "p_tf.npy", evil, allow_pickle=True)
+
+    def shifted(name: str, by: int) -> Callable[[], None]:
+        def damage() -> None:
+            path = _segment(folder) / f"{name}.npy"
+            np.save(path, np.load(path).astype(np.int64) + by)
+        return damage
+
+    def segment_meta(**changes: object) -> Callable[[], None]:
+        def damage() -> None:
+            path = _segment(folder) / "segment.json"
+            data = json.loads(path.read_text(encoding="utf-8"))
+            data.update({k: v(data) if callable(v) else v for k, v in changes.items()})
+            path.write_text(json.dumps(data), encoding="utf-8")
+        return damage
 
     damages: dict[str, Callable[[], None]] = {
-        "truncated npy": lambda: (_generation(folder) / "p_w.npy").write_bytes(
-            (_generation(folder) / "p_w.npy").read_bytes()[:50]),
-        "garbage npy": lambda: (_generation(folder) / "t_idf.npy").write_bytes(os.urandom(300)),
+        "truncated npy": lambda: (_segment(folder) / "p_delta.npy").write_bytes(
+            (_segment(folder) / "p_delta.npy").read_bytes()[:50]),
+        "garbage npy": lambda: (_segment(folder) / "t_off.npy").write_bytes(os.urandom(300)),
         "pickled npy": pickled,
         "broken json": lambda: (_generation(folder) / "meta.json").write_text("{not json", encoding="utf-8"),
+        "broken segment json": lambda: (_segment(folder) / "segment.json").write_text("{not", encoding="utf-8"),
         "old format": lambda: (_generation(folder) / "meta.json").write_text('{"version": 0, "docs": []}',
                                                                               encoding="utf-8"),
-        "wrong length": lambda: np.save(_generation(folder) / "c_doc.npy", np.zeros(3, dtype=np.int32)),
+        "wrong length": lambda: np.save(_segment(folder) / "c_doc.npy", np.zeros(3, dtype=np.int32)),
         "missing generation": lambda: (folder / "CURRENT").write_text("gen-missing", encoding="utf-8"),
-        "empty blob": lambda: (_generation(folder) / "blob.bin").write_bytes(b""),
+        "missing segment": lambda: _edit_meta(folder, segments=[{"name": "seg-missing", "deleted": []}]),
+        "segment name outside the folder": lambda: _edit_meta(folder, segments=[{"name": "../x", "deleted": []}]),
+        "deleted document out of range": lambda: _edit_meta(
+            folder, segments=[{**_meta(folder)["segments"][0], "deleted": [10**6]}]),
+        "empty blob": lambda: (_segment(folder) / "blob.bin").write_bytes(b""),
         "empty CURRENT": lambda: (folder / "CURRENT").write_bytes(b""),
         "binary CURRENT": lambda: (folder / "CURRENT").write_bytes(b"\xff\x00../../etc"),
-        "empty npy": lambda: (_generation(folder) / "t_idf.npy").write_bytes(b""),
+        "empty npy": lambda: (_segment(folder) / "t_off.npy").write_bytes(b""),
         "json list": lambda: (_generation(folder) / "meta.json").write_text("[]", encoding="utf-8"),
         "deep json": lambda: (_generation(folder) / "meta.json").write_text("[" * 100_000, encoding="utf-8"),
-        "docs not a list": lambda: _edit_meta(folder, docs=5),
-        "document id out of range": lambda: np.save(_generation(folder) / "c_doc.npy",
-                                                    np.load(_generation(folder) / "c_doc.npy") + 1000),
-        "paragraph id out of range": lambda: np.save(_generation(folder) / "g_pid.npy",
-                                                     np.load(_generation(folder) / "g_pid.npy") - 2**20),
-        "section id out of range": lambda: np.save(_generation(folder) / "c_section.npy",
-                                                   np.load(_generation(folder) / "c_section.npy") + 1000),
-        "part descriptor id out of range": lambda: np.save(_generation(folder) / "c_pdesc.npy",
-                                                           np.load(_generation(folder) / "c_pdesc.npy") + 1000),
-        "negative part number": lambda: np.save(_generation(folder) / "c_part.npy",
-                                                np.load(_generation(folder) / "c_part.npy") - 5),
-        "part table offsets past its bytes": lambda: np.save(_generation(folder) / "part_off.npy",
+        "docs not a list": segment_meta(docs=5),
+        "document id out of range": shifted("c_doc", 1000),
+        "paragraph id out of range": shifted("g_pid", 2**20),
+        "section id out of range": shifted("c_section", 1000),
+        "part descriptor id out of range": shifted("c_pdesc", 1000),
+        "negative part number": shifted("c_part", -5),
+        "postings past the end": shifted("p_ptr", 7),
+        "delta exception past the end": lambda: np.save(_segment(folder) / "p_exc_pos.npy",
+                                                        np.array([10**9], dtype=np.int64)),
+        "part table offsets past its bytes": lambda: np.save(_segment(folder) / "part_off.npy",
                                                              np.array([0, 10**9], dtype=np.int64)),
-        "document record without a path": lambda: _edit_meta(
-            folder, docs=[{k: v for k, v in d.items() if k != "path"} for d in _meta(folder)["docs"]]),
+        "document record without a path": segment_meta(
+            docs=lambda m: [{k: v for k, v in d.items() if k != "path"} for d in m["docs"]]),
         "unread not an object": lambda: _edit_meta(folder, unread=[1]),
     }
     for name, damage in damages.items():
@@ -176,7 +228,7 @@ def test_read_only_cache_folder(run_qa: RunQA, tmp_path: Path) -> None:
 def test_a_full_disk_while_writing_the_cache_answers_anyway(make_corpus: Callable[..., Path],
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     import qa.store
-    from qa.engine import open_index
+    from qa.refresh import open_index
     from qa.search import search
 
     root = make_corpus({"a.txt": "The zebra crossing was painted violet."})

@@ -8,11 +8,12 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sentences import split as chunk_text
 
-from qa.chunking import MAX_CHUNK_CHARS, SentenceSplitter, chunk_text
-from qa.engine import open_index
+from qa.chunking import MAX_CHUNK_CHARS, SentenceSplitter
 from qa.errors import CorpusError, QueryError
 from qa.formats import extract_text
+from qa.refresh import open_index
 from qa.search import search
 
 SPLITTER = SentenceSplitter()

@@ -10,8 +10,8 @@ import pytest
 from conftest import qa_command
 from robust_helpers import CLEAR, OSC52, MakeCorpus, RunQA, no_traceback, raw_escapes
 
-from qa.engine import open_index
 from qa.errors import QueryError
+from qa.refresh import open_index
 from qa.search import MAX_QUESTION_CHARS, search
 
 SEEDS_Q = "Who led the Chinese delegation that went to North Korea?"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import qa
-from qa.engine import open_index
+from qa.refresh import open_index
 from qa.search import search
 from qa.store import cache_root, index_dir
 
@@ -65,9 +66,10 @@ def test_a_pickled_array_in_the_cache_is_refused(make_corpus: Callable[..., Path
     open_index([str(root)])
     folder = index_dir([str(root)])
     gen = folder / (folder / "CURRENT").read_text(encoding="ascii").strip()
+    seg = folder / json.loads((gen / "meta.json").read_text(encoding="utf-8"))["segments"][0]["name"]
     marker = tmp_path / "pwned"
-    for name in ("p_w.npy", "c_doc.npy", "t_blob.npy"):
-        np.save(gen / name, np.array([_Payload(marker)], dtype=object), allow_pickle=True)
+    for name in ("p_tf.npy", "c_doc.npy", "t_blob.npy"):
+        np.save(seg / name, np.array([_Payload(marker)], dtype=object), allow_pickle=True)
         with pytest.raises(IndexStoreError):
             load(folder)
         assert not marker.exists()

@@ -1,6 +1,11 @@
-"""Open the index of a corpus: reuse the cached one when fresh, else (re)build it.
+"""Open the index of a corpus: reuse the cached one when fresh, else refresh it by the size of the change.
 
-This is the one path the CLI, the REPL and Python users share.
+This is the one path the CLI, the REPL and Python users share. A refresh
+writes the added and changed files as a new segment, lists the documents of
+removed and changed files as deleted in their old segments, merges what the
+tiered policy (:mod:`qa.merge`) asks for, and commits a new generation: its
+cost follows the change, not the corpus. ``qa index`` returns with the merges
+done and nothing left running.
 """
 
 from __future__ import annotations
@@ -23,12 +28,13 @@ from qa.corpus import (
     source_files,
 )
 from qa.errors import CorpusError, IndexStoreError
-from qa.index import DocList, Index
+from qa.index import Index
 from qa.ranking import BM25Params
-from qa.store import GenerationWriter, index_dir, load, load_punkt, locked, reusable_blob
+from qa.store import GenerationWriter, index_dir, load, load_punkt, locked, sweep
 
 if TYPE_CHECKING:
     from qa.build import Progress
+    from qa.segment import Segment, SegmentData
 
 
 @dataclass(slots=True)
@@ -59,7 +65,7 @@ def is_fresh(index: Index, paths: Sequence[str]) -> bool:
 
     One ``stat`` per file: size and modification time must be those indexed.
     """
-    indexed = {d["path"]: (d["size"], d["mtime_ns"]) for d in index.meta["docs"]}  # rows: no DocInfo objects
+    indexed = {path: (size, mtime) for path, size, mtime in index.doc_rows()}  # no DocInfo objects
     indexed.update({p: (s, m) for p, (s, m) in index.meta.get("unread", {}).items()})
     if len(indexed) != len(paths):
         return False
@@ -108,12 +114,15 @@ def open_index(
     if not paths:
         raise CorpusError(no_documents_message(roots))
     params = params or BM25Params()
+    stale: Index | None = None
     if cache and not rebuild:
-        index = _try_load(report.folder, paths, note)
+        index = _try_load(report.folder, paths, note, fresh_only=False, params=params)
+        if index is not None and not is_fresh(index, paths):
+            stale, index = index, None  # the refresh starts from it (if no other writer got there first)
         if index is not None:
             report.cached = True
-            if index.params != params:
-                index.reweight(params)
+            index.params = params
+            sweep(report.folder, str(index.meta.get("generation")), (seg.name for seg in index.segments))
             if mark_used(report.folder) and not (report.folder / INFO).exists():  # built by an older qa
                 f = filters or Filters()
                 write_info(report.folder, roots, f.include, f.exclude, len(index.docs), index.n_chunks)
@@ -122,18 +131,19 @@ def open_index(
         n = len(skipped)
         note(f"skipped {n} file{'s' if n != 1 else ''} with unsupported extensions "
              f"('qa index --verbose' lists {'them' if n != 1 else 'it'}; --include GLOB indexes files as text)")
-    index = _build_and_save(report, paths, params, cache, note, progress, rebuild, checkpoint)
+    index = _build_and_save(report, paths, params, cache, note, progress, rebuild, checkpoint, stale)
     report.built = True
     if cache:
         mark_used(report.folder)
     return index, report
 
 
-def _try_load(folder: Path, paths: Sequence[str], note: Warn, fresh_only: bool = True) -> Index | None:
+def _try_load(folder: Path, paths: Sequence[str], note: Warn, fresh_only: bool = True,
+              params: BM25Params | None = None) -> Index | None:
     if not (folder / "CURRENT").exists():
         return None
     try:
-        index = load(folder)
+        index = load(folder, params)
     except IndexStoreError as exc:
         note(f"{exc}; rebuilding")
         return None
@@ -156,7 +166,7 @@ def plan_update(old: Index | None, files: Sequence[SourceFile]) -> Plan:
     if old is None:
         plan.todo = list(files)
         return plan
-    by_path = {d.path: i for i, d in enumerate(old.docs)}
+    by_path = {path: i for i, (path, _, _) in enumerate(old.doc_rows())}
     unread: dict[str, list[int]] = old.meta.get("unread", {})
     for f in files:
         key = _stat_key(f.path)
@@ -194,42 +204,45 @@ def _build_and_save(
     progress: Progress | None,
     rebuild: bool,
     checkpoint: Callable[[], None] | None = None,
+    stale: Index | None = None,
 ) -> Index:
     files = source_files(paths)
     if not cache:
-        return _build(None, files, params, note, progress, None, lang=_lang(report))
+        return _in_memory(files, params, note, progress, _lang(report))
     lock = locked(report.folder)
     try:
         lock.__enter__()
     except OSError as exc:
         note(f"cannot write the index cache ({exc.strerror or exc}); answering from memory")
-        return _build(None, files, params, note, progress, None, lang=_lang(report))
+        return _in_memory(files, params, note, progress, _lang(report))
     try:
-        old = None if rebuild else _try_load(report.folder, paths, lambda message: None, fresh_only=False)
+        if rebuild:
+            old = None
+        elif stale is not None and _current(report.folder) == stale.meta.get("generation"):
+            old = stale  # what was loaded before the lock is still the live generation
+        else:
+            old = _try_load(report.folder, paths, lambda message: None, fresh_only=False)
         if old is not None and is_fresh(old, paths):
+            old.params = params
             return old  # another process finished the same build while we waited
         try:
-            writer = GenerationWriter(report.folder)
+            with GenerationWriter(report.folder) as writer:
+                index = _update(old, files, params, note, progress, writer, report.folder, checkpoint, _lang(report))
         except OSError as exc:
             note(f"cannot write the index cache ({exc.strerror or exc}); answering from memory")
-            return _build(old, files, params, note, progress, None, report.folder, _lang(report))
-        with writer:
-            index = _build(old, files, params, note, progress, writer, report.folder, _lang(report))
-            # Unmap the previous generation before it is deleted: its pages are then
-            # freed by whoever deletes it (in the background), not when this process exits.
-            old = None
-            if checkpoint is not None:
-                checkpoint()
-            try:
-                writer.commit(index)
-            except OSError as exc:
-                note(f"cannot write the index cache ({exc.strerror or exc}); answering from memory")
-            else:
-                f = report.filters or Filters()
-                write_info(report.folder, report.roots, f.include, f.exclude, len(index.docs), index.n_chunks)
-            return index
+            return _in_memory(files, params, note, progress, _lang(report))
+        f = report.filters or Filters()
+        write_info(report.folder, report.roots, f.include, f.exclude, len(index.docs), index.n_chunks)
+        return index
     finally:
         lock.__exit__(None, None, None)
+
+
+def _current(folder: Path) -> str | None:
+    try:
+        return (folder / "CURRENT").read_text(encoding="ascii").strip()
+    except (OSError, UnicodeError):
+        return None
 
 
 def _lang(report: OpenReport) -> str | None:
@@ -237,51 +250,102 @@ def _lang(report: OpenReport) -> str | None:
     return report.filters.lang if report.filters is not None else None
 
 
-def _build(
+def _in_memory(files: Sequence[SourceFile], params: BM25Params, note: Warn, progress: Progress | None,
+               lang: str | None = None) -> Index:
+    """Build without the cache (``--no-cache``, or a cache that cannot be written); every document in
+    ``lang`` when given."""
+    from qa.build import build_index
+
+    index = build_index(files, params, note, progress, lang=lang)
+    index.meta["unread"] = {}
+    index.meta.pop("unread_paths", None)
+    if not index.docs or index.n_chunks == 0:
+        raise CorpusError("no text could be read from the documents")
+    return index
+
+
+def _update(
     old: Index | None,
     files: Sequence[SourceFile],
     params: BM25Params,
     note: Warn,
     progress: Progress | None,
-    writer: GenerationWriter | None,
-    folder: Path | None = None,
+    writer: GenerationWriter,
+    folder: Path,
+    checkpoint: Callable[[], None] | None,
     lang: str | None = None,
 ) -> Index:
-    """Build (or update from ``old``) and check that something was indexed (every document in ``lang``, if given)."""
-    from qa.build import build_index  # indexing code is not needed to answer from the cache
+    """Write the new and changed files as segments, mark what they replace as deleted, merge, commit
+    (every new document read in ``lang``, if given)."""
+    from qa.build import build_segments, train_splitter  # indexing code is not needed to answer from the cache
     from qa.chunking import SentenceSplitter
 
     plan = plan_update(old, files)
     splitter = None
     if old is not None and plan.keep:
-        punkt = load_punkt(folder) if folder is not None else None
+        punkt = load_punkt(folder)
         splitter = SentenceSplitter(punkt) if punkt is not None else None
-    reuse = reusable_blob(old, plan.keep) if old is not None and writer is not None else None
-    blob = writer.blob_file(reuse) if writer is not None else None
-    index = build_index(
-        plan.todo,
-        params,
-        note,
-        progress,
-        splitter,
-        previous=old if plan.keep else None,
-        keep=plan.keep,
-        blob=blob,
-        blob_has_previous=writer is not None and writer.blob_reused,
-        on_array=writer.save_array if writer is not None else None,
-        lang=lang,
-    )
-    for doc in index.meta["docs"]:
-        if doc["path"] in plan.touched:
-            doc["mtime_ns"] = plan.touched[doc["path"]]
-    index.docs = DocList(index.meta["docs"])
+    if splitter is None:  # a new splitter: every document is split again with it
+        plan = plan_update(None, files)
+        old = None
+        splitter = train_splitter(files, progress=progress)
+    segments = _kept_segments(old, plan) if old is not None else []
+    new: list[Segment] = []
+
+    def sink(data: SegmentData) -> None:
+        new.append(writer.write_segment(data))
+
+    unread_paths = build_segments(plan.todo, splitter, sink, note, progress, lang=lang)
+    segments = _merged([*segments, *new], writer)
     unread = dict(plan.unread)
-    for path in index.meta.pop("unread_paths", []):
+    for path in unread_paths:
         key = _stat_key(Path(path))
         if key is not None:
             unread[path] = list(key)
-    index.meta["unread"] = unread
-    if not index.docs or index.n_chunks == 0:
+    if not any(s.n_live for s in segments):
         raise CorpusError("no text could be read from the documents")
-    return index
+    if checkpoint is not None:
+        checkpoint()
+    gen = writer.commit(segments, {"unread": unread}, splitter.to_json())
+    return Index(segments, {"unread": unread, "generation": gen.name}, params)
 
+
+def _kept_segments(old: Index, plan: Plan) -> list[Segment]:
+    """The old generation's segments with the documents not kept marked deleted, and touched ones' new mtimes."""
+    from qa.segment import Segment
+
+    keep = set(plan.keep)
+    out: list[Segment] = []
+    for seg, doc_ids in zip(old.segments, old.doc_ids(), strict=True):
+        deleted = set(seg.deleted)
+        mtimes = dict(seg.mtimes)
+        for d in seg.live_docs():
+            if int(doc_ids[d]) not in keep:
+                deleted.add(d)
+            else:
+                path = seg.docs[d]["path"]
+                if path in plan.touched:
+                    mtimes[d] = plan.touched[path]
+        if len(deleted) < len(seg.docs):
+            out.append(Segment(seg.name, seg.meta, seg.arrays, seg.blob, deleted, mtimes))
+    return out
+
+
+def _merged(segments: list[Segment], writer: GenerationWriter) -> list[Segment]:
+    """Apply the merge policy until it asks for nothing (each merged segment takes its first member's place)."""
+    from qa.merge import plan
+    from qa.segment import merge
+
+    for _ in range(64):  # each round merges at least two segments or rewrites a mostly deleted one
+        groups = plan(segments)
+        if not groups:
+            break
+        replaced: dict[int, Segment | None] = {}
+        for group in groups:
+            live = [segments[i] for i in group if segments[i].n_live]
+            result = writer.write_segment(merge(live)) if live else None
+            replaced[group[0]] = result
+            for i in group[1:]:
+                replaced[i] = None
+        segments = [kept for i, s in enumerate(segments) if (kept := replaced.get(i, s)) is not None]
+    return segments
