@@ -30,8 +30,8 @@ if TYPE_CHECKING:
     from qa.chunking import Chunk
     from qa.corpus import Document
 
-#: Bumped whenever the on-disk layout or the analyzer changes.
-FORMAT_VERSION = 13
+#: Bumped whenever the on-disk layout, the analyzer or what a reader makes of a file changes.
+FORMAT_VERSION = 14
 
 
 @dataclass(frozen=True, slots=True)
