@@ -531,13 +531,15 @@ def rerank_scores(index: Index, question: str, terms: list[str], ids: NDArray[np
         typed = np.array([has_answer_type(kind, text, qwords) for text in texts], dtype=np.float64)
     zero = np.zeros(len(ids))
     langs = [index.lang_of(c) for c in ids.tolist()] if len(index.langs) > 1 or index.langs[0] != "en" else None
-    phrase, proximity, exact = (order_scores(index, texts, terms, question, langs)
-                                if (rr.phrase or rr.proximity or rr.exact) else (zero, zero, zero))
-    lead, definition, first, first_par, place = _position_cues(index, question, terms, ids, texts, rr)
-    zero = np.zeros(len(ids))
     heading, heading_first, defined = (_heading_cues(index, terms, ids)
                                        if rr.heading_match or rr.heading_first or rr.definition
                                        else (zero, zero, zero))
+    # A definition list reads "term: definition": the first sentence under a term holds its words.
+    worded = [f"{index.label(int(c))}: {text}" if defined[j] else text
+              for j, (c, text) in enumerate(zip(ids, texts, strict=True))]
+    phrase, proximity, exact = (order_scores(index, worded, terms, question, langs)
+                                if (rr.phrase or rr.proximity or rr.exact) else (zero, zero, zero))
+    lead, definition, first, first_par, place = _position_cues(index, question, terms, ids, texts, rr)
     if _DEFINITION_Q.search(question):  # a definition list's term is the subject of its first sentence
         definition = np.maximum(definition, defined)
     cues = {

@@ -257,8 +257,10 @@ def test_a_heading_that_names_the_question_brings_its_definition_into_the_shortl
     question = "what is a decorator"
     hits = search(index, question, k=3, with_explain=True).hits
     assert hits[0].text.startswith("A function returning another function") and hits[0].label == "decorator"
-    # The glossary term is the subject of its first sentence: a definition, as "X is a ..." would be.
+    # The glossary term is the subject of its first sentence: a definition, as "X is a ..." would be,
+    # and it reads "decorator: A function returning ...", the question's word in the form asked.
     assert hits[0].explain["[definition]"] > 0 and hits[0].explain["[first under heading]"] > 0
+    assert hits[0].explain["[exact form]"] > 0
     # Without heading candidates the definition, which never says "decorator", is not in the shortlist.
     off = replace(DEFAULT_RANKING, rerank=replace(DEFAULT_RANKING.rerank, headings=0, shortlist=20))
     assert all(not h.text.startswith("A function returning") for h in search(index, question, k=3, ranking=off).hits)
