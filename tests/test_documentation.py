@@ -338,3 +338,10 @@ def test_a_pdf_outline_is_read_with_its_pages() -> None:
     assert doc is not None
     assert ("rep replicates the values in x.", "The base package > rep Replicate Elements of Vectors",
             None) in shown(doc)
+
+
+def test_an_examples_section_of_a_guide_is_prose_not_code() -> None:
+    """Only on a reference page (one with a description) are its usage and examples code."""
+    pages = ["Contents\nGetting started . . . . 2", "Getting started\nExamples\nHerons wait in shallow water."]
+    texts = shown(_assemble(pages, None, [(0, "Contents", 1), (0, "Getting started", 2)]))
+    assert ("Herons wait in shallow water.", "Getting started", None) in texts

@@ -177,7 +177,8 @@ def _outline_sections(pages: list[str], outline: list[OutlineItem]) -> tuple[lis
     found: list[str] = []
     pos = 0
     path: list[tuple[int, str]] = []
-    code = False  # in a page's usage or examples: code, not prose
+    code = False  # in a reference page's usage or examples: code, not prose
+    reference = False  # a "Description" or "Synopsis" part since the last entry: a reference page
     for number, page in enumerate(pages, start=1):
         cuts: list[int] = []
         heads: list[tuple[int, str | None]] = [(0, " > ".join(h for _, h in path) or None)]
@@ -201,8 +202,12 @@ def _outline_sections(pages: list[str], outline: list[OutlineItem]) -> tuple[lis
             heads.append((start, " > ".join(h for _, h in path)))
         for k, (start, end, line) in enumerate(lines):
             part = _PAGE_PARTS.fullmatch(line.strip())
-            if k in entries or part:
-                code = part is not None and part.group().lower() in _CODE_PARTS
+            name = part.group().lower() if part is not None else ""
+            if k in entries:
+                reference = False
+            reference = reference or name in ("description", "synopsis")
+            if k in entries or part:  # usage and examples are code on a reference page only
+                code = reference and name in _CODE_PARTS
             if part or (code and k not in entries):
                 cuts += [start, end]
                 page = page[:start] + " " * (end - start) + page[end:]
