@@ -621,6 +621,23 @@ class Index:
         """Index terms of label ``label`` (-1: no label, no terms)."""
         return self._table_terms("label_terms", self._label_bases, label)
 
+    def heading_tables(self) -> Iterator[tuple[int, int, list[Any], list[Any]]]:
+        """Per segment, its labels then its sections: (segment, kind (0 label, 1 section), each
+        heading's index terms, the headings as shown)."""
+        for s, seg in enumerate(self.segments):
+            yield s, 0, seg.meta.get("label_terms") or [], seg.meta["labels"]
+            yield s, 1, seg.meta.get("section_terms") or [], seg.meta["sections"]
+
+    def under_heading(self, s: int, kind: int, i: int) -> NDArray[np.int64]:
+        """Ids of the live sentences of segment ``s`` under its label ``i`` (``kind`` 0), or under its
+        section ``i`` and no label (``kind`` 1), ascending."""
+        seg = self.segments[s]
+        labels = np.asarray(seg.arrays["c_label"])
+        under = labels == i if kind == 0 else (np.asarray(seg.arrays["c_section"]) == i) & (labels < 0)
+        if seg.live is not None:
+            under &= np.asarray(seg.live, dtype=bool)
+        return np.flatnonzero(under).astype(np.int64) + self._base_list[s]
+
 
 def _pairs(value: Any) -> list[list[str]]:
     """A document record's ``acronyms`` ([[acronym, long form], ...]), what is not such a pair left out."""

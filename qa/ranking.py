@@ -102,7 +102,13 @@ class Rerank:
             the heading holds ("Creating virtual environments" for "how do I create a virtual
             environment"; the glossary term "decorator" for "what is a decorator").
         heading_first: the same, for the first sentence under that heading only (what a
-            section or a definition says first is its summary).
+            section or a definition says first is its summary; a parameter list or a version
+            note before it, lines that are not sentences, does not count).
+        headings: how many headings (labels and sections, best first) that name what the
+            question asks about bring their opening sentences into the shortlist, whatever
+            their first-stage score: a glossary's "decorator" for "what is a decorator",
+            whose definition need not repeat the word.
+        heading_floor: the least heading match (as ``heading_match`` measures it) for that.
     """
 
     shortlist: int = 100
@@ -131,6 +137,8 @@ class Rerank:
     place: float = 0.0
     heading_match: float = 2.0
     heading_first: float = 8.0
+    headings: int = 10
+    heading_floor: float = 0.5
 
 
 

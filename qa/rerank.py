@@ -360,42 +360,130 @@ def _heading_terms(heading: str, lang: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(analyzer(lang).tokenize(heading)))
 
 
-def _heading_cues(index: Index, terms: list[str], ids: NDArray[np.int64], params: BM25Params | None = None
-                  ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """How well each candidate's heading names what the question asks about, and that again for the
-    first sentence under its heading only (:class:`qa.ranking.Rerank` ``heading_match``)."""
-    n = len(ids)
-    match, first = np.zeros(n), np.zeros(n)
-    idf, total = _idf_share(index, terms, params)
-    if not n or not any(idf.values()):
-        return match, first
-    cache: dict[tuple[str, str], float] = {}
+class _HeadingScore:
+    """How well a heading names what the question asks about (memoised per heading).
 
-    def score(heading: str | None, lang: str) -> float:
+    The share of the heading's idf that the question holds times the share of
+    the question's idf that the heading holds: 1 when they hold the same
+    words, small when either holds much the other does not.
+    """
+
+    def __init__(self, index: Index, idf: dict[str, float], total: float, params: BM25Params | None = None) -> None:
+        self.index, self.idf, self.total, self.params = index, idf, total, params
+        self.cache: dict[tuple[str, str], float] = {}
+
+    def __call__(self, heading: str | None, lang: str) -> float:
         if not heading:
             return 0.0
-        found = cache.get((heading, lang))
+        found = self.cache.get((heading, lang))
         if found is None:
             weights = {}
             for term in _heading_terms(heading, lang):
-                tid = index.term_id(term)
-                weights[term] = index.idf(tid, params) if tid is not None else 0.0
+                tid = self.index.term_id(term)
+                weights[term] = self.index.idf(tid, self.params) if tid is not None else 0.0
             own = sum(weights.values())
-            shared = sum(w for t, w in weights.items() if t in idf)
-            found = cache[heading, lang] = (shared / own) * (shared / total) if own else 0.0
+            shared = sum(w for t, w in weights.items() if t in self.idf)
+            found = self.cache[heading, lang] = (shared / own) * (shared / self.total) if own else 0.0
         return found
 
+
+#: A qualified name: "fsPromises.writeFile", "os.path.exists", "@typing.final".
+_QUALIFIED = re.compile(r"\W*[\w$]+(?:[.:#][\w$]+)+")
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+def _innermost(heading: str) -> str:
+    """The last part of a heading path, as the words it names: a signature by its name, a qualified
+    name by its last part, a camelCase name by its words ("fsPromises.writeFile(file, data)" ->
+    "write File": the function writes a file; its module is where it lives)."""
+    name = _SIGNATURE_ARGS.sub("", heading.rsplit(" > ", 1)[-1]).strip()
+    if _QUALIFIED.fullmatch(name):
+        name = re.split(r"[.:#]", name)[-1]
+    return _CAMEL.sub(" ", name) if " " not in name else name
+
+
+#: A field of an API description ("Returns: {Promise} ...", "Default: 'utf8'.", "Return type: int").
+_FIELD = re.compile(r"[A-Z][a-z]+(?: [a-z]+)?:\s")
+#: A line that reads as a sentence: words, then final punctuation (not "path {string}", "History", "v7.6.0").
+_SENTENCE_LIKE = re.compile(r"(?:\w+\W+){2,}.*[.!?:][\"')\]]*\s*$", re.DOTALL)
+#: How far back the first sentence under a heading is looked for.
+_OPENING_SPAN = 16
+
+
+def _opens(index: Index, cid: int, first: int) -> bool:
+    """Whether ``cid`` is the first sentence under its own heading (its label, else its section,
+    else its document's title): it is no field of an API description ("Returns: ..."), and every
+    chunk before it under the same label and section, in its document, is a line that is not a
+    sentence (a parameter list, a "History" table, a version note) or such a field.
+    """
+    if _FIELD.match(index.text(cid)):
+        return False
+    section, label = index.value("c_section", cid), index.value("c_label", cid)
+    prev = cid - 1
+    while prev >= first and index.value("c_section", prev) == section and index.value("c_label", prev) == label:
+        text = index.text(prev)
+        if cid - prev > _OPENING_SPAN or (_SENTENCE_LIKE.match(text) and not _FIELD.match(text)):
+            return False
+        prev -= 1
+    return True
+
+
+def _heading_cues(index: Index, terms: list[str], ids: NDArray[np.int64], params: BM25Params | None = None
+                  ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """How well each candidate's heading names what the question asks about (its label, innermost
+    section or document title, the best of them), that again for the first sentence under its own
+    heading only (:class:`qa.ranking.Rerank` ``heading_match``, ``heading_first``), and the match
+    of its label when it opens it (a definition list's term: what its first sentence defines)."""
+    n = len(ids)
+    match, first, defined = np.zeros(n), np.zeros(n), np.zeros(n)
+    idf, total = _idf_share(index, terms, params)
+    if not n or not any(idf.values()):
+        return match, first, defined
+    score = _HeadingScore(index, idf, total, params)
     for j, cid in enumerate(ids.tolist()):
         doc = index.doc_of(cid)
-        section, label = index.section(cid), index.label(cid)
-        inner = [_SIGNATURE_ARGS.sub("", x.rsplit(" > ", 1)[-1]) for x in (label, section) if x]
         lang = index.lang_of(cid)
-        match[j] = max(score(h, lang) for h in (*inner, doc.title))
-        if match[j]:  # the first sentence under its heading: the one before is under another, or none
-            prev = cid - 1
-            first[j] = match[j] if prev < doc.first or any(
-                index.value(key, prev) != index.value(key, cid) for key in ("c_section", "c_label")) else 0.0
-    return match, first
+        section, label = index.section(cid), index.label(cid)
+        by_label = score(_innermost(label), lang) if label else 0.0
+        by_section = score(_innermost(section), lang) if section else 0.0
+        match[j] = max(by_label, by_section, score(doc.title, lang))
+        if match[j] and _opens(index, cid, doc.first):
+            first[j] = match[j]
+            defined[j] = by_label
+    return match, first, defined
+
+
+def heading_candidates(index: Index, terms: list[str], limit: int, floor: float, per_heading: int = 3,
+                       params: BM25Params | None = None) -> NDArray[np.int64]:
+    """The opening sentences of the ``limit`` headings that best name what the question asks about.
+
+    Labels (a glossary term, a function's signature) and sections whose
+    innermost heading matches the question at least ``floor`` (as
+    :class:`_HeadingScore` measures it) are ranked by that match, and the
+    first ``per_heading`` chunks under each are returned (sorted chunk ids;
+    a section's own text, not the labelled items in it): the definition
+    under "decorator" need not repeat the word, so the sentence's own score
+    would not find it. The heading lists are scanned once per question; only
+    headings that share a question word are scored.
+    """
+    idf, total = _idf_share(index, terms, params)
+    wanted = {t for t, w in idf.items() if w > 0}
+    if limit <= 0 or not wanted:
+        return np.empty(0, np.int64)
+    need = floor * total
+    score = _HeadingScore(index, idf, total, params)
+    lang = index.langs[0]
+    found: list[tuple[float, int, int, int]] = []  # (match, kind, segment, id): kind 0 label, 1 section
+    for s, kind, table, names in index.heading_tables():
+        for i, held in enumerate(table):
+            if wanted.isdisjoint(held) or sum(idf[t] for t in wanted.intersection(held)) < need:
+                continue
+            value = score(_innermost(names[i]), lang)
+            if value >= floor:
+                found.append((value, kind, s, i))
+    found.sort(key=lambda x: (-x[0], x[1], x[2], x[3]))
+    out = [index.under_heading(s, kind, i)[:per_heading] for _, kind, s, i in found[:limit]]
+    return np.unique(np.concatenate(out)) if out else np.empty(0, np.int64)
 
 
 def rerank_scores(index: Index, question: str, terms: list[str], ids: NDArray[np.int64],
@@ -426,11 +514,17 @@ def rerank_scores(index: Index, question: str, terms: list[str], ids: NDArray[np
         typed = np.array([has_answer_type(kind, text, qwords) for text in texts], dtype=np.float64)
     zero = np.zeros(len(ids))
     langs = [index.lang_of(c) for c in ids.tolist()] if len(index.langs) > 1 or index.langs[0] != "en" else None
-    phrase, proximity, exact = (order_scores(index, texts, terms, question, langs, params)
+    heading, heading_first, defined = (_heading_cues(index, terms, ids, params)
+                                       if rr.heading_match or rr.heading_first or rr.definition
+                                       else (zero, zero, zero))
+    # A definition list reads "term: definition": the first sentence under a term holds its words.
+    worded = [f"{index.label(int(c))}: {text}" if defined[j] else text
+              for j, (c, text) in enumerate(zip(ids, texts, strict=True))]
+    phrase, proximity, exact = (order_scores(index, worded, terms, question, langs, params)
                                 if (rr.phrase or rr.proximity or rr.exact) else (zero, zero, zero))
     lead, definition, first, first_par, place = _position_cues(index, question, terms, ids, texts, rr, params)
-    heading, heading_first = (_heading_cues(index, terms, ids, params) if rr.heading_match or rr.heading_first
-                              else (zero, zero))
+    if _DEFINITION_Q.search(question):  # a definition list's term is the subject of its first sentence
+        definition = np.maximum(definition, defined)
     cues = {
         "[heading match]": rr.heading_match * heading,
         "[first under heading]": rr.heading_first * heading_first,

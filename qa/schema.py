@@ -1,4 +1,4 @@
-"""The on-disk format of a qa index, written down once (format 14).
+"""The on-disk format of a qa index, written down once (format 15).
 
 An index is a folder per corpus in the cache (:func:`qa.store.index_dir`)::
 
@@ -66,8 +66,8 @@ values, so readers must not assume a width; -1 means "none" where noted).
 
 from __future__ import annotations
 
-#: Bumped whenever the on-disk layout or the analyzer changes.
-FORMAT_VERSION = 14
+#: Bumped whenever the on-disk layout, the analyzer or what a reader makes of a file changes.
+FORMAT_VERSION = 15
 
 #: name -> meaning. Per sentence (length n_chunks) unless said otherwise.
 ARRAYS: dict[str, str] = {

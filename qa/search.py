@@ -15,7 +15,7 @@ import numpy as np
 from qa.analyzers import analyze_question
 from qa.errors import QueryError
 from qa.ranking import DEFAULT_RANKING, BM25Params, Evidence, Ranking, Rerank
-from qa.rerank import rerank_scores
+from qa.rerank import heading_candidates, rerank_scores
 from qa.tokens import tokenize, words
 
 if TYPE_CHECKING:
@@ -200,6 +200,8 @@ class Ranked:
     constant: float
     missing: list[str]
     ev: Evidence
+    par_ids: NDArray[np.int64] = field(default_factory=lambda: np.empty(0, np.int64))
+    par_w: NDArray[np.float64] = field(default_factory=lambda: np.empty(0, np.float64))
 
     @property
     def total(self) -> NDArray[np.float64]:
@@ -333,7 +335,7 @@ def rank(index: Index, terms: list[str], ev: Evidence = DEFAULT_EVIDENCE, params
         partial = sentence + ev.window * window + ev.paragraph * paragraph
         best = _best(partial, TITLE_SHORTLIST)
         title[best] = _title_scores(index, cand[best], known, params)
-    return Ranked(cand, sentence, window, paragraph, title, constant, missing, ev)
+    return Ranked(cand, sentence, window, paragraph, title, constant, missing, ev, par_ids, par_w)
 
 
 def _title_scores(index: Index, cand: NDArray[np.int64], known: list[tuple[int, int]],
@@ -381,7 +383,15 @@ def reranked(
     best = [cid for cid, _ in top_k(ranked.ids, ranked.total, size)]
     pos = np.searchsorted(ranked.ids, np.asarray(best, dtype=np.int64))
     ids = ranked.ids[pos]
-    first = {"paragraph": ranked.paragraph[pos]}
+    paragraph = ranked.paragraph[pos]
+    if rr.headings and len(ids):
+        extra = np.setdiff1d(heading_candidates(index, terms, rr.headings, rr.heading_floor, params=params), ids)
+        if len(extra):
+            # Their paragraph's BM25, as the first stage gives its candidates.
+            pids = index.column("g_pid", extra)
+            ids = np.concatenate((ids, extra))
+            paragraph = np.concatenate((paragraph, _per_candidate(pids, ranked.par_ids, ranked.par_w)))
+    first = {"paragraph": paragraph}
     scores, parts = rerank_scores(index, question, terms, ids, first, rr, params)
     return ids, scores, parts
 

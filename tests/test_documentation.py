@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from test_formats import make_pdf
 
 from qa.encode import shown_texts
 from qa.formats import extract_text
 from qa.formats.html import extract_html
 from qa.formats.markdown import code_spans, extract_markdown
-from qa.formats.pdf import _assemble, _follows, running_lines
+from qa.formats.pdf import _assemble, _follows, _outline, extract_pdf, running_lines
 from qa.formats.rst import extract_rst
+from qa.ranking import DEFAULT_RANKING
 from qa.refresh import open_index
+from qa.rerank import _innermost, _opens
 from qa.search import search
 from qa.tokens import acronyms
 
@@ -255,3 +259,113 @@ def test_sphinx_page_names_the_page_of_a_source_copy() -> None:
     assert sphinx_page("/d/html/_sources/library/os.rst.txt") == "/d/html/library/os"
     assert sphinx_page("/d/html/_sources/guide.md.txt") == "/d/html/guide"
     assert sphinx_page("/d/html/library/os.html") is None
+
+
+def _glossary_corpus(make_corpus: MakeCorpus) -> Path:
+    """A glossary whose definition of "decorator" never says the word, among many pages that do."""
+    glossary = ("<html><head><title>Glossary</title></head><body><h1>Glossary</h1><dl class=\"glossary\">"
+                "<dt id=\"term-decorator\">decorator</dt><dd><p>A function returning another function, usually "
+                "applied as a function transformation using the wrapper syntax.</p></dd>"
+                "<dt id=\"term-iterator\">iterator</dt><dd><p>An object representing a stream of data.</p></dd>"
+                "</dl></body></html>")
+    pages: dict[str, str | bytes] = {"glossary.html": glossary}
+    for n in range(60):
+        pages[f"api{n}.md"] = (f"# Module m{n}\n\n## Helpers\n\n"
+                               f"The m{n}.helper{n} decorator marks a method as cached number {n}.\n\n"
+                               f"Each decorator of m{n} keeps its own table.\n")
+    return make_corpus(pages)
+
+
+def test_a_heading_that_names_the_question_brings_its_definition_into_the_shortlist(make_corpus: MakeCorpus) -> None:
+    index, _ = open_index([str(_glossary_corpus(make_corpus))])
+    question = "what is a decorator"
+    hits = search(index, question, k=3, with_explain=True).hits
+    assert hits[0].text.startswith("A function returning another function") and hits[0].label == "decorator"
+    # The glossary term is the subject of its first sentence: a definition, as "X is a ..." would be,
+    # and it reads "decorator: A function returning ...", the question's word in the form asked.
+    assert hits[0].explain["[definition]"] > 0 and hits[0].explain["[first under heading]"] > 0
+    assert hits[0].explain["[exact form]"] > 0
+    # Without heading candidates the definition, which never says "decorator", is not in the shortlist.
+    off = replace(DEFAULT_RANKING, rerank=replace(DEFAULT_RANKING.rerank, headings=0, shortlist=20))
+    assert all(not h.text.startswith("A function returning") for h in search(index, question, k=3, ranking=off).hits)
+
+
+def test_the_first_sentence_under_a_heading_comes_after_its_parameter_list(make_corpus: MakeCorpus) -> None:
+    root = make_corpus({"fs.md": "# File system\n\n## `fs.existsSync(path)`\n\n* `path` {string|URL}\n"
+                                 "* Returns: {boolean} Whether it exists.\n\n"
+                                 "Returns true if the path exists, false otherwise.\n\n"
+                                 "The answer is cached for a second, then it is checked again.\n\n"
+                                 "## `fs.readFile(path)`\n\nReads a file.\n"})
+    index, _ = open_index([str(root)])
+    texts = [index.text(c) for c in range(index.n_chunks)]
+    opening = {texts[c]: _opens(index, c, index.doc_of(c).first) for c in range(index.n_chunks)}
+    assert opening["Returns true if the path exists, false otherwise."]
+    assert not opening["The answer is cached for a second, then it is checked again."]
+    assert opening["Reads a file."]
+    hits = {h.text: h.explain for h in search(index, "when does a path exist", k=5, with_explain=True).hits}
+    assert hits["Returns true if the path exists, false otherwise."]["[first under heading]"] > 0
+    assert "[first under heading]" not in hits["Returns: {boolean} Whether it exists."]
+
+
+@pytest.mark.parametrize(("heading", "words"), [
+    ("File system > fsPromises.writeFile(file, data[, options])", "write File"),
+    ("os.path.exists(path)", "exists"),
+    ("Creating virtual environments", "Creating virtual environments"),
+    ("A > setImmediate(callback[, ...args])", "set Immediate"),
+    ("decorator", "decorator"),
+])
+def test_a_signature_heading_is_named_by_the_words_of_its_name(heading: str, words: str) -> None:
+    assert _innermost(heading) == words
+
+
+REFERENCE_PAGES = [
+    ["Contents", "abs . . . . . . . . 2", "rep . . . . . . . . 2"],
+    ["abs Miscellaneous Mathematical Functions", "Description", "abs(x) computes the absolute value of x.",
+     "Usage", "abs(x)", "Arguments", "x a numeric vector.", "rep Replicate Elements of Vectors",
+     "Description", "rep replicates the values in x.", "Examples", "rep(1:4, 2)", "rep(1:4, each = 2)"],
+    ["Details", "The default method replicates each element.", "See Also", "seq and sequence."],
+]
+
+
+def test_a_pdf_outline_names_the_sections_of_a_reference_manual() -> None:
+    """No numbered headings, but an outline entry per topic: each topic's line names its section,
+    the parts of a reference page are no sentences, and its usage and examples (code) are left out."""
+    pages = ["\n".join(lines) for lines in REFERENCE_PAGES]
+    outline = [(0, "Contents", 1), (0, "The base package", 2), (1, "abs", 2), (1, "rep", 2)]
+    texts = shown(_assemble(pages, None, outline))
+    assert ("abs(x) computes the absolute value of x.", "The base package > abs Miscellaneous Mathematical Functions",
+            None) in texts
+    rep = "The base package > rep Replicate Elements of Vectors"
+    assert ("rep replicates the values in x.", rep, None) in texts
+    assert ("The default method replicates each element.", rep, None) in texts  # on the next page
+    shown_texts = [t for t, _, _ in texts]
+    assert not any(t in ("Description", "Usage", "Examples", "Details") or "rep(1:4" in t or t == "abs(x)"
+                   for t in shown_texts)
+    # Without an outline the same pages have no sections.
+    assert all(section is None for _, section, _ in shown(_assemble(pages, None)))
+
+
+def test_a_pdf_outline_is_read_with_its_pages() -> None:
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(make_pdf(REFERENCE_PAGES))))
+    top = writer.add_outline_item(title="The base package", page_number=1)
+    writer.add_outline_item(title="abs", page_number=1, parent=top)
+    writer.add_outline_item(title="rep", page_number=1, parent=top)
+    buf = io.BytesIO()
+    writer.write(buf)
+    assert _outline(PdfReader(io.BytesIO(buf.getvalue()))) == [(0, "The base package", 2), (1, "abs", 2),
+                                                               (1, "rep", 2)]
+    doc = extract_pdf(buf.getvalue(), "refman.pdf", lambda message: None)
+    assert doc is not None
+    assert ("rep replicates the values in x.", "The base package > rep Replicate Elements of Vectors",
+            None) in shown(doc)
+
+
+def test_an_examples_section_of_a_guide_is_prose_not_code() -> None:
+    """Only on a reference page (one with a description) are its usage and examples code."""
+    pages = ["Contents\nGetting started . . . . 2", "Getting started\nExamples\nHerons wait in shallow water."]
+    texts = shown(_assemble(pages, None, [(0, "Contents", 1), (0, "Getting started", 2)]))
+    assert ("Herons wait in shallow water.", "Getting started", None) in texts

@@ -21,7 +21,7 @@ import re
 import warnings
 from collections import Counter, OrderedDict
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from qa.formats import Block, Extracted, Warn, blocks_between
 
@@ -80,6 +80,7 @@ def _extract(data: bytes, name: str, warn: Warn) -> Extracted | None:
                 return None
             pages, failed = _page_texts(reader)
             title = _title(reader)
+            outline = _outline(reader)
         except Exception as exc:  # any parser failure on a damaged file means "skip it"
             warn(f"skipping unreadable PDF {name}: {_reason(exc)}")
             return None
@@ -88,7 +89,36 @@ def _extract(data: bytes, name: str, warn: Warn) -> Extracted | None:
     if not any(p.strip() for p in pages):
         warn(f"skipping {name}: no text layer (a scanned PDF?)")
         return None
-    return _assemble(pages, title)
+    return _assemble(pages, title, outline)
+
+
+#: An outline entry: (depth, title, 1-based page number).
+OutlineItem = tuple[int, str, int]
+
+
+def _outline(reader: PdfReader) -> list[OutlineItem]:
+    """The PDF's outline (its bookmarks: the table of contents its author gave it), in order;
+    empty when it has none or it cannot be read."""
+    try:
+        numbers = {page.indirect_reference.idnum: n for n, page in enumerate(reader.pages, start=1)
+                   if page.indirect_reference is not None}
+        out: list[OutlineItem] = []
+
+        def walk(items: list[Any], depth: int) -> None:
+            for item in items:
+                if isinstance(item, list):
+                    walk(item, depth + 1)
+                    continue
+                idnum = getattr(getattr(item, "page", None), "idnum", None)
+                number = numbers.get(idnum) if isinstance(idnum, int) else None
+                title = " ".join(str(getattr(item, "title", "") or "").split())
+                if number is not None and title:
+                    out.append((depth, title, number))
+
+        walk(list(reader.outline), 0)
+        return out
+    except Exception:  # a damaged outline only costs the sections it would have named
+        return []
 
 
 def _page_texts(reader: PdfReader) -> tuple[list[str], list[int]]:
@@ -104,16 +134,99 @@ def _page_texts(reader: PdfReader) -> tuple[list[str], list[int]]:
     return texts, failed
 
 
-def _assemble(pages: list[str], title: str | None) -> Extracted:
+def _assemble(pages: list[str], title: str | None, outline: list[OutlineItem] | None = None) -> Extracted:
     """Join the pages with blank lines; each page's paragraphs carry its number.
 
     Running heads and page numbers are blanked (:func:`running_lines`), as are
     table-of-contents lines (dot leaders and a page number: navigation, not
     prose). A numbered heading ("1.8 R commands", "Appendix A Index") is no
     sentence: it ends a paragraph and names the section of what follows, as
-    Markdown headings do, across pages.
+    Markdown headings do, across pages. A PDF with few numbered headings but
+    an outline (a reference manual: one entry per topic) takes its sections
+    from the outline instead (:func:`_outline_sections`).
     """
     pages = [_blank_lines(page, drop) for page, drop in zip(pages, running_lines(pages), strict=True)]
+    numbered = _numbered_sections(pages)
+    if outline and len(numbered[2]) < _FEW_HEADINGS:
+        numbered = _outline_sections(pages, outline)
+    parts, blocks, _ = numbered
+    return Extracted(text="\n\n".join(parts) + "\n\n", blocks=blocks, title=title)
+
+
+#: Fewer numbered headings than this and a PDF's outline names its sections.
+_FEW_HEADINGS = 3
+#: The standard parts of a reference page (R's help pages, man pages): headings of no words of their own.
+_PAGE_PARTS = re.compile(r"(?i)(?:description|usage|arguments|details|value|values|notes?|references|see also|examples?"
+                         r"|author\(s\)|authors?|source|format|warnings?|synopsis|options|return value|exit status"
+                         r"|environment|files|bugs)")
+#: The parts of a reference page that are code: its usage (synopsis) and its examples.
+_CODE_PARTS = {"usage", "synopsis", "examples", "example"}
+
+
+def _outline_sections(pages: list[str], outline: list[OutlineItem]) -> tuple[list[str], list[Block], list[str]]:
+    """Blocks named by the outline: each entry's line on its page (the first line from where the
+    previous entry was found that starts with the entry's title and is no sentence, "rep Replicate
+    Elements of Vectors and Lists" for the entry "rep") is a heading; an entry whose line is not
+    found starts at the top of its page. The standard parts of a reference page ("Description",
+    "See Also") are boundaries of no section of their own."""
+    by_page: dict[int, list[tuple[int, str]]] = {}
+    for depth, name, number in outline:
+        by_page.setdefault(number, []).append((depth, name))
+    parts: list[str] = []
+    blocks: list[Block] = []
+    found: list[str] = []
+    pos = 0
+    path: list[tuple[int, str]] = []
+    code = False  # in a reference page's usage or examples: code, not prose
+    reference = False  # a "Description" or "Synopsis" part since the last entry: a reference page
+    for number, page in enumerate(pages, start=1):
+        cuts: list[int] = []
+        heads: list[tuple[int, str | None]] = [(0, " > ".join(h for _, h in path) or None)]
+        lines = _lines(page)
+        at = 0  # the next line to look at
+        entries: set[int] = set()
+        for depth, name in by_page.get(number, []):
+            hit = next((k for k in range(at, len(lines)) if _entry_line(lines[k][2], name)), None)
+            start = lines[hit][0] if hit is not None else lines[at][0] if at < len(lines) else len(page)
+            heading = " ".join(lines[hit][2].split()) if hit is not None else name
+            while path and path[-1][0] >= depth:
+                path.pop()
+            path.append((depth, heading))
+            found.append(heading)
+            if hit is not None:
+                end = lines[hit][1]
+                cuts += [start, end]
+                page = page[:start] + " " * (end - start) + page[end:]
+                at = hit + 1
+                entries.add(hit)
+            heads.append((start, " > ".join(h for _, h in path)))
+        for k, (start, end, line) in enumerate(lines):
+            part = _PAGE_PARTS.fullmatch(line.strip())
+            name = part.group().lower() if part is not None else ""
+            if k in entries:
+                reference = False
+            reference = reference or name in ("description", "synopsis")
+            if k in entries or part:  # usage and examples are code on a reference page only
+                code = reference and name in _CODE_PARTS
+            if part or (code and k not in entries):
+                cuts += [start, end]
+                page = page[:start] + " " * (end - start) + page[end:]
+        heads.sort(key=lambda h: h[0])
+        blocks += [Block(b.start + pos, b.end + pos, section=b.section, page=number)
+                   for b in blocks_between(page, cuts, heads)]
+        parts.append(page)
+        pos += len(page) + 2
+    return parts, blocks, found
+
+
+def _entry_line(line: str, name: str) -> bool:
+    """Whether ``line`` is the heading of outline entry ``name``: it starts with it, and is no sentence."""
+    text = " ".join(line.split())
+    return (text == name or text.startswith(name + " ")) and len(text) <= 120 and not text.endswith((".", ",", ";"))
+
+
+def _numbered_sections(pages: list[str]) -> tuple[list[str], list[Block], list[str]]:
+    """Blocks named by numbered headings that count on (see :func:`_assemble`), and those headings."""
     parts: list[str] = []
     blocks: list[Block] = []
     pos = 0
@@ -146,7 +259,7 @@ def _assemble(pages: list[str], title: str | None) -> Extracted:
                    for b in blocks_between(page, cuts, heads)]
         parts.append(page)
         pos += len(page) + 2
-    return Extracted(text="\n\n".join(parts) + "\n\n", blocks=blocks, title=title)
+    return parts, blocks, [" ".join(str(n) for n in number) for number in numbers]
 
 
 #: A numbered heading: "5.4 The array() function", "Chapter 3 Objects", "Appendix A Index", "A.2 Options";
