@@ -18,7 +18,14 @@ from pathlib import PurePath
 
 # The extension sets live in qa.extensions (discovery needs them without the
 # extractors); they are still importable from here.
-from qa.extensions import DOCUMENT_EXTENSIONS, HTML_EXTENSIONS, MARKDOWN_EXTENSIONS, PDF_EXTENSIONS, is_rst
+from qa.extensions import (
+    DOCUMENT_EXTENSIONS,
+    HTML_EXTENSIONS,
+    MARKDOWN_EXTENSIONS,
+    PDF_EXTENSIONS,
+    is_man,
+    is_rst,
+)
 from qa.extensions import SUPPORTED_EXTENSIONS as SUPPORTED_EXTENSIONS
 from qa.extensions import TEXT_EXTENSIONS as TEXT_EXTENSIONS
 
@@ -335,4 +342,9 @@ def extract(path: PurePath, data: bytes, name: str, warn: Warn) -> Extracted | N
         from qa.formats.rst import extract_rst
 
         return extract_rst(text)
+    if is_man(path.name):
+        from qa.formats.man import extract_man, looks_like_roff
+
+        if looks_like_roff(text):
+            return extract_man(text)
     return extract_text(text)
