@@ -358,3 +358,32 @@ def test_a_man_page_table_row_is_a_paragraph() -> None:
     page += "T{\nA long cell\nover lines\nT}\tsecond\n.TE\nAfter the table.\n"
     assert [t for t, _, _ in shown(extract_man(page))] == [
         "Name Meaning", "MAX_PATH the longest path", "A long cell over lines second", "After the table."]
+
+
+DOCBOOK = """<html><body><div id="header"><h1>psql</h1><h2>Name</h2><p>psql is a terminal front end.</p></div>
+<div class="refsect1"><div class="titlepage"><div><div><h2 class="title">Usage</h2></div></div></div>
+<p>Start psql with the database name.</p>
+<div class="tip"><h3 class="title">Tip</h3><p>Set PAGER to choose a pager.</p></div>
+<p>The password command changes a user's password.</p>
+<p>An unclosed paragraph before a heading
+<h4>Meta-Commands</h4><p>Anything you enter that begins with a backslash is a meta-command.</p></p>
+<p>Still about meta-commands.</p>
+</div>
+<p>After the usage section.</p></body></html>"""
+
+
+def test_a_heading_ends_with_the_element_it_titles() -> None:
+    assert [(t, s) for t, s, _ in shown(extract_html(DOCBOOK))] == [
+        ("psql is a terminal front end.", "psql > Name"),
+        # DocBook wraps a title alone in div.titlepage: the heading belongs to the section around it
+        ("Start psql with the database name.", "psql > Usage"),
+        ("Set PAGER to choose a pager.", "psql > Usage > Tip"),
+        # the tip's box closed: its title no longer names what follows (it did, down to the next heading)
+        ("The password command changes a user's password.", "psql > Usage"),
+        ("An unclosed paragraph before a heading", "psql > Usage"),
+        # an open <p> is no container of the heading after it (a browser closes it there)
+        ("Anything you enter that begins with a backslash is a meta-command.", "psql > Usage > Meta-Commands"),
+        ("Still about meta-commands.", "psql > Usage > Meta-Commands"),
+        # the page's h1 names all of it, though it stands in a header
+        ("After the usage section.", "psql"),
+    ]

@@ -9,7 +9,10 @@ permalink anchors (Sphinx's ``¶``), code blocks (``<pre>``, as fenced code in
 Markdown, unless the page is nothing but preformatted text) and blocks that
 are nothing but links (tables of contents, indexes, "next | previous" bars).
 Block elements are hard boundaries; blank lines left by blanked tags are not.
-``h1``-``h6`` name the sections; ``<title>`` is the document title. A
+``h1``-``h6`` name the sections, each until the next heading of its level or
+until the element it titles closes (a DocBook "Note" box, a ``<section>``; a
+wrapper holding nothing but the heading passes it on to its parent; an ``h1``
+names the rest of the page); ``<title>`` is the document title. A
 definition list's term (``<dt>``: a glossary term, a function's signature, a
 FAQ's question) is not a sentence but the *label* of what its ``<dd>`` says.
 Entities are decoded in place and padded with spaces, so every offset is the
@@ -59,6 +62,17 @@ class _Open:
 
 
 @dataclass(slots=True)
+class _Heading:
+    """A heading in force: its level, its text, the depth of the element it belongs to (which ends it),
+    and how many pieces of page text had been kept when it ended."""
+
+    level: int
+    name: str
+    depth: int
+    kept: int
+
+
+@dataclass(slots=True)
 class _List:
     """An open definition list: its current term and whether its description is being read."""
 
@@ -84,8 +98,9 @@ class _Extractor(HTMLParser):
         self.skip_depth = 0
         self.cuts: list[int] = []
         self.heads: list[tuple[int, str | None]] = []
-        self.path: list[tuple[int, str]] = []
-        self.heading: tuple[str, list[str]] | None = None  # (tag, text so far)
+        self.path: list[_Heading] = []  # the headings in force, outermost first
+        self.heading: tuple[str, list[str], int] | None = None  # (tag, text so far, depth of its element)
+        self.kept = 0  # pieces of page text kept so far: has a heading's container more than the heading?
         self.title: list[str] | None = None  # text of the <title> being read
         self.title_text: str | None = None
         self.lang: str | None = None  # <html lang="..."> as written
@@ -133,9 +148,20 @@ class _Extractor(HTMLParser):
         self.link_depth += link
         self.pre_depth += tag == "pre"
         if tag in _HEADINGS and not self.skip_depth:
-            self.heading = (tag, [])
+            self.heading = (tag, [], self._container())
         elif tag in ("dl", "dt", "dd") and not self.skip_depth:
             self._definition_start(tag, pos)
+
+    def _container(self) -> int:
+        """The depth of the element a heading just opened belongs to (its index on the stack, plus one).
+
+        An open ``<p>`` is not one: a browser closes it at the heading, and its late ``</p>`` would close
+        everything after it here.
+        """
+        depth = len(self.stack) - 1
+        while depth > 0 and self.stack[depth - 1].tag == "p":
+            depth -= 1
+        return depth
 
     def _definition_start(self, tag: str, pos: int) -> None:
         """A definition list opens, or one of its terms or descriptions starts."""
@@ -209,6 +235,8 @@ class _Extractor(HTMLParser):
                     self._end_heading(pos)
                 if top.tag in ("dl", "dt", "dd") and not self.skip_depth:
                     self._definition_end(top.tag, pos)
+                if self.path and self.path[-1].depth > len(self.stack):
+                    self._scope_closes(pos)
                 if top.tag == tag:
                     break
         if tag in _BLOCK:
@@ -216,16 +244,37 @@ class _Extractor(HTMLParser):
 
     def _end_heading(self, pos: int) -> None:
         assert self.heading is not None
-        tag, parts = self.heading
+        tag, parts, depth = self.heading
         self.heading = None
         level = int(tag[1])
         name = _name(parts)
-        while self.path and self.path[-1][0] >= level:
+        while self.path and self.path[-1].level >= level:
             self.path.pop()
-        if name:
-            self.path.append((level, name))
+        if name:  # a page's h1 names all of it, wherever it stands (in a header: git's, Apache's pages)
+            self.path.append(_Heading(level, name, 0 if level == 1 else depth, self.kept))
         self.cuts.append(pos)
-        self.heads.append((pos, " > ".join(h for _, h in self.path) or None))
+        self._section_changed(pos)
+
+    def _section_changed(self, pos: int) -> None:
+        self.heads.append((pos, " > ".join(h.name for h in self.path) or None))
+
+    def _scope_closes(self, pos: int) -> None:
+        """An element closed that holds the innermost headings: a heading whose container held more than the
+        heading (a DocBook ``div.note`` titled "Note", a ``<section>``) ends there; one that was alone in
+        it (a wrapper: ``div.titlepage``, ``hgroup``) now belongs to the container's parent."""
+        depth, path = len(self.stack), self.path
+        changed = False
+        for i in range(len(path) - 1, -1, -1):
+            if path[i].depth <= depth:
+                break
+            if path[i].kept == self.kept:
+                path[i].depth = depth
+            else:
+                del path[i:]
+                changed = True
+        if changed:
+            self.cuts.append(pos)
+            self._section_changed(pos)
 
     def _keep(self, start: int, text: str) -> None:
         if self.title is not None:
@@ -239,6 +288,7 @@ class _Extractor(HTMLParser):
         if self.term is not None:
             self.term.append(text)
             return  # a term labels its description; it is not a sentence
+        self.kept += not text.isspace()
         chars = self.chars
         for i, ch in enumerate(text):
             if ch not in "\r\n":
