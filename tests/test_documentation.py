@@ -387,3 +387,22 @@ def test_a_heading_ends_with_the_element_it_titles() -> None:
         # the page's h1 names all of it, though it stands in a header
         ("After the usage section.", "psql"),
     ]
+
+
+FURNITURE = """<html><body><div class="navheader"><table><tr><th>CREATE INDEX</th></tr>
+<tr><td><a href="p.html">Prev</a></td><th>SQL Commands</th><td><a href="n.html">Next</a></td></tr></table></div>
+<h1>CREATE INDEX</h1><p>CREATE INDEX constructs an index on a column.</p>
+<section id="editing-and-navigation"><h2>Editing and navigation</h2><p>The editor opens a window.</p></section>
+<p class="footnote">A footnote is the page's own text.</p>
+<div class="navfooter"><table><tr><td>CREATE GROUP</td><td>CREATE LANGUAGE</td></tr></table></div>
+<div class="footer">&copy; Copyright 2001-2026, Python Software Foundation. Created using Sphinx.</div>
+<div id="footer"><p>Licensed under the Apache License, Version 2.0.</p></div></body></html>"""
+
+
+def test_navigation_bars_and_footers_named_by_class_are_furniture() -> None:
+    # DocBook's navheader/navfooter hold the neighbouring pages' titles, not links alone; footers are boilerplate.
+    assert [t for t, _, _ in shown(extract_html(FURNITURE))] == [
+        "CREATE INDEX constructs an index on a column.",
+        "The editor opens a window.",  # an id made of a heading's words is no furniture
+        "A footnote is the page's own text.",
+    ]

@@ -4,7 +4,9 @@ Parsed with the standard library's :class:`html.parser.HTMLParser` (no regexes
 over tags). Left out: scripts, styles, ``head``, forms and page furniture
 (``nav``, ``aside``, ``footer``, a ``header`` outside ``article``/``main``,
 elements with ``role="navigation"``, ``banner``, ``contentinfo``,
-``complementary`` or ``search``, and ``hidden`` / ``aria-hidden`` ones),
+``complementary`` or ``search``, elements whose class says they are
+navigation, a sidebar or a footer (``navheader``, ``nav-panel``, ``footer``)
+or whose id is one of those words, and ``hidden`` / ``aria-hidden`` ones),
 permalink anchors (Sphinx's ``¶``), code blocks (``<pre>``, as fenced code in
 Markdown, unless the page is nothing but preformatted text) and blocks that
 are nothing but links (tables of contents, indexes, "next | previous" bars).
@@ -39,6 +41,31 @@ _BLOCK = frozenset({"address", "article", "aside", "blockquote", "body", "br", "
                     "h3", "h4", "h5", "h6", "header", "hgroup", "hr", "html", "legend", "li", "main", "nav", "ol",
                     "option", "p", "pre", "section", "summary", "table", "tbody", "td", "tfoot", "th", "thead",
                     "title", "tr", "ul"})
+#: Words of a class or id that mark page furniture, as the tags of ``_SKIP`` do where there are no such tags:
+#: DocBook's ``navheader``/``navfooter`` (Prev | Up | Next and the neighbouring pages' titles), Sphinx's
+#: ``footer`` and ``sphinxsidebar``, Texinfo's ``nav-panel``, breadcrumbs, pagers.
+_FURNITURE = frozenset({"nav", "navbar", "navheader", "navfooter", "navigation", "breadcrumb", "breadcrumbs",
+                        "footer", "sidebar", "sphinxsidebar", "pager", "pagination"})
+#: Words that say an element holds the page's content after all (``content sidebar-open``).
+_CONTENT_WORDS = frozenset({"content", "main", "article", "body", "document"})
+_NEVER_FURNITURE = frozenset({"html", "body", "main", "article"})
+_WORD_SPLIT = re.compile(r"[\s_-]+")
+
+
+def _furniture(cls: str | None, ident: str | None) -> bool:
+    """Whether an element's class, or its whole id, names it navigation, a sidebar or a footer.
+
+    Words of a class, not substrings (``footnote``, ``navigator-api`` are not); an id only as a whole
+    (``id="footer"``), since ids are often made of a heading's words (``editing-and-navigation``).
+    """
+    if ident and ident.lower() in _FURNITURE:
+        return True
+    if not cls:
+        return False
+    words = set(_WORD_SPLIT.split(cls.lower()))
+    return bool(words & _FURNITURE) and not words & _CONTENT_WORDS
+
+
 #: Start tags that end an unclosed heading (``<h2>Title<p>text``): its text is prose again.
 _ENDS_HEADING = frozenset({"p", "ul", "ol", "dl", "table", "section", "article", "blockquote", "pre", "li", "hr"})
 _VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
@@ -126,7 +153,8 @@ class _Extractor(HTMLParser):
         if tag == "a" and "headerlink" in (values.get("class") or "").split():
             return True  # Sphinx's permalink "¶"
         return ("hidden" in values or (values.get("aria-hidden") or "").lower() == "true"
-                or (values.get("role") or "").lower() in _SKIP_ROLES)
+                or (values.get("role") or "").lower() in _SKIP_ROLES
+                or (tag not in _NEVER_FURNITURE and _furniture(values.get("class"), values.get("id"))))
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         pos = self._pos()
