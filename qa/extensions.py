@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 
 #: Extensions read as plain text. Files with no extension at all (README,
-#: NOTES, Gutenberg books) are read as plain text too; binary ones are skipped.
+#: NOTES, Gutenberg books) are read as plain text too; binary ones are skipped, and so are scripts
+#: (their first line is a ``#!``) and build files (:data:`PROGRAM_NAMES`).
 #: ``.debian``: Debian's README.Debian, NEWS.Debian and changelog.Debian.
 TEXT_EXTENSIONS = frozenset({".txt", ".text", ".org", ".debian"})
 #: reStructuredText; Sphinx's copies of its sources, ``_sources/*.rst.txt``, too.
@@ -31,6 +32,11 @@ MAN_EXTENSIONS = frozenset({".man"})
 _MAN_SECTION = re.compile(r"\.[1-9][a-z]{0,8}")
 #: Suffixes shaped like a man section that name something else.
 _NOT_MAN = frozenset({".7z"})
+#: Files whose name says they are programs, not documents, though they have no extension (or ``.txt``):
+#: build files, container recipes. ripgrep's file types know them by these names.
+PROGRAM_NAMES = frozenset({"makefile", "gnumakefile", "bsdmakefile", "dockerfile", "containerfile", "vagrantfile",
+                           "rakefile", "gemfile", "jenkinsfile", "snakefile", "sconstruct", "sconscript",
+                           "cmakelists.txt", "meson.build", "build.gradle", "justfile"})
 #: The formats :mod:`qa.formats.readers` reads (containers, notebooks, mail).
 DOCUMENT_EXTENSIONS = (WORD_EXTENSIONS | OPENDOCUMENT_EXTENSIONS | EPUB_EXTENSIONS | NOTEBOOK_EXTENSIONS
                        | MAIL_EXTENSIONS | MBOX_EXTENSIONS)
@@ -62,8 +68,11 @@ def is_supported(name: str) -> bool:
     """Whether qa reads a file of this name by default (``--include`` can add more).
 
     ``name`` is a file name, not a path; its suffix is what pathlib calls one.
-    ``NAME.EXT.gz`` is supported when ``NAME.EXT`` is (``x.tar.gz`` is not).
+    ``NAME.EXT.gz`` is supported when ``NAME.EXT`` is (``x.tar.gz`` is not). Build files
+    (``Makefile``, ``CMakeLists.txt``: :data:`PROGRAM_NAMES`) are programs, not documents.
     """
+    if name.lower() in PROGRAM_NAMES:
+        return False
     suffix = _suffix(name)
     if suffix == GZIP_EXTENSION:
         inner = _suffix(name[: -len(GZIP_EXTENSION)])

@@ -406,3 +406,22 @@ def test_navigation_bars_and_footers_named_by_class_are_furniture() -> None:
         "The editor opens a window.",  # an id made of a heading's words is no furniture
         "A footnote is the page's own text.",
     ]
+
+
+def test_scripts_and_build_files_without_an_extension_are_not_documents(make_corpus: MakeCorpus) -> None:
+    from qa.corpus import discover_paths
+
+    root = make_corpus({
+        "README": "Save the plot as a png with the png terminal.\n",
+        "examples/Makefile": "all: plot.png\n\tgnuplot save-the-plot.gp\n",  # ripgrep's "make" type
+        "examples/CMakeLists.txt": "add_executable(plot plot.c) # save the plot\n",
+        "examples/saveplot": "#!/bin/sh\n# save the plot as a png\ngnuplot -e 'set terminal png'\n",
+        "examples/notes": "# Notes\n\nSave the plot before closing the window.\n",  # a comment is no #!
+    })
+    _, skipped = discover_paths([str(root)])
+    assert sorted(Path(p).name for p in skipped) == ["CMakeLists.txt", "Makefile"]
+    warnings: list[str] = []
+    index, _ = open_index([str(root)], warn=warnings.append)
+    assert sorted(Path(d.path).name for d in index.docs) == ["README", "notes"]
+    assert any("saveplot" in w and "#!" in w for w in warnings)
+    assert {Path(h.source).name for h in search(index, "save the plot", k=5).hits} == {"README", "notes"}

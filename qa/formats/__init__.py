@@ -315,7 +315,8 @@ def extract(path: PurePath, data: bytes, name: str, warn: Warn) -> Extracted | N
     """Parse one file's bytes by its extension; None (warned) if it cannot be used.
 
     Known extensions pick their reader; anything else (files with no
-    extension, or names an ``--include`` glob let in) is read as plain text.
+    extension, or names an ``--include`` glob let in) is read as plain text,
+    except a file with no extension whose first line is ``#!``: a script.
     """
     suffix = path.suffix.lower()
     if suffix in DOCUMENT_EXTENSIONS:  # Word, OpenDocument, EPUB, notebooks, mail: qa.formats.readers
@@ -347,4 +348,7 @@ def extract(path: PurePath, data: bytes, name: str, warn: Warn) -> Extracted | N
 
         if looks_like_roff(text):
             return extract_man(text)
+    if not suffix and text.startswith("#!"):
+        warn(f"skipping {name}: a script (its first line is #!), not a document")
+        return None
     return extract_text(text)
