@@ -425,3 +425,27 @@ def test_scripts_and_build_files_without_an_extension_are_not_documents(make_cor
     assert sorted(Path(d.path).name for d in index.docs) == ["README", "notes"]
     assert any("saveplot" in w and "#!" in w for w in warnings)
     assert {Path(h.source).name for h in search(index, "save the plot", k=5).hits} == {"README", "notes"}
+
+
+BOLD_TITLES = """<html><body><h1>Limits In SQLite</h1>
+<ol><li><p><b>Maximum Database Size</b></p>
+<p>Every database consists of one or more pages.</p><p>The largest database is 281 terabytes.</p></li>
+<li><p><b>PRAGMA stats;</b></p><p>This pragma returns auxiliary information.</p></li></ol>
+<p><b>Bold text that ends a sentence stays a sentence.</b></p><p>And the next one is plain.</p>
+<p><b>F</b></p><p>An index letter is no title.</p>
+<h2>Notes</h2><p>After a heading nothing is labelled.</p>
+<p><strong>A last bold line</strong></p></body></html>"""
+
+
+def test_a_paragraph_of_bold_text_is_a_title_that_labels_what_follows() -> None:
+    assert shown(extract_html(BOLD_TITLES)) == [
+        ("Every database consists of one or more pages.", "Limits In SQLite", "Maximum Database Size"),
+        ("The largest database is 281 terabytes.", "Limits In SQLite", "Maximum Database Size"),
+        ("This pragma returns auxiliary information.", "Limits In SQLite", "PRAGMA stats;"),
+        ("Bold text that ends a sentence stays a sentence.", "Limits In SQLite", None),
+        ("And the next one is plain.", "Limits In SQLite", None),
+        ("F", "Limits In SQLite", None),
+        ("An index letter is no title.", "Limits In SQLite", None),
+        ("After a heading nothing is labelled.", "Limits In SQLite > Notes", None),
+        ("A last bold line", "Limits In SQLite > Notes", None),  # nothing follows it: it names nothing
+    ]

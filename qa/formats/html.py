@@ -16,7 +16,10 @@ until the element it titles closes (a DocBook "Note" box, a ``<section>``; a
 wrapper holding nothing but the heading passes it on to its parent; an ``h1``
 names the rest of the page); ``<title>`` is the document title. A
 definition list's term (``<dt>``: a glossary term, a function's signature, a
-FAQ's question) is not a sentence but the *label* of what its ``<dd>`` says.
+FAQ's question) is not a sentence but the *label* of what its ``<dd>`` says;
+so is a short paragraph of nothing but bold text (a title written without a
+heading tag: ``<p><b>Maximum Database Size</b></p>``) for the paragraphs after
+it in the same element.
 Entities are decoded in place and padded with spaces, so every offset is the
 offset in the source; what is hidden is recorded so that a sentence is shown
 as the page reads ("returns 0." rather than "returns 0 .").
@@ -24,13 +27,14 @@ as the page reads ("returns 0." rather than "returns 0 .").
 
 from __future__ import annotations
 
+import bisect
 import html
 import re
 from collections import Counter
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
-from qa.formats import Extracted, blocks_between, prose_blocks
+from qa.formats import Block, Extracted, blocks_between, prose_blocks
 
 _SKIP = frozenset({"script", "style", "noscript", "template", "nav", "footer", "aside", "form", "svg", "math",
                    "head", "button", "select", "textarea", "iframe", "object", "canvas", "dialog", "menu"})
@@ -86,6 +90,8 @@ class _Open:
     tag: str
     skip: bool
     link: bool = False
+    bold: bool = False
+    start: int = 0
 
 
 @dataclass(slots=True)
@@ -137,6 +143,9 @@ class _Extractor(HTMLParser):
         self.labels: list[tuple[int, str | None]] = []
         self.links: list[tuple[int, int]] = []  # spans of link text
         self.link_depth = 0
+        self.bold_depth = 0
+        self.bold: list[tuple[int, int]] = []  # spans of bold text (<b>, <strong>)
+        self.containers: list[tuple[int, int]] = []  # spans of closed elements that hold paragraphs
         self.pre_depth = 0
         self.code: list[tuple[int, int]] = []  # spans of preformatted text
 
@@ -170,7 +179,9 @@ class _Extractor(HTMLParser):
             return
         skip = self._hides(tag, attrs)
         link = tag == "a" and any(k == "href" for k, _ in attrs)
-        self.stack.append(_Open(tag, skip, link))
+        bold = tag in ("b", "strong")
+        self.stack.append(_Open(tag, skip, link, bold, pos))
+        self.bold_depth += bold
         self.open[tag] += 1
         self.skip_depth += skip
         self.link_depth += link
@@ -258,6 +269,9 @@ class _Extractor(HTMLParser):
                 self.open[top.tag] -= 1
                 self.skip_depth -= top.skip
                 self.link_depth -= top.link
+                self.bold_depth -= top.bold
+                if top.tag in _CONTAINERS and not top.skip:
+                    self.containers.append((top.start, pos))
                 self.pre_depth -= top.tag == "pre"
                 if self.heading is not None and top.tag == self.heading[0]:
                     self._end_heading(pos)
@@ -323,6 +337,8 @@ class _Extractor(HTMLParser):
                 chars[start + i] = ch
         end = start + len(text)
         self.shown[start:end] = b"\x01" * len(text)
+        if self.bold_depth:
+            self.bold.append((start, end))
         if self.link_depth:
             self.links.append((start, end))
         if self.pre_depth:
@@ -394,8 +410,63 @@ def extract_html(text: str) -> Extracted:
     labels = sorted(parser.labels, key=lambda h: h[0])
     blocks = blocks_between(masked, parser.cuts, heads, blank_lines=False, labels=labels)
     blocks = prose_blocks(blocks, masked, parser.links)
+    blocks = _bold_titles(blocks, masked, parser.bold, parser.containers)
     hidden = bytes(parser.shown).translate(_FLIP)
     return Extracted(text=masked, blocks=blocks, title=parser.title_text, hidden=hidden, lang=parser.lang)
 
 
 _FLIP = bytes.maketrans(b"\x00\x01", b"\x01\x00")
+#: Elements that hold paragraphs: a bold title names what follows it inside the one around it.
+_CONTAINERS = frozenset({"li", "ol", "ul", "dd", "dl", "div", "section", "article", "main", "blockquote", "td",
+                         "th", "table", "body", "details", "figure", "aside"})
+#: The longest paragraph of bold text read as a title.
+_BOLD_TITLE_MAX = 80
+
+
+def _bold_titles(blocks: list[Block], masked: str, bold: list[tuple[int, int]],
+                 containers: list[tuple[int, int]]) -> list[Block]:
+    """Paragraphs that are nothing but a short run of bold text (``<p><b>Maximum Database Size</b></p>``,
+    ``<p><b>PRAGMA stats;</b></p>``) are titles written without a heading tag: not sentences, but the label
+    of the paragraphs after them, up to the end of the element holding them (a list item), the next
+    heading, bold title or labelled paragraph. A bold line
+    that ends a sentence (``.``, ``!``, ``?``) or that nothing follows in its section stays a sentence.
+    """
+    if not bold:
+        return blocks
+    starts = [s for s, _ in bold]
+    out: list[Block] = []
+    title: str | None = None
+    section: str | None = None
+    reach = 0
+    for i, block in enumerate(blocks):
+        name = _bold_title(block, masked, bold, starts)
+        if name is not None and block.label is None:
+            end = min((e for s, e in containers if s <= block.start and e >= block.end), default=len(masked))
+            if i + 1 < len(blocks) and blocks[i + 1].section == block.section and blocks[i + 1].start < end:
+                title, section, reach = name, block.section, end
+                continue
+        if title is not None and (block.section != section or block.label is not None or block.start >= reach):
+            title = None
+        out.append(Block(block.start, block.end, block.section, block.page, title, block.part)
+                   if title is not None else block)
+    return out
+
+
+def _bold_title(block: Block, masked: str, bold: list[tuple[int, int]], starts: list[int]) -> str | None:
+    """The block's text if it is a short title set in bold, else None."""
+    text = masked[block.start : block.end]
+    if len(text) > 4 * _BOLD_TITLE_MAX:
+        return None
+    name = " ".join(text.split())
+    if len(name) > _BOLD_TITLE_MAX or name[-1:] in ("", ".", "!", "?") or sum(c.isalpha() for c in name) < 3:
+        return None  # "F" of an index's letters is no title
+    covered = 0
+    i = max(0, bisect.bisect_right(starts, block.start) - 1)
+    while i < len(bold) and bold[i][0] < block.end:
+        s, e = max(bold[i][0], block.start), min(bold[i][1], block.end)
+        if e > s:
+            covered += sum(1 for c in masked[s:e] if not c.isspace())
+        i += 1
+    if covered < sum(1 for c in text if not c.isspace()):
+        return None
+    return name.rstrip(":").rstrip() or None
