@@ -54,6 +54,7 @@ _FURNITURE = frozenset({"nav", "navbar", "navheader", "navfooter", "navigation",
 _CONTENT_WORDS = frozenset({"content", "main", "article", "body", "document"})
 _NEVER_FURNITURE = frozenset({"html", "body", "main", "article"})
 _WORD_SPLIT = re.compile(r"[\s_-]+")
+_FURNITURE_HINT = re.compile(r"nav|footer|sidebar|breadcrumb|pager|pagination", re.IGNORECASE)
 
 
 def _furniture(cls: str | None, ident: str | None) -> bool:
@@ -64,7 +65,7 @@ def _furniture(cls: str | None, ident: str | None) -> bool:
     """
     if ident and ident.lower() in _FURNITURE:
         return True
-    if not cls:
+    if not cls or _FURNITURE_HINT.search(cls) is None:  # most classes ("pre", "sig-name"): one search
         return False
     words = set(_WORD_SPLIT.split(cls.lower()))
     return bool(words & _FURNITURE) and not words & _CONTENT_WORDS
