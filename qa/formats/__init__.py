@@ -18,7 +18,14 @@ from pathlib import PurePath
 
 # The extension sets live in qa.extensions (discovery needs them without the
 # extractors); they are still importable from here.
-from qa.extensions import DOCUMENT_EXTENSIONS, HTML_EXTENSIONS, MARKDOWN_EXTENSIONS, PDF_EXTENSIONS, is_rst
+from qa.extensions import (
+    DOCUMENT_EXTENSIONS,
+    HTML_EXTENSIONS,
+    MARKDOWN_EXTENSIONS,
+    PDF_EXTENSIONS,
+    is_man,
+    is_rst,
+)
 from qa.extensions import SUPPORTED_EXTENSIONS as SUPPORTED_EXTENSIONS
 from qa.extensions import TEXT_EXTENSIONS as TEXT_EXTENSIONS
 
@@ -308,7 +315,8 @@ def extract(path: PurePath, data: bytes, name: str, warn: Warn) -> Extracted | N
     """Parse one file's bytes by its extension; None (warned) if it cannot be used.
 
     Known extensions pick their reader; anything else (files with no
-    extension, or names an ``--include`` glob let in) is read as plain text.
+    extension, or names an ``--include`` glob let in) is read as plain text,
+    except a file with no extension whose first line is ``#!``: a script.
     """
     suffix = path.suffix.lower()
     if suffix in DOCUMENT_EXTENSIONS:  # Word, OpenDocument, EPUB, notebooks, mail: qa.formats.readers
@@ -335,4 +343,12 @@ def extract(path: PurePath, data: bytes, name: str, warn: Warn) -> Extracted | N
         from qa.formats.rst import extract_rst
 
         return extract_rst(text)
+    if is_man(path.name):
+        from qa.formats.man import extract_man, looks_like_roff
+
+        if looks_like_roff(text):
+            return extract_man(text)
+    if not suffix and text.startswith("#!"):
+        warn(f"skipping {name}: a script (its first line is #!), not a document")
+        return None
     return extract_text(text)
