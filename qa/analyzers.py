@@ -434,13 +434,42 @@ def analyze_question(text: str, langs: Sequence[str] = ("en",)) -> tuple[list[tu
     first = analyzer(order[0])
     terms, ignored = first.analyze_question(text)
     dropped = {(s, e) for s, e in _stop_spans(first, text)} if own else set()
+    names = _name_spans(text, own) if own else None
     seen = {t for t, _, _ in terms}
     for lang in order[1:]:
         found, _ = analyzer(lang).analyze_question(text)
-        new = [(t, s, e) for t, s, e in found if t not in seen and (s, e) not in dropped and not _inside(s, e, dropped)]
+        new = [(t, s, e) for t, s, e in found if t not in seen and (s, e) not in dropped and not _inside(s, e, dropped)
+               and (names is None or _inside(s, e, names))]
         seen.update(t for t, _, _ in new)
         terms += new
     return terms, ignored
+
+
+_CODE_NEIGHBOURS = frozenset("_./:#$@(")
+
+
+def _name_spans(text: str, own: str) -> set[tuple[int, int]]:
+    """The words of a question in language ``own`` that other languages share: names (capitalised
+    after the first word, or with a capital inside: "Thomas Stevenson", "iPhone", "GIL"), words with
+    digits, parts of code ("mod_rewrite", "os.path") and words in another script than ``own``'s.
+
+    Only these are searched in the index's other languages. The question's other words are words
+    of its own language: analysed as another language's they would match that language's pages by
+    the borrowed words they quote, each rare there, so an English question over a folder that also
+    holds translations would be answered from the translations ("how do i enable mod_rewrite" from a
+    Korean page quoting *enable*).
+    """
+    from qa.lang import _script_of, script
+
+    home = _script_of(own)
+    out: set[tuple[int, int]] = set()
+    for n, m in enumerate(words_of(text).finditer(text)):
+        word, start, end = m.group(), m.start(), m.end()
+        code = text[start - 1 : start] in _CODE_NEIGHBOURS or text[end : end + 1] in _CODE_NEIGHBOURS
+        capital = any(c.isupper() for c in word[1:]) or (n > 0 and word[:1].isupper())
+        if capital or code or any(c.isdigit() for c in word) or (word.isalpha() and script(word) != home):
+            out.add((start, end))
+    return out
 
 
 def _stop_spans(a: LanguageAnalyzer, text: str) -> list[tuple[int, int]]:

@@ -20,9 +20,12 @@ from typing import TYPE_CHECKING, Any, overload
 import numpy as np
 
 from qa import bm25
+from qa.analyzers import _UNSPACED_CHAR
+from qa.lang import KNOWN
 from qa.ranking import VARIANTS as VARIANTS
 from qa.ranking import BM25Params
 from qa.schema import FORMAT_VERSION as FORMAT_VERSION
+from qa.tokens import STOP_MARK
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -596,9 +599,14 @@ class Index:
 
     # -- headings ------------------------------------------------------------------------------
     def heading_terms(self, cid: int) -> frozenset[str]:
-        """Index terms of the title of sentence ``cid``'s document, its section heading and its label."""
+        """Index terms of the title of sentence ``cid``'s document, its section heading and its label
+        (those of its document's language: a heading several documents share holds the terms of each
+        one's language)."""
         doc, section, label = (self.value(k, cid) for k in ("c_doc", "c_section", "c_label"))
-        return self.title_terms(doc) | self.section_terms(section) | self.label_terms(label)
+        found = self.title_terms(doc) | self.section_terms(section) | self.label_terms(label)
+        if len(self.langs) == 1:
+            return found
+        return in_language(found, self.lang_of(cid))
 
     def title_terms(self, doc: int) -> frozenset[str]:
         """Index terms of document ``doc``'s title."""
@@ -637,6 +645,23 @@ class Index:
         if seg.live is not None:
             under &= np.asarray(seg.live, dtype=bool)
         return np.flatnonzero(under).astype(np.int64) + self._base_list[s]
+
+
+def term_language(term: str) -> str | None:
+    """The language an index term belongs to (``en`` for untagged words), or None for one every
+    language shares (numbers, operators, characters of unspaced scripts)."""
+    word = term.removeprefix(STOP_MARK)
+    tag, colon, rest = word.partition(":")
+    if colon and rest and tag in KNOWN:
+        return tag
+    if not word[:1].isalpha() or _UNSPACED_CHAR.match(word):
+        return None
+    return "en"
+
+
+def in_language(terms: frozenset[str], lang: str) -> frozenset[str]:
+    """The ``terms`` a sentence of language ``lang`` can hold."""
+    return frozenset(t for t in terms if term_language(t) in (None, lang))
 
 
 def _pairs(value: Any) -> list[list[str]]:

@@ -14,6 +14,7 @@ import numpy as np
 
 from qa.analyzers import analyze_question
 from qa.errors import QueryError
+from qa.index import term_language
 from qa.ranking import DEFAULT_RANKING, BM25Params, Evidence, Ranking, Rerank
 from qa.rerank import heading_candidates, rerank_scores
 from qa.tokens import tokenize, words
@@ -355,6 +356,9 @@ def _title_scores(index: Index, cand: NDArray[np.int64], known: list[tuple[int, 
     in_section = _occurs(terms, [index.section_terms(s) for s in sections.tolist()])
     in_label = _occurs(terms, [index.label_terms(x) for x in labels.tolist()])
     found = in_title[doc_slot.ravel()] | in_section[section_slot.ravel()] | in_label[label_slot.ravel()]
+    if len(index.langs) > 1:  # a heading several documents share holds the terms of each one's language
+        held = {lang: [term_language(term) in (None, lang) for term, _ in terms] for lang in index.langs}
+        found &= np.array([held.get(index.lang_of(c), held[index.langs[0]]) for c in cand.tolist()], dtype=bool)
     values = np.zeros(len(cand))
     for j, (_, weight) in enumerate(terms):
         values += np.where(found[:, j], weight, 0.0)  # in question order, as a sum over the terms would

@@ -244,3 +244,47 @@ def test_ascii_text_has_the_same_words_with_the_cheap_pattern() -> None:
     for text in samples:
         full = [(m.start(), m.end()) for m in word_pattern().finditer(text)]
         assert [(m.start(), m.end()) for m in _ASCII_WORD.finditer(text)] == full, text
+
+
+def test_an_english_question_is_answered_from_english_pages_not_translations_quoting_its_words(
+        tmp_path: Path) -> None:
+    # Translated documentation quotes English words (directive names, options). Analysed as German,
+    # the question's English words are rare German terms: they must not pull the translation above
+    # the English page that answers. Names and code are still searched in every language.
+    english = {f"en{n}.txt": f"Chapter {n} explains how to enable module {n} and which engine rewrites "
+                             f"the request for module {n}.\n" for n in range(6)}
+    english["en_answer.txt"] = "To enable the rewrite engine, set RewriteEngine to on in the server configuration.\n"
+    german = {f"de{n}.txt": f"Das Kapitel {n} ist eine Einführung in die Konfiguration des Servers und der "
+                            f"Module, die mit dem Server geliefert werden.\n" for n in range(6)}
+    german["de_quote.txt"] = ("Die Option enable rewrite engine ist in der Konfiguration des Servers, und sie "
+                              "wird mit RewriteEngine gesetzt.\n")
+    for name, text in {**english, **german}.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    index = build_index(discover([str(tmp_path)])[0])
+    assert index.langs == ("de", "en")
+    best = search(index, "how do i enable the rewrite engine", k=1).hits[0]
+    assert Path(best.path).name == "en_answer.txt"
+    terms = [t for t, _, _ in analyze_question("how do i enable RewriteEngine", index.langs)[0]]
+    assert "enabl" in terms and "de:enabl" not in terms  # a word of the question's own language
+    assert any(t.startswith("de:rewrite") for t in terms)  # a name: searched in German too
+
+
+def test_a_heading_shared_by_pages_in_two_languages_counts_only_in_each_ones_language(tmp_path: Path) -> None:
+    # "mod_rewrite" heads an English page and its German translation: one heading, whose terms are
+    # stored in both languages. A German sentence must not match the English terms through it.
+    from qa.index import in_language, term_language
+    assert term_language("de:haus") == "de" and term_language("'de:die") == "de"
+    assert term_language("house") == "en" and term_language("'the") == "en"
+    assert term_language("1871") is None and term_language("这座") is None and term_language(":=") is None
+    assert in_language(frozenset({"de:haus", "house", "1871"}), "de") == {"de:haus", "1871"}
+    (tmp_path / "en.html").write_text(
+        "<html><body><h1>mod_rewrite</h1><p>The module rewrites the requested address with rules.</p>"
+        "<p>Each rule is tried in order until one matches the request.</p></body></html>", encoding="utf-8")
+    (tmp_path / "de.html").write_text(
+        "<html lang=\"de\"><body><h1>mod_rewrite</h1><p>Das Modul schreibt die angefragte Adresse mit "
+        "Regeln um, und es ist sehr mächtig.</p></body></html>", encoding="utf-8")
+    index = build_index(discover([str(tmp_path)])[0])
+    assert index.langs == ("de", "en")
+    for hit in search(index, "what does mod_rewrite do", k=3, context=0).hits:
+        held = index.heading_terms(hit.chunk)
+        assert all(term_language(t) in (None, hit.lang) for t in held), (hit.lang, held)
