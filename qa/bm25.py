@@ -62,6 +62,25 @@ def weights(params: BM25Params, term_idf: float, tf: NDArray[Any], dl: NDArray[A
     return w
 
 
+def weight_bound(params: BM25Params, term_idf: float, max_tf: int) -> float:
+    """The most a term with idf ``term_idf`` weighs in any sentence where it occurs at most ``max_tf`` times.
+
+    Every variant's weight grows with the frequency and shrinks with the
+    sentence's length, so the bound is the weight at ``max_tf`` in a sentence
+    of length 0 (a sentence of stopwords, or the limit ``b = 1`` allows).
+    """
+    if max_tf <= 0 or term_idf <= 0:
+        return 0.0
+    k1, b, t = params.k1, params.b, float(max_tf)
+    norm = 1 - b
+    if params.variant == "l":
+        if norm <= 0:  # ctd grows without bound: (ctd + delta) / (k1 + ctd + delta) tends to 1
+            return term_idf * t * (k1 + 1)
+        ctd = t / norm
+        return term_idf * t * (k1 + 1) * (ctd + params.delta) / (k1 + ctd + params.delta)
+    return term_idf * (t * (k1 + 1) / (k1 * norm + t))
+
+
 def constant(params: BM25Params, idfs: list[tuple[float, int]]) -> float:
     """What every sentence scores for a question whatever it holds: BM25Plus's ``idf * delta`` per term.
 

@@ -15,7 +15,7 @@ import json
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, Any, cast, overload
 
 import numpy as np
 
@@ -24,6 +24,7 @@ from qa.analyzers import _UNSPACED_CHAR
 from qa.lang import KNOWN
 from qa.ranking import VARIANTS as VARIANTS
 from qa.ranking import BM25Params
+from qa.schema import DELTA_ESCAPE
 from qa.schema import FORMAT_VERSION as FORMAT_VERSION
 from qa.tokens import STOP_MARK
 
@@ -162,6 +163,20 @@ RECENT_TERMS = 16
 RECENT_BYTES = 48_000_000
 
 
+@dataclass(frozen=True, slots=True)
+class Postings:
+    """A term's live postings over every segment: sentence ids (global, ascending), frequencies, and
+    ``cuts``: per segment holding some, (segment, start, end) positions in the arrays."""
+
+    ids: NDArray[np.int64]
+    tf: NDArray[Any]
+    cuts: list[tuple[int, int, int]]
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.ids.nbytes + self.tf.nbytes)
+
+
 class Index:
     """A loaded index: the segments of one generation (memory-mapped, or in memory), read as one.
 
@@ -200,12 +215,14 @@ class Index:
         self._terms: list[str] = []
         self._local: list[list[int]] = []
         self._df: dict[int, int] = {}
+        self._pdf: dict[int, int] = {}
+        self._scratch: tuple[NDArray[np.uint16], NDArray[np.float64], NDArray[np.float64]] | None = None
         self._kept: dict[tuple[Any, ...], Any] = {}
         self._kept_bytes = 0
         self._descriptors: dict[tuple[int, int], dict[str, Any]] = {}
         self._okapi: float | None = None
         self._recent_bytes = 0
-        self._recent: OrderedDict[int, list[tuple[int, NDArray[np.int64], NDArray[Any]]]] = OrderedDict()
+        self._recent: OrderedDict[int, Postings] = OrderedDict()
         self._acronyms: dict[str, str] | None = None
         #: The languages of its live documents (their analyzers: a question is analysed in each).
         self.langs: tuple[str, ...] = tuple(sorted({lang for s in self.segments for lang in s.langs()})) or ("en",)
@@ -345,7 +362,8 @@ class Index:
         found = self._kept.get(key)
         if found is None:
             found = make()
-            arrays = found if isinstance(found, tuple) else (found,)
+            arrays = (found.ids, found.tf) if isinstance(found, Postings) else found if isinstance(found, tuple) \
+                else (found,)
             nbytes = sum(int(a.nbytes) for a in arrays)
             if self._kept_bytes + nbytes <= TERM_ARRAYS_LIMIT:
                 for a in arrays:
@@ -354,23 +372,89 @@ class Index:
                 self._kept_bytes += nbytes
         return found
 
-    def _parts(self, tid: int) -> list[tuple[int, NDArray[np.int64], NDArray[Any]]]:
-        """Per segment holding the term: its index, the local ids of live sentences with it, the frequencies.
+    def _postings(self, tid: int) -> Postings:
+        """Term ``tid``'s live postings over every segment, decoded in one pass (:class:`Postings`).
 
-        The last few terms' are kept: a question reads each of its terms' postings several times
-        (sentence weights, paragraph frequencies, the second stage's fields).
+        The last few terms' are kept (a question reads each of its terms' postings several times:
+        bounds, the first stage, the second stage's fields), and long lists' for later questions.
         """
         found = self._recent.get(tid)
         if found is not None:
             self._recent.move_to_end(tid)
             return found
-        found = [(s, *self.segments[s].postings(t)) for s, t in enumerate(self._local[tid]) if t >= 0]
+        found = cast(Postings, self.term_array(("postings", tid), self._size(tid), lambda: self._decode(tid)))
         self._recent[tid] = found
-        self._recent_bytes += sum(ids.nbytes + tf.nbytes for _, ids, tf in found)
+        self._recent_bytes += found.nbytes
         while len(self._recent) > 1 and (len(self._recent) > RECENT_TERMS or self._recent_bytes > RECENT_BYTES):
             _, gone = self._recent.popitem(last=False)
-            self._recent_bytes -= sum(ids.nbytes + tf.nbytes for _, ids, tf in gone)
+            self._recent_bytes -= gone.nbytes
         return found
+
+    def _decode(self, tid: int) -> Postings:
+        """Every segment's slice of the term's postings, joined, decoded and made global in a few array passes."""
+        slices: list[tuple[int, int, int]] = []
+        for s, t in enumerate(self._local[tid]):
+            if t >= 0:
+                ptr = self.segments[s].arrays["p_ptr"]
+                lo, hi = int(ptr[t]), int(ptr[t + 1])
+                if hi > lo:
+                    slices.append((s, lo, hi))
+        if not slices:
+            return Postings(np.zeros(0, np.int64), np.zeros(0, np.uint8), [])
+        segs = self.segments
+        lengths = [hi - lo for _, lo, hi in slices]
+        offsets = np.zeros(len(slices) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        if len(slices) == 1:
+            s, lo, hi = slices[0]
+            d = np.array(segs[s].arrays["p_delta"][lo:hi])
+            tf = np.asarray(segs[s].arrays["p_tf"][lo:hi])
+        else:
+            d = np.concatenate([segs[s].arrays["p_delta"][lo:hi] for s, lo, hi in slices])
+            tf = np.concatenate([segs[s].arrays["p_tf"][lo:hi] for s, lo, hi in slices])
+        # Each slice starts with its first id (often past 16 bits: held in p_exc_val); the deltas after it
+        # add up from there. The first ids are set apart (0 in the running sum) and added back per slice.
+        firsts: list[int] = []
+        later: list[tuple[int, int]] = []  # (position in the joined arrays, delta) of the other large deltas
+        for k, (s, lo, hi) in enumerate(slices):
+            first = int(d[offsets[k]])
+            exc_pos = segs[s].arrays["p_exc_pos"]
+            if len(exc_pos):
+                a, b = (int(x) for x in np.searchsorted(exc_pos, (lo, hi)))
+                if b > a:
+                    values = segs[s].arrays["p_exc_val"]
+                    for pos, value in zip(exc_pos[a:b].tolist(), values[a:b].tolist(), strict=True):
+                        if pos == lo:
+                            first = int(value)
+                        else:
+                            later.append((pos - lo + int(offsets[k]), int(value)))
+            firsts.append(first)
+            d[offsets[k]] = 0
+        ids = d.astype(np.int64)
+        np.cumsum(ids, out=ids)  # (in place: a cumsum from uint16 to int64 takes a slow path)
+        before = [0, *ids[offsets[1:-1] - 1].tolist()]  # the running sum where each slice starts
+        for k, (s, _, _) in enumerate(slices):
+            ids[int(offsets[k]) : int(offsets[k + 1])] += firsts[k] + int(self._bases[s]) - before[k]
+        for pos, value in later:  # the running sum missed value - DELTA_ESCAPE from there to its slice's end
+            end = int(offsets[np.searchsorted(offsets, pos, side="right")])
+            ids[pos:end] += value - DELTA_ESCAPE
+        cuts = [(s, int(offsets[k]), int(offsets[k + 1])) for k, (s, _, _) in enumerate(slices)]
+        if any(segs[s].live is not None for s, _, _ in slices):  # drop deleted sentences' postings
+            keep = np.ones(len(ids), dtype=bool)
+            for s, a, b in cuts:
+                live = segs[s].live
+                if live is not None:
+                    keep[a:b] = live[ids[a:b] - self._bases[s]]
+            counts = [int(np.count_nonzero(keep[a:b])) for _, a, b in cuts]
+            ids, tf = ids[keep], tf[keep]
+            at = np.concatenate(([0], np.cumsum(counts))).tolist()
+            cuts = [(s, at[k], at[k + 1]) for k, (s, _, _) in enumerate(cuts) if counts[k]]
+        return Postings(ids, tf, cuts)
+
+    def _parts(self, tid: int) -> list[tuple[int, NDArray[np.int64], NDArray[Any]]]:
+        """Per segment holding the term: its index, the local ids of live sentences with it, the frequencies."""
+        found = self._postings(tid)
+        return [(s, found.ids[a:b] - self._bases[s], found.tf[a:b]) for s, a, b in found.cuts]
 
     def _size(self, tid: int) -> int:
         """Postings of the term over the segments (deleted ones included): what work on it costs."""
@@ -379,25 +463,96 @@ class Index:
 
     def term_postings(self, tid: int) -> tuple[NDArray[np.int64], NDArray[Any]]:
         """Ids (ascending) of the sentences holding term ``tid``, and its frequency in each."""
-        def make() -> tuple[NDArray[np.int64], NDArray[Any]]:
-            parts = self._parts(tid)
-            if len(parts) == 1:
-                s, ids, tf = parts[0]
-                return ids + self._bases[s], np.asarray(tf)
-            return (np.concatenate([ids + self._bases[s] for s, ids, _ in parts]),
-                    np.concatenate([tf for _, _, tf in parts]))
-
-        found: tuple[NDArray[np.int64], NDArray[Any]] = self.term_array(("postings", tid), self._size(tid), make)
-        return found
+        found = self._postings(tid)
+        return found.ids, found.tf
 
     def df(self, tid: int) -> int:
         """How many live sentences hold term ``tid``."""
         found = self._df.get(tid)
         if found is None:
-            deletions = any(s.live is not None for s in self.segments)
-            found = len(self.term_postings(tid)[0]) if deletions else self._size(tid)
+            found = 0
+            for seg, t in zip(self.segments, self._local[tid], strict=True):
+                if t >= 0 and seg.live is None:
+                    found += int(seg.arrays["p_ptr"][t + 1]) - int(seg.arrays["p_ptr"][t])
+            if any(s.live is not None and t >= 0 for s, t in zip(self.segments, self._local[tid], strict=True)):
+                found += sum(b - a for s, a, b in self._postings(tid).cuts if self.segments[s].live is not None)
             self._df[tid] = found
         return found
+
+    def paragraph_df(self, tid: int) -> int:
+        """How many live paragraphs hold term ``tid`` (stored per segment; counted where documents are deleted)."""
+        found = self._pdf.get(tid)
+        if found is None:
+            found = 0
+            for seg, t in zip(self.segments, self._local[tid], strict=True):
+                if t >= 0 and seg.live is None:
+                    found += int(seg.arrays["t_pdf"][t])
+            if any(s.live is not None and t >= 0 for s, t in zip(self.segments, self._local[tid], strict=True)):
+                for s, ids, _ in self._parts(tid):
+                    if self.segments[s].live is not None and len(ids):
+                        found += _runs(np.asarray(self.segments[s].arrays["g_pid"][ids]))
+            self._pdf[tid] = found
+        return found
+
+    def tf_bounds(self, tid: int) -> tuple[int, int]:
+        """The largest frequency of term ``tid`` in one sentence and in one paragraph (over every segment
+        holding it, deleted documents included: a bound)."""
+        tf = ptf = 0
+        for seg, t in zip(self.segments, self._local[tid], strict=True):
+            if t >= 0:
+                tf = max(tf, int(seg.arrays["t_maxtf"][t]))
+                ptf = max(ptf, int(seg.arrays["t_maxptf"][t]))
+        return tf, ptf
+
+    def paragraph_scratch(self) -> tuple[NDArray[np.uint16], NDArray[np.float64], NDArray[np.float64]]:
+        """Per paragraph id, a mask and two numbers, all zero, for the first stage's skipping (kept between
+        questions: whoever sets values sets them back to zero)."""
+        if self._scratch is None:
+            n = self.n_ids_paragraphs
+            self._scratch = np.zeros(n, dtype=np.uint16), np.zeros(n), np.zeros(n)
+        return self._scratch
+
+    @property
+    def n_ids_paragraphs(self) -> int:
+        """One past the largest paragraph id (deleted paragraphs leave holes below it)."""
+        return int(self._par_bases[-1])
+
+    def within(self, tid: int, bounds: tuple[NDArray[np.int64], NDArray[np.int64]]
+               ) -> tuple[NDArray[np.int64], NDArray[Any], NDArray[np.int64]]:
+        """The postings of term ``tid`` in the paragraphs whose first sentences and ends are ``bounds``
+        (:meth:`paragraph_bounds` of ascending paragraph ids): sentence ids (ascending) and frequencies, and
+        the term's frequency in each of those paragraphs (0 where it is absent).
+
+        Two binary searches per paragraph in the term's postings: the cost grows with the paragraphs
+        and the postings found, not with the term's whole list.
+        """
+        found = self._postings(tid)
+        sel, sums = _in_ranges(found.ids, found.tf, bounds[0], bounds[1])
+        return found.ids[sel], found.tf[sel], sums
+
+    def tf_at(self, tid: int, ids: NDArray[Any]) -> NDArray[np.float64]:
+        """The frequency of term ``tid`` in each sentence of ``ids`` (any order; 0 where absent)."""
+        found = self._postings(tid)
+        have = found.ids
+        ids = np.asarray(ids, dtype=np.int64)
+        if not len(have):
+            return np.zeros(len(ids))
+        pos = np.minimum(np.searchsorted(have, ids), len(have) - 1)
+        out: NDArray[np.float64] = np.where(have[pos] == ids, found.tf[pos], 0).astype(np.float64)
+        return out
+
+    def paragraph_tf(self, tid: int, pids: NDArray[Any]) -> NDArray[np.int64]:
+        """The frequency of term ``tid`` in each paragraph of ``pids`` (any order)."""
+        found = self._postings(tid)
+        lo, hi = self.paragraph_bounds(np.asarray(pids, dtype=np.int64))
+        return _in_ranges(found.ids, found.tf, lo, hi)[1]
+
+    def count_between(self, tid: int, lo: NDArray[Any], hi: NDArray[Any]) -> NDArray[np.int64]:
+        """For each range ``lo[i] .. hi[i] - 1`` of sentence ids, how many of them hold term ``tid``."""
+        ids = self._postings(tid).ids
+        out: NDArray[np.int64] = (np.searchsorted(ids, np.asarray(hi, dtype=np.int64))
+                                  - np.searchsorted(ids, np.asarray(lo, dtype=np.int64))).astype(np.int64)
+        return out
 
     def idf(self, tid: int, params: BM25Params | None = None) -> float:
         """The term's idf under ``params`` (default: :attr:`params`), from live statistics."""
@@ -439,6 +594,17 @@ class Index:
         w: NDArray[np.float64] = self.term_array(("sentence", tid, p), len(ids), make)
         return ids, w
 
+    def weights_at(self, tid: int, ids: NDArray[np.int64], tf: NDArray[Any], params: BM25Params | None = None
+                   ) -> NDArray[np.float64]:
+        """Term ``tid``'s BM25 weight in sentences ``ids`` (ascending) where it occurs ``tf`` times: the values
+        :meth:`sentence_weights` gives them."""
+        p = params or self.params
+        term_idf = self.idf(tid, p)
+        parts = [bm25.weights(p, term_idf, tf[mask] if mask is not None else tf,
+                              self.segments[s].arrays["c_len"][local], self.avgdl)
+                 for s, mask, local in self._split(ids, self._bases)]
+        return parts[0] if len(parts) == 1 else np.concatenate(parts) if parts else np.zeros(0)
+
     def postings(self, tid: int, params: BM25Params | None = None) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
         """Sentence ids and weights of one term (:meth:`sentence_weights`)."""
         return self.sentence_weights(tid, params)
@@ -469,7 +635,7 @@ class Index:
             return np.concatenate(out_p), np.concatenate(out_tf)
 
         found: tuple[NDArray[np.int64], NDArray[np.int64]] = self.term_array(
-            ("paragraph postings", tid), len(self.term_postings(tid)[0]), make)
+            ("paragraph postings", tid), self._size(tid), make)
         return found
 
     def query_constant(self, tids: Iterable[tuple[int, int]], params: BM25Params | None = None) -> float:
@@ -662,6 +828,33 @@ def term_language(term: str) -> str | None:
 def in_language(terms: frozenset[str], lang: str) -> frozenset[str]:
     """The ``terms`` a sentence of language ``lang`` can hold."""
     return frozenset(t for t in terms if term_language(t) in (None, lang))
+
+
+def _runs(values: NDArray[Any]) -> int:
+    """How many runs of equal values an array holds."""
+    return int(len(values) > 0) + int(np.count_nonzero(values[1:] != values[:-1]))
+
+
+def _in_ranges(ids: NDArray[np.int64], tf: NDArray[Any], lo: NDArray[np.int64], hi: NDArray[np.int64]
+               ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Positions in ascending ``ids`` of the values in each range ``lo[i] .. hi[i] - 1`` (ranges ascending
+    and apart), and the sum of ``tf`` over each range."""
+    start = np.searchsorted(ids, lo)
+    count = np.searchsorted(ids, hi) - start
+    sums = np.zeros(len(lo), dtype=np.int64)
+    total = int(count.sum())
+    if not total:
+        return np.zeros(0, np.int64), sums
+    sel = _spans(start, count, total)
+    has = count > 0
+    sums[has] = np.add.reduceat(np.asarray(tf[sel], dtype=np.int64), (np.cumsum(count) - count)[has])
+    return sel, sums
+
+
+def _spans(lo: NDArray[np.int64], count: NDArray[np.int64], total: int) -> NDArray[np.int64]:
+    """The positions ``lo[i] .. lo[i] + count[i] - 1`` of every span, one after the other (``total``: their sum)."""
+    starts = np.cumsum(count) - count
+    return np.repeat(lo - starts, count) + np.arange(total, dtype=np.int64)
 
 
 def _pairs(value: Any) -> list[list[str]]:

@@ -36,7 +36,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -132,15 +132,6 @@ def has_answer_type(kind: str, sentence: str, question_words: set[str]) -> bool:
     return pattern is not None and any(m.group().lower() not in question_words for m in pattern.finditer(sentence))
 
 
-def _tf(ids: NDArray[Any], tf: NDArray[Any], at: NDArray[np.int64]) -> NDArray[np.float64]:
-    """Frequency of one term in chunks ``at`` (0 where absent), from its sorted postings."""
-    if not len(ids):
-        return np.zeros(len(at))
-    pos = np.minimum(np.searchsorted(ids, at), len(ids) - 1)
-    found = ids[pos] == at
-    return np.where(found, tf[pos], 0).astype(np.float64)
-
-
 @dataclass(slots=True)
 class Fields:
     """Per-candidate lengths and neighbours, shared by every term."""
@@ -219,19 +210,17 @@ def field_scores(index: Index, ids: NDArray[np.int64], terms: list[str], rr: Rer
         tid = index.term_id(term)
         if tid is None:
             continue
-        pc, ptf = index.term_postings(tid)
-        own, before, after = np.split(_tf(pc, ptf, f.around), 3)  # one search for all three
+        own, before, after = np.split(index.tf_at(tid, f.around), 3)  # one search for all three
         before, after = np.where(f.has_prev, before, 0), np.where(f.has_next, after, 0)
         win = rr.window * before + rr.window_after * after
-        qpar, qtf_par = index.paragraph_postings(tid)
-        par = _tf(np.asarray(qpar), np.asarray(qtf_par), f.pid)
+        par = index.paragraph_tf(tid, f.pid).astype(np.float64)
         rest = np.maximum(par - own - before - after, 0)
         heading = np.array([term in h for h in headings], dtype=np.float64)
         tf = own / f.norm_s + win / f.norm_w + rr.paragraph * rest / f.norm_p + rr.heading * heading
         idf = index.idf(tid, params)
         stats.contributions[term] = qtf * idf * tf * (rr.k1 + 1) / (rr.k1 + tf)
         matched = own > 0
-        df_doc = (np.searchsorted(pc, doc_hi) - np.searchsorted(pc, doc_lo)).astype(np.float64)
+        df_doc = index.count_between(tid, doc_lo, doc_hi).astype(np.float64)
         stats.local += matched * np.log1p((doc_n - df_doc + 0.5) / (df_doc + 0.5))
         stats.shared += (matched & (par > own)) * idf
         stats.document += qtf * idf * df_doc * (rr.document_k1 + 1) / (df_doc + doc_norm)

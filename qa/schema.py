@@ -1,4 +1,4 @@
-"""The on-disk format of a qa index, written down once (format 15).
+"""The on-disk format of a qa index, written down once (format 16).
 
 An index is a folder per corpus in the cache (:func:`qa.store.index_dir`)::
 
@@ -67,7 +67,7 @@ values, so readers must not assume a width; -1 means "none" where noted).
 from __future__ import annotations
 
 #: Bumped whenever the on-disk layout, the analyzer or what a reader makes of a file changes.
-FORMAT_VERSION = 15
+FORMAT_VERSION = 16
 
 #: name -> meaning. Per sentence (length n_chunks) unless said otherwise.
 ARRAYS: dict[str, str] = {
@@ -88,7 +88,13 @@ ARRAYS: dict[str, str] = {
     "g_len": "n_paragraphs: length of each paragraph in index terms",
     "t_blob": "the vocabulary, UTF-8, sorted by bytes, back to back (stopword terms start with ')",
     "t_off": "n_terms + 1 byte offsets into t_blob",
+    "t_key": "uint64, n_terms: each term's first 8 bytes (zero-padded) as a big-endian number, ascending: a "
+             "question's terms are found by a binary search in it",
     "p_ptr": "n_terms + 1: term t's postings are p_*[p_ptr[t]:p_ptr[t + 1]], by ascending sentence",
+    "t_maxtf": "n_terms: the term's largest frequency in one sentence (with the BM25 parameters, a bound on "
+               "its weight in any sentence: what lets a question skip sentences that cannot reach the top)",
+    "t_pdf": "n_terms: how many paragraphs hold the term (paragraph BM25's document frequency)",
+    "t_maxptf": "n_terms: the term's largest frequency in one paragraph (a bound on its paragraph weight)",
     "p_delta": "uint16: a posting's sentence id minus the previous one of its term (the first: the id "
                "itself); 65535 marks a value held in p_exc_val",
     "p_exc_pos": "positions (ascending) of the postings whose delta is in p_exc_val",

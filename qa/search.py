@@ -6,12 +6,13 @@ import os
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from qa import bm25
 from qa.analyzers import analyze_question
 from qa.errors import QueryError
 from qa.index import term_language
@@ -201,22 +202,57 @@ class Ranked:
     constant: float
     missing: list[str]
     ev: Evidence
-    par_ids: NDArray[np.int64] = field(default_factory=lambda: np.empty(0, np.int64))
-    par_w: NDArray[np.float64] = field(default_factory=lambda: np.empty(0, np.float64))
+    #: The scored paragraphs and their paragraph scores (ascending ids).
+    paragraphs: tuple[NDArray[np.int64], NDArray[np.float64]] | None = None
+    #: How many of the best candidates (by :attr:`total`) are those of every candidate, in order:
+    #: all of them, unless the first stage skipped what cannot reach the top (:func:`rank` ``top``).
+    exact: int = -1
+    _total: NDArray[np.float64] | None = None
+    _top: list[tuple[int, float]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.exact < 0:
+            self.exact = len(self.ids)
+
+    @property
+    def partial(self) -> NDArray[np.float64]:
+        """Scores without the constant and the title (what picks the title shortlist)."""
+        ev = self.ev
+        return self.sentence + ev.window * self.window + ev.paragraph * self.paragraph
+
+    @property
+    def complete(self) -> bool:
+        """Whether every candidate is here (no sentence was skipped)."""
+        return self.exact >= len(self.ids)
 
     @property
     def total(self) -> NDArray[np.float64]:
-        """Final scores: the sentence's own BM25 plus weighted evidence."""
-        ev = self.ev
-        return (self.sentence + self.constant + ev.window * self.window + ev.paragraph * self.paragraph
-                + ev.title * self.title)
+        """Final scores: the sentence's own BM25 plus weighted evidence (computed once)."""
+        if self._total is None:
+            ev = self.ev
+            self._total = (self.sentence + self.constant + ev.window * self.window + ev.paragraph * self.paragraph
+                           + ev.title * self.title)
+        return self._total
+
+    def top(self, k: int) -> list[tuple[int, float]]:
+        """The ``k`` best (id, total score) pairs, best first (:func:`top_k`; the longest list asked for is
+        kept, and a shorter one is its beginning)."""
+        if k > len(self._top) and len(self._top) < len(self.ids):
+            self._top = top_k(self.ids, self.total, k)
+        return self._top[:k]
 
 
-def _paragraph_weights(index: Index, n_par: int, pids: NDArray[Any], tf: NDArray[Any], k1: float, b: float
-                       ) -> NDArray[np.float64]:
-    """One term's BM25 weight in each paragraph that holds it (paragraphs as documents, Lucene idf)."""
+def _paragraph_idf(n_par: int, df: int) -> float:
+    """Lucene's idf of a term held by ``df`` of ``n_par`` paragraphs."""
+    return float(np.log(1 + (n_par - df + 0.5) / (df + 0.5)))
+
+
+def _paragraph_weights(index: Index, n_par: int, pids: NDArray[Any], tf: NDArray[Any], k1: float, b: float,
+                       df: int | None = None) -> NDArray[np.float64]:
+    """One term's BM25 weight in each paragraph ``pids`` (paragraphs as documents, Lucene idf); ``df``: the
+    paragraphs that hold it (default: ``pids``, all of them)."""
     tfp = tf.astype(np.float64)
-    df = len(pids)
+    df = len(pids) if df is None else df
     idf = np.log(1 + (n_par - df + 0.5) / (df + 0.5))
     w: NDArray[np.float64] = idf * tfp * (k1 + 1) / (tfp + index.paragraph_norms(k1, b, pids))
     return w
@@ -307,21 +343,41 @@ def _per_candidate(cpar: NDArray[Any], par_ids: NDArray[np.int64], par_w: NDArra
     return out
 
 
-def rank(index: Index, terms: list[str], ev: Evidence = DEFAULT_EVIDENCE, params: BM25Params | None = None) -> Ranked:
+def rank(index: Index, terms: list[str], ev: Evidence = DEFAULT_EVIDENCE, params: BM25Params | None = None,
+         top: int | None = None) -> Ranked:
     """Score the candidate sentences for ``terms``: own BM25 plus weighted evidence.
 
     Candidates are the sentences matching a term plus every sentence of the
     ``ev.expand`` best paragraphs; all of them get every part of their score
     except the title bonus, which only the best ``TITLE_SHORTLIST`` by the
     other parts are looked up for. ``params``: the sentence BM25 (default: the index's).
+
+    With ``top``, only the paragraphs that may hold one of the ``top`` best
+    candidates are scored (:func:`_skipping`, MaxScore over paragraphs): the
+    best ``top`` of the result (:attr:`Ranked.exact` of them, at least ``top``)
+    are exactly those of every candidate, with the same scores to the bit.
     """
     known, missing = lookup(index, terms)
     constant = index.query_constant(known, params)
-    ids, sent = _sentence_scores(index, known, params)
-    if ev.paragraph or ev.expand:
-        par_ids, par_w = _paragraph_scores(index, known, ev.paragraph_k1, ev.paragraph_b)
+    if top is not None and known:
+        found = _skipping(index, known, ev, params, top, constant, missing)
+        if found is not None:
+            return found
+    return _first_stage(index, known, ev, params, constant, missing)
+
+
+def _first_stage(index: Index, known: list[tuple[int, int]], ev: Evidence, params: BM25Params | None,
+                 constant: float, missing: list[str], region: NDArray[np.int64] | None = None) -> Ranked:
+    """The first stage over every candidate, or (``region``: ascending paragraph ids) over the candidates
+    in those paragraphs, each scored as it would be among all of them."""
+    if region is None:
+        ids, sent = _sentence_scores(index, known, params)
+        if ev.paragraph or ev.expand:
+            par_ids, par_w = _paragraph_scores(index, known, ev.paragraph_k1, ev.paragraph_b)
+        else:
+            par_ids, par_w = ids[:0], sent[:0]
     else:
-        par_ids, par_w = ids[:0], sent[:0]
+        ids, sent, par_ids, par_w = _region_scores(index, known, params, region, ev)
     cand, sentence = ids, sent
     if ev.expand and len(par_ids):
         best = np.sort(par_ids[_best(par_w, ev.expand)])
@@ -336,7 +392,302 @@ def rank(index: Index, terms: list[str], ev: Evidence = DEFAULT_EVIDENCE, params
         partial = sentence + ev.window * window + ev.paragraph * paragraph
         best = _best(partial, TITLE_SHORTLIST)
         title[best] = _title_scores(index, cand[best], known, params)
-    return Ranked(cand, sentence, window, paragraph, title, constant, missing, ev, par_ids, par_w)
+    return Ranked(cand, sentence, window, paragraph, title, constant, missing, ev, (par_ids, par_w))
+
+
+def _region_scores(index: Index, known: list[tuple[int, int]], params: BM25Params | None,
+                   region: NDArray[np.int64], ev: Evidence
+                   ) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.int64], NDArray[np.float64]]:
+    """Sentence and paragraph scores (as :func:`_sentence_scores` and :func:`_paragraph_scores` give them)
+    of the sentences and paragraphs in ``region`` only, each term's postings read there alone."""
+    n_par = index.n_paragraphs
+    k1, b = ev.paragraph_k1, ev.paragraph_b
+    ids_parts: list[NDArray[np.int64]] = []
+    w_parts: list[NDArray[np.float64]] = []
+    pid_parts: list[NDArray[np.int64]] = []
+    pw_parts: list[NDArray[np.float64]] = []
+    bounds = index.paragraph_bounds(region)
+    for tid, qtf in known:
+        ids, tf, par_tf = index.within(tid, bounds)
+        weights = index.weights_at(tid, ids, tf, params)
+        if qtf != 1:
+            weights = weights * qtf
+        ids_parts.append(ids)
+        w_parts.append(weights)
+        if ev.paragraph or ev.expand:
+            has = par_tf > 0
+            pids = region[has]
+            pw = _paragraph_weights(index, n_par, pids, par_tf[has], k1, b, index.paragraph_df(tid))
+            if qtf != 1:
+                pw = pw * qtf
+            pid_parts.append(pids)
+            pw_parts.append(pw)
+    ids, sent = _sum_runs(ids_parts, w_parts)
+    par_ids, par_w = _sum_runs(pid_parts, pw_parts) if pid_parts else (ids[:0], sent[:0])
+    return ids, sent, par_ids, par_w
+
+
+#: Questions whose terms have fewer postings than this in all are ranked over every candidate
+#: (skipping would cost more than it saves).
+SKIP_MIN_POSTINGS = 200_000
+#: Bounds are raised by this share so that rounding can never make a bound fall below a score.
+_ROUNDING = 1e-9
+#: Terms beyond this many share one bit of a paragraph's mask (the rarest, their bounds added up).
+_MASK_BITS = 12
+#: Terms with at most this many postings have their paragraph postings read to bound each paragraph;
+#: the commoner ones only when their bounds together could reach the threshold.
+READ_MAX_POSTINGS = 100_000
+#: Rounds of a first threshold (each reads more terms' paragraph postings when that pays).
+_ROUNDS = 3
+#: Scoring a paragraph for a term costs about this many times reading one posting.
+_SCORE_COST = 8
+#: Skipping stops (every candidate is scored) when the terms it must read hold all but this share of the
+#: question's postings: reading paragraph postings costs about what scoring them does.
+_READ_SHARE = 0.5
+#: ... and when more paragraphs than this may hold one of the best.
+_MAX_REGION = 40_000
+
+
+def _skipping(index: Index, known: list[tuple[int, int]], ev: Evidence, params: BM25Params | None, top: int,
+              constant: float, missing: list[str]) -> Ranked | None:
+    """The first stage over the paragraphs that may hold one of the ``top`` best candidates (MaxScore).
+
+    A candidate's score without the title is its paragraph's score plus its
+    sentence's and (weighted) its neighbours' sentence scores. Per term,
+    each part is bounded: the sentence weight by the term's largest
+    frequency (stored per segment), counted once per sentence of the
+    paragraph the term can be in (no more than its occurrences there); the
+    paragraph weight exactly for the terms whose paragraph postings are read
+    (the rarer ones), and by the term's largest frequency in a paragraph
+    (stored) for the others. Each paragraph holding a term read gets a
+    bound: the bounds of the read terms it holds, and of every unread term.
+    Which read terms a paragraph holds is a bit mask (a bit per term).
+
+    1. The paragraphs of highest bound are scored exactly: their candidates
+       give a threshold ``theta`` that the ``top`` best reach
+       (:func:`_threshold`), and one the paragraphs ``ev.expand`` picks reach.
+    2. Unread terms whose bounds add up to a threshold are read (a paragraph
+       holding them alone could reach it), or, when that would read most of
+       the question's postings, every candidate is scored instead.
+    3. The next unread term is also read when that costs less than scoring
+       the paragraphs its bound lets through (and 1 runs again).
+    4. Only the paragraphs whose bound reaches a threshold are scored, exactly
+       as among every candidate: common terms' sentence postings are read in
+       them alone. Paragraphs holding no read term, and groups of rarest read
+       terms whose bounds cannot reach it, are not even listed.
+
+    None (score every candidate) when skipping cannot pay (short postings,
+    or too many paragraphs left) or does not apply (negative weights).
+    """
+    p = params or index.params
+    weights_ok = min(ev.window, ev.paragraph, ev.title) >= 0 and 0 <= p.b <= 1 and p.k1 >= 0
+    if not weights_ok or not 0 <= ev.paragraph_b <= 1 or ev.paragraph_k1 < 0:
+        return None
+    dfs = [index.df(tid) for tid, _ in known]
+    if sum(dfs) < SKIP_MIN_POSTINGS:
+        return None
+    n_par = index.n_paragraphs
+    k1p, bp = ev.paragraph_k1, ev.paragraph_b
+    use_par = bool(ev.paragraph or ev.expand)
+    up = 1 + _ROUNDING
+    title_most = up * ev.title * sum(index.idf(tid, p) * qtf for tid, qtf in known)
+    sbound: list[float] = []  # the most a term weighs in one sentence
+    pbound: list[float] = []  # the most it weighs in one paragraph (from its largest frequency there)
+    for tid, qtf in known:
+        maxtf, maxptf = index.tf_bounds(tid)
+        sbound.append(qtf * bm25.weight_bound(p, index.idf(tid, p), maxtf))
+        pidf = _paragraph_idf(n_par, index.paragraph_df(tid)) if use_par and maxptf else 0.0
+        pbound.append(qtf * pidf * maxptf * (k1p + 1) / (maxptf + k1p * (1 - bp)) if maxptf else 0.0)
+    reach_most = max(1 + 2 * ev.window, 2 * ev.window)
+    bound = [up * (ev.paragraph * q + s * reach_most) for s, q in zip(sbound, pbound, strict=True)]
+    order = sorted(range(len(known)), key=lambda i: (dfs[i], -bound[i]))  # the rarest first
+    # The terms whose paragraph postings are read: the cheap ones, and at least the rarest.
+    n_read = max(1, sum(1 for i in order if dfs[i] <= READ_MAX_POSTINGS))
+    mask, most, pscore = index.paragraph_scratch()
+    touched: list[NDArray[np.int64]] = []
+    try:
+        groups: list[list[int]] = []
+        folded: dict[int, NDArray[np.int64]] = {}  # the paragraphs of each term read
+        gbound: list[float] = []  # the most a group adds to a paragraph's bound
+        gpbound: list[float] = []  # ... and to its paragraph score
+
+        def read(i: int) -> None:
+            """Read term ``i``'s paragraph postings into the bounds (a bit of its own, or the shared one)."""
+            if len(groups) >= _MASK_BITS:
+                groups[0].append(i)  # past _MASK_BITS terms, the rarest share a bit
+                g = 0
+            else:
+                groups.append([i])
+                gbound.append(0.0)
+                gpbound.append(0.0)
+                g = len(groups) - 1
+            tid, qtf = known[i]
+            pids, ptf = index.paragraph_postings(tid)
+            folded[i] = pids
+            touched.append(pids)
+            mask[pids] |= np.uint16(1 << g)
+            pw = np.zeros(len(pids))
+            if use_par:
+                pw = index.term_array(("paragraph", tid, k1p, bp), len(pids),
+                                      partial(_paragraph_weights, index, n_par, pids, ptf, k1p, bp))
+                if qtf != 1:
+                    pw = pw * qtf
+                pscore[pids] += pw
+            # In a candidate's sentence and its two neighbours: the term's sentences, no more of them
+            # than its occurrences in the paragraph, each weighing at most sbound[i].
+            reach = np.maximum(1 + ev.window * np.minimum(ptf - 1, 2), ev.window * np.minimum(ptf, 2))
+            most[pids] += (ev.paragraph * pw + sbound[i] * reach) * up
+            top_pw = float(pw.max()) if len(pw) else 0.0
+            gbound[g] += (ev.paragraph * top_pw + sbound[i] * reach_most) * up
+            gpbound[g] += top_pw * up
+
+        for i in order[:n_read]:
+            read(i)
+        unread = order[n_read:]
+
+        def listed(g: int) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]]:
+            """The paragraphs whose rarest read group is ``g``, their bounds and paragraph scores (read terms')."""
+            found = [folded[i] for i in groups[g]]
+            pids = np.concatenate(found) if len(found) > 1 else found[0]
+            first = (mask[pids] & np.uint16((1 << g) - 1)) == 0
+            if len(found) > 1:  # a paragraph of several terms of the shared group: once
+                first &= _first_of_each(pids)
+            pids = pids[first]
+            return pids, most[pids], pscore[pids]
+
+        want = 2 * max(top, TITLE_SHORTLIST, ev.expand)
+        theta: float | None = None
+        par_theta: float | None = None
+        for _ in range(_ROUNDS):
+            # 1. The paragraphs of highest bound, scored exactly: a threshold (the best of each round).
+            seen = [listed(g) for g in range(len(groups))]
+            pids_seen = np.concatenate([x[0] for x in seen])
+            ub_seen = np.concatenate([x[1] for x in seen])
+            best = _best(ub_seen, want) if len(ub_seen) > want else np.arange(len(ub_seen))
+            region = np.sort(pids_seen[best])
+            if ev.expand:  # and the paragraphs of highest paragraph score
+                ps_seen = np.concatenate([x[2] for x in seen])
+                region = np.union1d(region, pids_seen[_best(ps_seen, 2 * ev.expand)])
+            first = _first_stage(index, known, replace(ev, title=0.0), params, constant, missing, region)
+            matched = first.sentence > 0  # real candidates (a sentence of an expanded paragraph may not be)
+            found = _threshold(first.partial[matched], top, title_most)
+            theta = found if theta is None or (found is not None and found > theta) else theta
+            found_p = _paragraph_threshold(first, ev.expand)
+            par_theta = found_p if par_theta is None or (found_p is not None and found_p > par_theta) else par_theta
+            if theta is None or (ev.expand and par_theta is None):
+                return None
+            # 2. Unread terms whose bounds reach a threshold together: read the rarest, until they do not
+            # (or score every candidate when that reads most of the postings anyway).
+            read_since = False
+            while unread and (sum(bound[i] for i in unread) >= theta
+                              or (par_theta is not None and sum(up * pbound[i] for i in unread) >= par_theta)):
+                if sum(dfs[i] for i in unread[1:]) < _READ_SHARE * sum(dfs):
+                    return None
+                read(unread.pop(0))
+                read_since = True
+            # 3. Read the next unread term too when scoring the paragraphs its bound lets through would
+            # cost more than reading its paragraph postings (knowing where it is not shrinks the region).
+            if not unread:
+                break
+            rest = sum(bound[i] for i in unread)
+            rest_p = sum(up * pbound[i] for i in unread)
+            through = sum(int(np.count_nonzero((x[1] + rest >= theta)
+                                               | (par_theta is not None and x[2] + rest_p >= par_theta)))
+                          for x in ([listed(g) for g in range(len(groups))] if read_since else seen))
+            if through * len(known) * _SCORE_COST <= dfs[unread[0]]:
+                break
+            read(unread.pop(0))
+        if theta is None:
+            return None
+        seen = [listed(g) for g in range(len(groups))]
+        rest = sum(bound[i] for i in unread)
+        rest_p = sum(up * pbound[i] for i in unread)
+        # 4. Every paragraph whose bound reaches a threshold (groups that cannot without a rarer one, unlisted).
+        suffix = np.cumsum(np.array(gbound)[::-1])[::-1] + rest
+        psuffix = np.cumsum(np.array(gpbound)[::-1])[::-1] + rest_p
+        region_parts: list[NDArray[np.int64]] = []
+        for g in range(len(groups)):
+            if suffix[g] < theta and (par_theta is None or psuffix[g] < par_theta):
+                break  # nor can any commoner group's
+            pids, ub, ps = seen[g]
+            keep = ub + rest >= theta
+            if par_theta is not None:
+                keep |= ps + rest_p >= par_theta
+            region_parts.append(pids[keep])
+        region = np.sort(np.concatenate(region_parts)) if region_parts else np.zeros(0, np.int64)
+        if len(region) > _MAX_REGION:
+            return None  # as good as every candidate: scoring them all costs less
+    finally:
+        for pids in touched:
+            mask[pids] = 0
+            most[pids] = 0.0
+            pscore[pids] = 0.0
+    if not len(region):
+        return None
+    ranked = _first_stage(index, known, ev, params, constant, missing, region)
+    # 5. What the argument promises, checked: every candidate outside scores less than theta, every
+    # paragraph outside less than par_theta; the best inside reach them.
+    partial_scores = ranked.partial
+    final = _threshold(partial_scores, top, title_most)
+    if final is None or final < theta:
+        return None
+    if par_theta is not None:
+        reached = _paragraph_threshold(ranked, ev.expand)
+        if reached is None or reached < par_theta:
+            return None
+    exact = top
+    shortlist = max(top, TITLE_SHORTLIST)
+    if len(partial_scores) >= shortlist and _kth(partial_scores, shortlist) >= theta:
+        exact = shortlist
+    elif _kth(ranked.total, top) - ranked.constant - title_most < theta:
+        return None  # neither argument holds (cannot happen: theta came from one of them)
+    ranked.exact = exact
+    return ranked
+
+
+def _first_of_each(values: NDArray[np.int64]) -> NDArray[np.bool_]:
+    """Whether each value is the first of its kind in ``values`` (in order)."""
+    order = np.argsort(values, kind="stable")
+    first = np.ones(len(values), dtype=bool)
+    ordered = values[order]
+    first[order[1:]] = ordered[1:] != ordered[:-1]
+    return first
+
+
+def _kth(values: NDArray[np.float64], k: int) -> float:
+    """The ``k``-th largest of ``values`` (there are at least ``k``)."""
+    return float(np.partition(values, len(values) - k)[len(values) - k])
+
+
+def _threshold(partial: NDArray[np.float64], top: int, title_most: float) -> float | None:
+    """A score without the title that every candidate among the ``top`` best reaches, from exactly scored
+    candidates' ``partial`` scores; None when there are too few.
+
+    Two arguments give one. The best ``top`` by total score are among the
+    best ``max(top, TITLE_SHORTLIST)`` by partial score (a title is added to
+    the best ``TITLE_SHORTLIST`` by partial score only): the partial score of
+    that one is a threshold, and with every candidate above it known, so is
+    each title. Or: a candidate among the best ``top`` by total scores at
+    least the ``top``-th best partial score, and gets at most
+    ``title_most`` from its title, so it scores at least the ``top``-th best
+    less ``title_most``. The higher of the two.
+    """
+    theta: float | None = None
+    if len(partial) >= top:
+        theta = _kth(partial, top) - title_most
+    shortlist = max(top, TITLE_SHORTLIST)
+    if len(partial) >= shortlist:
+        value = _kth(partial, shortlist)
+        theta = value if theta is None else max(theta, value)
+    return theta
+
+
+def _paragraph_threshold(ranked: Ranked, expand: int) -> float | None:
+    """The paragraph score of the ``expand``-th best paragraph scored (None: fewer; or no expansion)."""
+    if not expand or ranked.paragraphs is None:
+        return None
+    par_w = ranked.paragraphs[1]
+    return _kth(par_w, expand) if len(par_w) >= expand else None
 
 
 def _title_scores(index: Index, cand: NDArray[np.int64], known: list[tuple[int, int]],
@@ -384,7 +735,7 @@ def reranked(
     Returns:
         The shortlisted ids, their final scores, and the named parts of those scores.
     """
-    best = [cid for cid, _ in top_k(ranked.ids, ranked.total, size)]
+    best = [cid for cid, _ in ranked.top(size)]
     pos = np.searchsorted(ranked.ids, np.asarray(best, dtype=np.int64))
     ids = ranked.ids[pos]
     paragraph = ranked.paragraph[pos]
@@ -393,8 +744,13 @@ def reranked(
         if len(extra):
             # Their paragraph's BM25, as the first stage gives its candidates.
             pids = index.column("g_pid", extra)
+            if ranked.complete and ranked.paragraphs is not None:
+                par_ids, par_w = ranked.paragraphs
+            else:  # the first stage skipped paragraphs: score theirs as it would have
+                known, _ = lookup(index, terms)
+                _, _, par_ids, par_w = _region_scores(index, known, params, np.unique(pids), ranked.ev)
             ids = np.concatenate((ids, extra))
-            paragraph = np.concatenate((paragraph, _per_candidate(pids, ranked.par_ids, ranked.par_w)))
+            paragraph = np.concatenate((paragraph, _per_candidate(pids, par_ids, par_w)))
     first = {"paragraph": paragraph}
     scores, parts = rerank_scores(index, question, terms, ids, first, rr, params)
     return ids, scores, parts
@@ -482,26 +838,29 @@ def search(index: Index, question: str, k: int = 3, context: int = 1, with_expla
     q = check_question(question)
     analyzed, ignored = analyze_question(q, index.langs)
     terms = with_long_forms(index, q, [term for term, _, _ in analyzed])
-    ranked = rank(index, terms, ranking.evidence, ranking.bm25)
     rr = ranking.rerank
+    size = max(rr.shortlist, 2 * k) if rr.shortlist else max(4 * k, 20)
+    # Only the best first-stage candidates are ever looked at: those the first stage can skip to.
+    ranked = rank(index, terms, ranking.evidence, ranking.bm25, top=max(size, DUPLICATE_POOL))
     texts: dict[int, SameKey] = {}
     if rr.shortlist and len(ranked.ids):
-        size = max(rr.shortlist, 2 * k)
         while True:
+            if size > ranked.exact:
+                ranked = rank(index, terms, ranking.evidence, ranking.bm25, top=size)
             ids, scores, parts = reranked(index, q, terms, ranked, size, rr, ranking.bm25)
             where = {cid: j for j, cid in enumerate(ids.tolist())}
             order = [(cid, value) for cid, value in top_k(ids, scores, len(ids))]
             picked = _distinct(index, order, k, texts)
-            if len(picked) >= k or size >= len(ranked.ids):
+            if len(picked) >= k or (ranked.complete and size >= len(ranked.ids)):
                 break
             size *= 2
         best = [(cid, value, {name: float(arr[where[cid]]) for name, arr in parts.items() if arr[where[cid]]}
                  if with_explain else {}) for cid, value in picked]
     else:
-        picked = _distinct(index, top_k(ranked.ids, ranked.total, max(4 * k, 20)), k, texts)
+        picked = _distinct(index, ranked.top(size), k, texts)
         best = [(cid, value, _first_stage_explain(index, ranked, cid, terms, ranking.bm25) if with_explain else {})
                 for cid, value in picked]
-    pool = [cid for cid, _ in top_k(ranked.ids, ranked.total, DUPLICATE_POOL)]
+    pool = [cid for cid, _ in ranked.top(DUPLICATE_POOL)]
     copies = _copies(index, [cid for cid, _, _ in best], pool, texts)
     hits = []
     for n, (cid, value, why) in enumerate(best, start=1):

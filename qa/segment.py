@@ -136,9 +136,11 @@ def _segment(cols: dict[str, NDArray[Any]], blen: NDArray[np.int64], blob: NDArr
     ptr = np.zeros(len(vocab) + 1, dtype=np.int64)
     np.cumsum(counts, out=ptr[1:])
     arrays["p_ptr"] = narrow(ptr)
+    arrays["t_maxtf"], arrays["t_pdf"], arrays["t_maxptf"] = term_bounds(ptr, p_chunk, p_tf, g_pid)
     arrays["p_delta"], arrays["p_exc_pos"], arrays["p_exc_val"] = encode_deltas(p_chunk, ptr)
     arrays["p_tf"] = narrow(p_tf)
     arrays["t_blob"], arrays["t_off"] = pack_strings(vocab)
+    arrays["t_key"] = term_keys(vocab)
     arrays["part_blob"], arrays["part_off"] = pack_strings(parts)
     meta = {
         "version": FORMAT_VERSION,
@@ -173,6 +175,40 @@ def _heading_terms(headings: list[str], ids: NDArray[Any], doc: NDArray[Any], do
         out.append(analyzer(codes[0]).tokenize(text) if len(codes) == 1
                    else list(dict.fromkeys(t for code in codes for t in analyzer(code).tokenize(text))))
     return out
+
+
+def term_bounds(ptr: NDArray[np.int64], chunk: NDArray[Any], tf: NDArray[Any], g_pid: NDArray[Any]
+                ) -> tuple[NDArray[Any], NDArray[Any], NDArray[Any]]:
+    """Per term: its largest frequency in a sentence, how many paragraphs hold it, its largest frequency in
+    a paragraph (postings sorted by term, then sentence; ``ptr`` delimits terms; ``g_pid``: each
+    sentence's paragraph). What a question needs to bound a term's scores without reading its postings."""
+    n_terms = len(ptr) - 1
+    counts = np.diff(ptr)
+    if not len(chunk):
+        zero = np.zeros(n_terms, dtype=np.uint8)
+        return zero, zero, zero
+    has = counts > 0
+    starts = ptr[:-1][has]
+    maxtf = np.zeros(n_terms, dtype=np.int64)
+    t32 = np.asarray(tf, dtype=np.int32)
+    maxtf[has] = np.maximum.reduceat(t32, starts)
+    # Runs of postings of one term in one paragraph (paragraphs are runs of sentences, postings ascend).
+    pid = np.asarray(g_pid)[chunk]
+    new = np.empty(len(pid), dtype=bool)
+    new[0] = True
+    np.not_equal(pid[1:], pid[:-1], out=new[1:])
+    del pid
+    new[starts] = True
+    runs = np.flatnonzero(new)
+    del new
+    ptf = np.add.reduceat(t32, runs)
+    del t32
+    run_term = np.searchsorted(ptr, runs, side="right") - 1  # the term of each run
+    pdf = np.bincount(run_term, minlength=n_terms)
+    first_run = np.searchsorted(run_term, np.flatnonzero(has))
+    maxptf = np.zeros(n_terms, dtype=np.int64)
+    maxptf[has] = np.maximum.reduceat(ptf, first_run)
+    return narrow(maxtf), narrow(pdf), narrow(maxptf)
 
 
 # -- postings as deltas --------------------------------------------------------------
@@ -291,8 +327,10 @@ class Segment:
             return found
         key = term.encode("utf-8", errors="surrogatepass")
         blob, off = self.arrays["t_blob"], self.arrays["t_off"]
-        lo, hi = 0, self.n_terms
-        while lo < hi:
+        keys = self.arrays["t_key"]
+        prefix = np.uint64(term_key(term))
+        lo, hi = int(keys.searchsorted(prefix, "left")), int(keys.searchsorted(prefix, "right"))
+        while lo < hi:  # the few terms that share the first 8 bytes
             mid = (lo + hi) // 2
             if blob[off[mid] : off[mid + 1]].tobytes() < key:
                 lo = mid + 1
@@ -493,6 +531,16 @@ def _term_ids(table: dict[str, int], terms: Sequence[str]) -> NDArray[np.int32]:
 def _table_ids(table: dict[str, int], values: Sequence[str]) -> NDArray[np.int32]:
     """Ids of ``values`` in ``table`` (new ones added), and a trailing -1 so that -1 maps to -1."""
     return np.array([table.setdefault(s, len(table)) for s in values] + [-1], dtype=np.int32)
+
+
+def term_key(term: str) -> int:
+    """A term's first 8 bytes of UTF-8 (zero-padded) as a big-endian number: keys sort as terms do."""
+    return int.from_bytes(term.encode("utf-8", errors="surrogatepass")[:8].ljust(8, b"\0"), "big")
+
+
+def term_keys(vocab: list[str]) -> NDArray[np.uint64]:
+    """The :func:`term_key` of each term of a sorted vocabulary (ascending, not strictly)."""
+    return np.fromiter(map(term_key, vocab), dtype=np.uint64, count=len(vocab))
 
 
 def pack_strings(values: list[str]) -> tuple[NDArray[np.uint8], NDArray[Any]]:

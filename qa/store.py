@@ -463,6 +463,8 @@ def _validate(a: dict[str, Any], meta: dict[str, Any], blob: NDArray[np.uint8], 
         and (n == 0 or int(a["c_boff"][-1]) <= int(blob.shape[0]))
         and int(a["g_start"].shape[0]) == n_par + 1 and int(a["g_len"].shape[0]) == n_par
         and n_terms >= 0 and int(a["p_ptr"].shape[0]) == n_terms + 1
+        and all(int(a[k].shape[0]) == n_terms for k in ("t_maxtf", "t_pdf", "t_maxptf", "t_key"))
+        and a["t_key"].dtype == np.uint64
         and int(a["p_ptr"][-1]) == n_post == int(a["p_tf"].shape[0]) == int(meta["n_postings"])
         and a["p_delta"].dtype == np.uint16
         and int(a["p_exc_pos"].shape[0]) == int(a["p_exc_val"].shape[0])
