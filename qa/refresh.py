@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING
 from qa.cache import INFO, mark_used, write_info
 from qa.corpus import (
     Filters,
-    SourceFile,
     Warn,
     content_digest,
     default_roots,
@@ -155,42 +154,47 @@ class Plan:
     """What an update must do: documents to keep, files to (re)process."""
 
     keep: list[int] = field(default_factory=list)
-    todo: list[SourceFile] = field(default_factory=list)
+    todo: list[str] = field(default_factory=list)  # paths
     touched: dict[str, int] = field(default_factory=dict)  # path -> new mtime, same content
     unread: dict[str, list[int]] = field(default_factory=dict)
 
 
-def plan_update(old: Index | None, files: Sequence[SourceFile]) -> Plan:
-    """Compare the files with an older index: fingerprint by size and mtime, then content."""
+def plan_update(old: Index | None, paths: Sequence[str]) -> Plan:
+    """Compare the files ``paths`` with an older index: fingerprint by size and mtime, then content.
+
+    Plain strings and the index's rows (no :class:`~qa.index.DocInfo` or
+    :class:`~qa.corpus.SourceFile` per file): a refresh after one edit in a
+    library of thousands of books compares them all.
+    """
     plan = Plan()
     if old is None:
-        plan.todo = list(files)
+        plan.todo = list(paths)
         return plan
-    by_path = {path: i for i, (path, _, _) in enumerate(old.doc_rows())}
+    by_path = {path: (i, size, mtime) for i, (path, size, mtime) in enumerate(old.doc_rows())}
     unread: dict[str, list[int]] = old.meta.get("unread", {})
-    for f in files:
-        key = _stat_key(f.path)
-        path = str(f.path)
-        i = by_path.get(path)
-        if i is not None and key is not None:
-            doc = old.docs[i]
-            if key == (doc.size, doc.mtime_ns):
+    for path in paths:
+        key = _stat_key(path)
+        found = by_path.get(path)
+        if found is not None and key is not None:
+            i, size, mtime = found
+            if key == (size, mtime):
                 plan.keep.append(i)
                 continue
-            if key[0] == doc.size and _digest(f.path) == doc.fingerprint:
+            if key[0] == size and _digest(path) == old.docs[i].fingerprint:
                 plan.keep.append(i)
                 plan.touched[path] = key[1]
                 continue
         elif key is not None and unread.get(path) == list(key):
             plan.unread[path] = list(key)  # still the same unusable file: do not retry
             continue
-        plan.todo.append(f)
+        plan.todo.append(path)
     return plan
 
 
-def _digest(path: Path) -> str:
+def _digest(path: str | Path) -> str:
     try:
-        return content_digest(path.read_bytes())
+        with open(path, "rb") as handle:
+            return content_digest(handle.read())
     except OSError:
         return ""
 
@@ -206,15 +210,14 @@ def _build_and_save(
     checkpoint: Callable[[], None] | None = None,
     stale: Index | None = None,
 ) -> Index:
-    files = source_files(paths)
     if not cache:
-        return _in_memory(files, params, note, progress, _lang(report))
+        return _in_memory(paths, params, note, progress, _lang(report))
     lock = locked(report.folder)
     try:
         lock.__enter__()
     except OSError as exc:
         note(f"cannot write the index cache ({exc.strerror or exc}); answering from memory")
-        return _in_memory(files, params, note, progress, _lang(report))
+        return _in_memory(paths, params, note, progress, _lang(report))
     try:
         if rebuild:
             old = None
@@ -227,10 +230,10 @@ def _build_and_save(
             return old  # another process finished the same build while we waited
         try:
             with GenerationWriter(report.folder) as writer:
-                index = _update(old, files, params, note, progress, writer, report.folder, checkpoint, _lang(report))
+                index = _update(old, paths, params, note, progress, writer, report.folder, checkpoint, _lang(report))
         except OSError as exc:
             note(f"cannot write the index cache ({exc.strerror or exc}); answering from memory")
-            return _in_memory(files, params, note, progress, _lang(report))
+            return _in_memory(paths, params, note, progress, _lang(report))
         f = report.filters or Filters()
         write_info(report.folder, report.roots, f.include, f.exclude, len(index.docs), index.n_chunks)
         return index
@@ -250,13 +253,13 @@ def _lang(report: OpenReport) -> str | None:
     return report.filters.lang if report.filters is not None else None
 
 
-def _in_memory(files: Sequence[SourceFile], params: BM25Params, note: Warn, progress: Progress | None,
+def _in_memory(paths: Sequence[str], params: BM25Params, note: Warn, progress: Progress | None,
                lang: str | None = None) -> Index:
     """Build without the cache (``--no-cache``, or a cache that cannot be written); every document in
     ``lang`` when given."""
     from qa.build import build_index
 
-    index = build_index(files, params, note, progress, lang=lang)
+    index = build_index(source_files(paths), params, note, progress, lang=lang)
     index.meta["unread"] = {}
     index.meta.pop("unread_paths", None)
     if not index.docs or index.n_chunks == 0:
@@ -266,7 +269,7 @@ def _in_memory(files: Sequence[SourceFile], params: BM25Params, note: Warn, prog
 
 def _update(
     old: Index | None,
-    files: Sequence[SourceFile],
+    paths: Sequence[str],
     params: BM25Params,
     note: Warn,
     progress: Progress | None,
@@ -280,22 +283,22 @@ def _update(
     from qa.build import build_segments, train_splitter  # indexing code is not needed to answer from the cache
     from qa.chunking import SentenceSplitter
 
-    plan = plan_update(old, files)
+    plan = plan_update(old, paths)
     splitter = None
     if old is not None and plan.keep:
         punkt = load_punkt(folder)
         splitter = SentenceSplitter(punkt) if punkt is not None else None
     if splitter is None:  # a new splitter: every document is split again with it
-        plan = plan_update(None, files)
+        plan = plan_update(None, paths)
         old = None
-        splitter = train_splitter(files, progress=progress)
+        splitter = train_splitter(source_files(paths), progress=progress)
     segments = _kept_segments(old, plan) if old is not None else []
     new: list[Segment] = []
 
     def sink(data: SegmentData) -> None:
         new.append(writer.write_segment(data))
 
-    unread_paths = build_segments(plan.todo, splitter, sink, note, progress, lang=lang)
+    unread_paths = build_segments(source_files(plan.todo), splitter, sink, note, progress, lang=lang)
     segments = _merged([*segments, *new], writer)
     unread = dict(plan.unread)
     for path in unread_paths:

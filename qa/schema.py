@@ -55,6 +55,10 @@ SEGMENT (``seg-<id>/segment.json``)::
     labels       the terms or signatures sentences describe (c_label); label_terms: their terms (as
                  section_terms)
     title_terms  per document, the index terms of its title, in the document's language
+    files        {file name: [size, mtime_ns]} of each file as written: a file that differs has every
+                 value of the segment checked again when it is opened
+    shapes       {array name: [dtype, length]}: a segment whose files are as written is opened without
+                 mapping its arrays (each is mapped when first read, and must have this type and length)
 
 Index terms are those of the document's analyzer (:mod:`qa.analyzers`): an English term as it is,
 another language's tagged with its code (``de:haus``); stopword terms start with ``'``

@@ -57,6 +57,7 @@ class SegmentBuilder:
         self._p_term: list[NDArray[np.int32]] = []
         self._p_chunk: list[NDArray[np.int32]] = []
         self._p_tf: list[NDArray[np.int32]] = []
+        self._word_tid: dict[str, dict[str, int]] = {}  # per language: word -> term id (this segment's)
         self.n_chunks = 0
         self.n_postings = 0
 
@@ -77,23 +78,34 @@ class SegmentBuilder:
         for key, values in cols.items():
             self._cols[key].append(values)
         self._blob.append(part.blob)
-        stem_all = analyzer(part.info.get("lang") or "en").stem_all
-        stems = stem_all(part.terms[: part.n_words]) + part.terms[part.n_words :]  # stopword terms as they are
-        lut = _term_ids(self._terms, stems)
+        lut = self._word_ids(part.info.get("lang") or "en", part.terms, part.n_words)
         p_term = lut[np.frombuffer(part.p_term, dtype=np.int32)]
         p_chunk = np.frombuffer(part.p_chunk, dtype=np.int32)
         p_tf = np.frombuffer(part.p_tf, dtype=np.int32)
-        if len(set(stems)) < len(stems):
-            # Two words of one chunk share a stem (run, running): merge their postings.
-            width = len(self._terms) + 1
-            keys, inverse = np.unique(p_chunk.astype(np.int64) * width + p_term, return_inverse=True)
-            p_tf = np.bincount(inverse, weights=p_tf).astype(np.int32)
-            p_chunk, p_term = (keys // width).astype(np.int32), (keys % width).astype(np.int32)
+        # Two words of one sentence may share a stem (run, running): :meth:`finish` merges their postings.
         self._p_term.append(p_term)
         self._p_chunk.append(p_chunk + np.int32(first))
         self._p_tf.append(p_tf)
         self.n_chunks += part.n_chunks
         self.n_postings += len(p_chunk)
+
+    def _word_ids(self, lang: str, terms: list[str], n_words: int) -> NDArray[np.int32]:
+        """The segment's term id of each of a part's terms: its first ``n_words`` are words (stemmed in the
+        analyzer of ``lang``), the rest stopword terms (as they are). One lookup per term, words already
+        seen in the segment (most of them) stemmed once."""
+        table = self._word_tid.setdefault(lang, {})
+        words = terms[:n_words]
+        new = set(words).difference(table)
+        if new:
+            fresh = sorted(new)
+            stems = analyzer(lang).stem_all(fresh)
+            table.update(zip(fresh, _term_ids(self._terms, stems).tolist(), strict=True))
+        stops = terms[n_words:]
+        out = np.empty(len(terms), dtype=np.int32)
+        out[:n_words] = np.fromiter(map(table.__getitem__, words), dtype=np.int32, count=n_words)
+        if stops:
+            out[n_words:] = _term_ids(self._terms, stops)
+        return out
 
     def finish(self) -> SegmentData:
         """Sort the vocabulary and postings; the builder is empty afterwards."""
@@ -115,7 +127,7 @@ class SegmentBuilder:
         del raw_terms, remap, used
         p_chunk, p_tf = _take(self._p_chunk, np.int32), _take(self._p_tf, np.int32)
         self.__init__()  # type: ignore[misc]  # empty for the next segment
-        p_term, p_chunk, p_tf = _sort_by_term(p_term, p_chunk, p_tf)
+        p_term, p_chunk, p_tf = _merge_same(*_sort_by_term(p_term, p_chunk, p_tf))
         return _segment(cols, blen, blob, docs, sections, labels, parts, vocab, p_term, p_chunk, p_tf)
 
 
@@ -507,6 +519,22 @@ def _sort_by_term(term: NDArray[np.int32], chunk: NDArray[np.int32], tf: NDArray
                 (key & ((1 << 12) - 1)).astype(np.int32))
     order = np.argsort(term, kind="stable")
     return term[order], chunk[order], tf[order]
+
+
+def _merge_same(term: NDArray[np.int32], chunk: NDArray[np.int32], tf: NDArray[np.int32]
+                ) -> tuple[NDArray[np.int32], NDArray[np.int32], NDArray[np.int32]]:
+    """Sorted postings with the frequencies of equal (term, sentence) pairs added up (two words of one
+    sentence with one stem)."""
+    if len(term) < 2:
+        return term, chunk, tf
+    same = term[1:] == term[:-1]
+    same &= chunk[1:] == chunk[:-1]
+    if not same.any():
+        return term, chunk, tf
+    first = np.ones(len(term), dtype=bool)
+    np.logical_not(same, out=first[1:])
+    starts = np.flatnonzero(first)
+    return term[starts], chunk[starts], np.add.reduceat(tf, starts).astype(np.int32)
 
 
 def _take(parts: list[NDArray[Any]], dtype: Any) -> NDArray[Any]:

@@ -131,7 +131,9 @@ class GenerationWriter:
                 _save_npy(tmp / f"{name}.npy", array)
             _write_file(tmp / "blob.bin", np.ascontiguousarray(data.blob).data)
             files = {p.name: _stat(p) for p in tmp.iterdir()}
-            meta = json.dumps({**data.meta, "files": files}, ensure_ascii=False).encode("utf-8", "surrogatepass")
+            shapes = {name: [np.asarray(array).dtype.str, len(array)] for name, array in data.arrays.items()}
+            meta = json.dumps({**data.meta, "files": files, "shapes": shapes}, ensure_ascii=False).encode(
+                "utf-8", "surrogatepass")
             _write_file(tmp / "segment.json", meta)
             _fsync_dir(tmp)
             name = f"seg-{tmp.name[4:]}"
@@ -357,7 +359,6 @@ def load_segment(folder: Path, name: str, deleted: Sequence[int] = (), mtimes: d
     meta: dict[str, Any] = json.loads((path / "segment.json").read_bytes().decode("utf-8", "surrogatepass"))
     if not isinstance(meta, dict) or meta.get("version") != FORMAT_VERSION:
         raise IndexStoreError("index files are inconsistent (truncated or corrupted)")
-    arrays = {key: _map_array(path / f"{key}.npy") for key in ARRAYS}
     blob = _map_bytes(path / "blob.bin")
     # The values of the columns were checked when written; a file changed since (its size or time
     # differs from what segment.json recorded) has every value checked again: a pass over the data.
@@ -365,8 +366,54 @@ def load_segment(folder: Path, name: str, deleted: Sequence[int] = (), mtimes: d
     unchanged = isinstance(files, dict) and all(
         files.get(f"{key}.npy") == _stat(path / f"{key}.npy") for key in ARRAYS) and files.get(
         "blob.bin") == _stat(path / "blob.bin")
-    _validate(arrays, meta, blob, deleted, mtimes or {}, values=not unchanged)
+    shapes = meta.get("shapes")
+    if unchanged and isinstance(shapes, dict) and _shapes_ok(shapes):
+        # As written: the arrays are mapped when first read (a question reads a few of a segment's).
+        known = {k: (str(v[0]), int(v[1])) for k, v in shapes.items()}
+        arrays: dict[str, Any] = LazyArrays(path, known)
+        checked = {k: arrays[k] if k in _VALUES_CHECKED else _Shape(*known[k]) for k in ARRAYS}
+        _validate(checked, meta, blob, deleted, mtimes or {}, values=False)
+    else:
+        arrays = {key: _map_array(path / f"{key}.npy") for key in ARRAYS}
+        _validate(arrays, meta, blob, deleted, mtimes or {}, values=not unchanged)
     return Segment(name, meta, arrays, blob, deleted, mtimes)
+
+
+#: The arrays whose values (not only lengths) the checks read when a segment is as written.
+_VALUES_CHECKED = frozenset({"c_boff", "p_ptr", "t_off", "part_off", "p_exc_pos"})
+
+
+class _Shape:
+    """An array's dtype and length as segment.json recorded them (what the checks read of most arrays)."""
+
+    def __init__(self, dtype: str, length: int) -> None:
+        self.dtype = np.dtype(dtype)
+        self.shape = (length,)
+
+
+def _shapes_ok(shapes: Any) -> bool:
+    return isinstance(shapes, dict) and all(
+        key in shapes and isinstance(shapes[key], list) and len(shapes[key]) == 2 and isinstance(shapes[key][0], str)
+        and isinstance(shapes[key][1], int) and shapes[key][1] >= 0 for key in ARRAYS)
+
+
+class LazyArrays(dict[str, Any]):
+    """A segment's arrays, each memory-mapped when first read; its dtype and length must be those recorded."""
+
+    def __init__(self, path: Path, known: dict[str, tuple[str, int]]) -> None:
+        super().__init__()
+        self.path = path
+        self.known = known
+
+    def __missing__(self, key: str) -> NDArray[Any]:
+        found = self.known.get(key)
+        if found is None:
+            raise KeyError(key)
+        array = _map_array(self.path / f"{key}.npy")
+        if array.dtype.str != found[0] or len(array) != found[1]:
+            raise IndexStoreError("index files are inconsistent (truncated or corrupted)")
+        self[key] = array
+        return array
 
 
 def _stat(path: Path) -> list[int]:

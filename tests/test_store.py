@@ -149,6 +149,34 @@ def test_meta_is_json_and_arrays_refuse_pickle(make_corpus: Callable[..., Path])
     assert index.n_chunks > 0
 
 
+def test_arrays_are_mapped_when_read_and_checked_against_what_was_recorded(
+        make_corpus: Callable[..., Path]) -> None:
+    """A segment as written is opened without mapping its arrays; each is mapped when first read, and one
+    that no longer has the recorded type or length (changed behind the size and time checks) is an error,
+    not a wrong answer."""
+    from qa.errors import IndexStoreError
+    from qa.store import LazyArrays
+
+    root = make_corpus(CORPUS)
+    open_index([str(root)])
+    folder = index_dir([str(root)])
+    index = load(folder)
+    arrays = index.segments[0].arrays
+    assert isinstance(arrays, LazyArrays) and "c_col" not in arrays  # not mapped by opening
+    assert search(index, "violet heron").hits and "c_col" in arrays  # mapped to cite a hit
+    path = folder / index.segments[0].name / "c_line.npy"
+    st = path.stat()
+    data = bytearray(path.read_bytes())
+    old = np.load(path).dtype.str.encode()
+    new = old.replace(b"u", b"i") if b"u" in old else old.replace(b"i", b"u")
+    data[data.index(old) : data.index(old) + len(old)] = new  # same size: a type the checks never saw
+    path.write_bytes(bytes(data))
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    damaged = load(folder)
+    with pytest.raises(IndexStoreError):
+        damaged.segments[0].arrays["c_line"]
+
+
 def test_one_shot_on_a_cached_index_imports_only_what_it_needs(make_corpus: Callable[..., Path]) -> None:
     root = make_corpus(CORPUS)
     open_index([str(root)])
