@@ -70,7 +70,8 @@ SEEDS_QUESTION = "Who led the Chinese delegation that went to North Korea?"
 
 
 def qa_cmd() -> list[str]:
-    """The qa of :data:`QA_ROOT` (``PYTHONPATH`` is set to it in :func:`qa_env`)."""
+    """The qa of :data:`QA_ROOT` (``PYTHONPATH`` is set to it in :func:`qa_env`, and processes start in
+    it: ``python -m`` looks in the folder it starts in first)."""
     return [sys.executable, "-m", "qa"]
 
 
@@ -102,7 +103,7 @@ def _tree_kb(pid: int) -> tuple[int, int]:
 def run_measured(cmd: list[str], env: dict[str, str]) -> dict[str, float]:
     """Run a command; return wall seconds and the peak RSS and RssAnon of its process tree (MB)."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=QA_ROOT)
     peak = peak_anon = 0
     while proc.poll() is None:
         rss, anon = _tree_kb(proc.pid)
@@ -143,7 +144,7 @@ def time_processes(cmds: list[list[str]], env: dict[str, str], runs: int) -> lis
     """For each command: median wall time of ``runs`` runs and its largest own max-RSS (MB)."""
     out = subprocess.run(
         [sys.executable, "-c", _LAUNCHER, json.dumps(cmds), str(runs)],
-        env=env, capture_output=True, text=True,
+        env=env, capture_output=True, text=True, cwd=QA_ROOT,
     )
     if out.returncode != 0:
         raise SystemExit(f"timing failed: {out.stderr.strip()}")
@@ -235,6 +236,7 @@ print(json.dumps({"p50_ms": statistics.median(times), "p95_ms": times[int(0.95 *
 def warm_queries(docs: Path, env: dict[str, str], n: int) -> dict[str, float]:
     """p50/p95 latency of library calls on the cached index (loaded once, in a process of its own)."""
     out = subprocess.run([sys.executable, "-c", _WARM, str(docs), str(n)], env=env, check=True, capture_output=True,
+                         cwd=QA_ROOT,
                          text=True)
     data: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
     return data
@@ -304,7 +306,7 @@ def measure(name: str, docs: Path, work: Path, n_questions: int) -> dict[str, An
 def seeds_ratio(work: Path, runs: int = 11) -> dict[str, float]:
     env = qa_env(work / "cache-seeds")
     env.pop("QA_DOCS", None)
-    subprocess.run([*qa_cmd(), "index"], env=env, check=True, capture_output=True)
+    subprocess.run([*qa_cmd(), "index"], env=env, check=True, capture_output=True, cwd=QA_ROOT)
     rich, qa = time_processes([[sys.executable, "-c", "import rich.console"], [*qa_cmd(), "ask", SEEDS_QUESTION]],
                               env, runs)
     return {"rich_s": rich["median"], "qa_s": qa["median"], "ratio": qa["median"] / rich["median"]}
