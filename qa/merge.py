@@ -23,8 +23,10 @@ if TYPE_CHECKING:
 MERGE_FACTOR = 8
 #: Segments smaller than this (postings) count as this large: tiny ones share the first tier.
 FLOOR = 50_000
-#: No merge makes a segment with more postings than this (about 1M sentences of prose). A flushed segment
-#: (:data:`qa.segment.FLUSH_POSTINGS`, half of it) is not merged again: a build writes each posting once.
+#: No merge makes a segment with more postings than this (about 1M sentences of prose). A segment a build
+#: flushed when its buffer was full (``full`` in segment.json; :data:`qa.segment.FLUSH_POSTINGS`, half of
+#: this) is not merged again, however few postings deleted documents or merged stems leave it: a build
+#: writes each posting once, and a refresh that deletes a document in one never turns into a merge.
 MAX_POSTINGS = 12_000_000
 #: A segment with more than this share of its sentences deleted is rewritten.
 MAX_DELETED = 0.3
@@ -55,7 +57,7 @@ def plan(segments: Sequence[Segment]) -> list[list[int]]:
             taken.add(i)
     tiers: dict[int, list[int]] = {}
     for i, seg in enumerate(segments):
-        if i not in taken and size(seg) < MAX_POSTINGS // 2:
+        if i not in taken and size(seg) < MAX_POSTINGS // 2 and not seg.meta.get("full"):
             tiers.setdefault(_tier(size(seg)), []).append(i)
     for tier in sorted(tiers):
         members = sorted(tiers[tier], key=lambda i: (size(segments[i]), i))

@@ -55,6 +55,8 @@ SEGMENT (``seg-<id>/segment.json``)::
     labels       the terms or signatures sentences describe (c_label); label_terms: their terms (as
                  section_terms)
     title_terms  per document, the index terms of its title, in the document's language
+    full         true when a build wrote it because its buffer was full (the merge policy leaves it alone
+                 unless mostly deleted); absent otherwise
     files        {file name: [size, mtime_ns]} of each file as written: a file that differs has every
                  value of the segment checked again when it is opened
     shapes       {array name: [dtype, length]}: a segment whose files are as written is opened without

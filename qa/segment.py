@@ -109,6 +109,7 @@ class SegmentBuilder:
 
     def finish(self) -> SegmentData:
         """Sort the vocabulary and postings; the builder is empty afterwards."""
+        full = self.full()
         # Each buffer is joined and dropped in turn, so the peak is the sort's, not twice the buffers.
         cols = {k: _take(v, np.int64 if k in PART_INT64 else np.int32) for k, v in self._cols.items()}
         blen = cols.pop("c_blen")
@@ -128,7 +129,10 @@ class SegmentBuilder:
         p_chunk, p_tf = _take(self._p_chunk, np.int32), _take(self._p_tf, np.int32)
         self.__init__()  # type: ignore[misc]  # empty for the next segment
         p_term, p_chunk, p_tf = _merge_same(*_sort_by_term(p_term, p_chunk, p_tf))
-        return _segment(cols, blen, blob, docs, sections, labels, parts, vocab, p_term, p_chunk, p_tf)
+        data = _segment(cols, blen, blob, docs, sections, labels, parts, vocab, p_term, p_chunk, p_tf)
+        if full:
+            data.meta["full"] = True  # a full buffer: the merge policy leaves it as it is
+        return data
 
 
 def _segment(cols: dict[str, NDArray[Any]], blen: NDArray[np.int64], blob: NDArray[np.uint8],

@@ -43,8 +43,8 @@ def test_deltas_round_trip_with_large_gaps() -> None:
 class _Seg:
     """What the merge policy looks at: postings and live sentences."""
 
-    def __init__(self, postings: int, n: int = 100, live: int = 100) -> None:
-        self.meta = {"n_postings": postings}
+    def __init__(self, postings: int, n: int = 100, live: int = 100, full: bool = False) -> None:
+        self.meta: dict[str, object] = {"n_postings": postings, **({"full": True} if full else {})}
         self.n_chunks, self.n_live = n, live
 
 
@@ -59,6 +59,11 @@ def test_merge_policy_merges_a_full_tier_of_similar_sizes_only() -> None:
     huge = [_Seg(qa.merge.MAX_POSTINGS // 2 - 1) for _ in range(qa.merge.MERGE_FACTOR)]
     for group in qa.merge.plan(huge):  # no merge past the size bound
         assert sum(qa.merge.size(huge[i]) for i in group) <= qa.merge.MAX_POSTINGS
+    # A build's full segments stay as they are, even when deletions or merged stems leave them a little
+    # smaller than a flush: a refresh that deletes one document never becomes a merge.
+    flushed = [_Seg(qa.merge.MAX_POSTINGS // 2 - 1000, 100, 99, full=True) for _ in range(qa.merge.MERGE_FACTOR)]
+    assert qa.merge.plan(flushed) == []
+    assert qa.merge.plan([*flushed[:-1], _Seg(qa.merge.MAX_POSTINGS // 2 - 1000, 100, 50, full=True)]) == [[7]]
 
 
 WORDS = ("heron marsh lamp keeper ship fog tide gull rock salt moon wind reed pike the of and was "
