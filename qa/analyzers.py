@@ -104,8 +104,6 @@ _ARABIC_MARKS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640
 _ARABIC_ALEF = str.maketrans({"\u0623": "\u0627", "\u0625": "\u0627", "\u0622": "\u0627", "\u0671": "\u0627",
                               "\u0649": "\u064a"})
 
-_CAMEL_PART = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+")
-_CAMEL = re.compile(r"[a-z][A-Z]|[A-Z]{2}[a-z]")
 
 
 def normalise_arabic(word: str) -> str:
@@ -256,18 +254,7 @@ class Analyzer:
         if _UNSPACED_CHAR.match(word):
             run = unicodedata.normalize("NFKC", word) if not word.isascii() else word
             return " ".join(unspaced_forms(run.lower()))
-        whole = self._normalise(word)
-        if not word.isascii() or _CAMEL.search(word) is None:
-            return whole or ""
-        parts = _CAMEL_PART.findall(word)
-        if len(parts) < 2 or min(map(len, parts)) < 2:
-            return whole or ""
-        found = [whole] if whole else []
-        for part in parts:
-            form = self._normalise(part)
-            if form and form not in found:
-                found.append(form)
-        return " ".join(found)
+        return tokens.camel_forms(word, self._normalise)
 
     def normal_word(self, raw: str) -> str:
         """The normalised, unstemmed forms of one raw word, space-separated ("" for a stopword)."""

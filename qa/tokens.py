@@ -189,7 +189,13 @@ def _forms(word: str) -> str:
     word-delimiter filter does with its original kept: ``readFile`` is
     ``readfile read file``, so "read a file" meets it and so does "readfile".
     """
-    whole = _normalise(word)
+    return camel_forms(word, _normalise)
+
+
+def camel_forms(word: str, normalise: Callable[[str], str | None]) -> str:
+    """A word's normalised form and, when it is written in camelCase, its parts' (``normalise``: one
+    raw word to its normal form, None for a stopword), space-separated."""
+    whole = normalise(word)
     if not word.isascii() or _CAMEL.search(word) is None:
         return whole or ""
     parts = _CAMEL_PART.findall(word)
@@ -197,7 +203,7 @@ def _forms(word: str) -> str:
         return whole or ""
     found = [whole] if whole else []
     for part in parts:
-        form = _normalise(part)
+        form = normalise(part)
         if form and form not in found:
             found.append(form)
     return " ".join(found)
