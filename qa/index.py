@@ -216,6 +216,7 @@ class Index:
         self._local: list[list[int]] = []
         self._df: dict[int, int] = {}
         self._pdf: dict[int, int] = {}
+        self._idf: dict[tuple[int, BM25Params], float] = {}
         self._scratch: tuple[NDArray[np.uint16], NDArray[np.float64], NDArray[np.float64]] | None = None
         self._kept: dict[tuple[Any, ...], Any] = {}
         self._kept_bytes = 0
@@ -541,11 +542,10 @@ class Index:
         out: NDArray[np.float64] = np.where(have[pos] == ids, found.tf[pos], 0).astype(np.float64)
         return out
 
-    def paragraph_tf(self, tid: int, pids: NDArray[Any]) -> NDArray[np.int64]:
-        """The frequency of term ``tid`` in each paragraph of ``pids`` (any order)."""
+    def range_tf(self, tid: int, lo: NDArray[Any], hi: NDArray[Any]) -> NDArray[np.int64]:
+        """The frequency of term ``tid`` in each range of sentences ``lo[i] .. hi[i] - 1`` (any order)."""
         found = self._postings(tid)
-        lo, hi = self.paragraph_bounds(np.asarray(pids, dtype=np.int64))
-        return _in_ranges(found.ids, found.tf, lo, hi)[1]
+        return _in_ranges(found.ids, found.tf, np.asarray(lo, dtype=np.int64), np.asarray(hi, dtype=np.int64))[1]
 
     def count_between(self, tid: int, lo: NDArray[Any], hi: NDArray[Any]) -> NDArray[np.int64]:
         """For each range ``lo[i] .. hi[i] - 1`` of sentence ids, how many of them hold term ``tid``."""
@@ -557,8 +557,11 @@ class Index:
     def idf(self, tid: int, params: BM25Params | None = None) -> float:
         """The term's idf under ``params`` (default: :attr:`params`), from live statistics."""
         p = params or self.params
-        floor = self.okapi_floor(p) if p.variant == "okapi" else 0.0
-        return float(bm25.idf(p, self.df(tid), self.n_chunks, floor))
+        found = self._idf.get((tid, p))
+        if found is None:
+            floor = self.okapi_floor(p) if p.variant == "okapi" else 0.0
+            found = self._idf[tid, p] = float(bm25.idf(p, self.df(tid), self.n_chunks, floor))
+        return found
 
     def okapi_floor(self, params: BM25Params) -> float:
         """BM25Okapi's idf floor: ``epsilon`` times the average idf over the whole vocabulary (computed once)."""
@@ -667,6 +670,20 @@ class Index:
                 loaded = None
             found = self._descriptors[(s, pid)] = loaded if isinstance(loaded, dict) else {}
         return Location.of(found, int(seg.arrays["c_part"][local])) if found else None
+
+    def section_text(self, sid: int) -> str | None:
+        """The heading path of section ``sid`` (a global id, as :meth:`column` gives them; -1: none)."""
+        return self._table_text("sections", self._section_bases, sid)
+
+    def label_text(self, lid: int) -> str | None:
+        """The term or signature of label ``lid`` (a global id; -1: none)."""
+        return self._table_text("labels", self._label_bases, lid)
+
+    def _table_text(self, key: str, bases: NDArray[Any], gid: int) -> str | None:
+        if gid < 0 or gid >= int(bases[-1]):
+            return None
+        s = int(np.searchsorted(bases, gid, side="right")) - 1
+        return str(self.segments[s].meta[key][gid - int(bases[s])])
 
     def section(self, cid: int) -> str | None:
         """Heading path of sentence ``cid``, if any."""
@@ -837,8 +854,8 @@ def _runs(values: NDArray[Any]) -> int:
 
 def _in_ranges(ids: NDArray[np.int64], tf: NDArray[Any], lo: NDArray[np.int64], hi: NDArray[np.int64]
                ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """Positions in ascending ``ids`` of the values in each range ``lo[i] .. hi[i] - 1`` (ranges ascending
-    and apart), and the sum of ``tf`` over each range."""
+    """Positions in ascending ``ids`` of the values in each range ``lo[i] .. hi[i] - 1`` (one after the
+    other, range by range: ranges in any order, overlapping or not), and the sum of ``tf`` over each range."""
     start = np.searchsorted(ids, lo)
     count = np.searchsorted(ids, hi) - start
     sums = np.zeros(len(lo), dtype=np.int64)

@@ -213,7 +213,7 @@ def field_scores(index: Index, ids: NDArray[np.int64], terms: list[str], rr: Rer
         own, before, after = np.split(index.tf_at(tid, f.around), 3)  # one search for all three
         before, after = np.where(f.has_prev, before, 0), np.where(f.has_next, after, 0)
         win = rr.window * before + rr.window_after * after
-        par = index.paragraph_tf(tid, f.pid).astype(np.float64)
+        par = index.range_tf(tid, f.lo, f.hi).astype(np.float64)
         rest = np.maximum(par - own - before - after, 0)
         heading = np.array([term in h for h in headings], dtype=np.float64)
         tf = own / f.norm_s + win / f.norm_w + rr.paragraph * rest / f.norm_p + rr.heading * heading
@@ -429,10 +429,12 @@ def _heading_cues(index: Index, terms: list[str], ids: NDArray[np.int64], params
     if not n or not any(idf.values()):
         return match, first, defined
     score = _HeadingScore(index, idf, total, params)
+    docs = index.column("c_doc", ids).tolist()
+    sections, labels = index.column("c_section", ids).tolist(), index.column("c_label", ids).tolist()
     for j, cid in enumerate(ids.tolist()):
-        doc = index.doc_of(cid)
-        lang = index.lang_of(cid)
-        section, label = index.section(cid), index.label(cid)
+        doc = index.docs[docs[j]]
+        lang = doc.lang
+        section, label = index.section_text(sections[j]), index.label_text(labels[j])
         by_label = score(_innermost(label), lang) if label else 0.0
         by_section = score(_innermost(section), lang) if section else 0.0
         match[j] = max(by_label, by_section, score(doc.title, lang))
