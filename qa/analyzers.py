@@ -75,13 +75,15 @@ def word_pattern() -> re.Pattern[str]:
     marks with inner apostrophes, or an operator."""
     letter = f"[^\\W_{UNSPACED}]"
     body = f"{letter}(?:{letter}+|[{_marks()}]+)*"
-    return re.compile(rf"(?:[^\W\d_]\.){{2,}}|[{UNSPACED}]+|{body}(?:['\u2019\u02bc`]{body})*|{_OPERATOR}")
+    return re.compile(rf"[^\W\d_]\.(?:[^\W\d_]\.)+|[{UNSPACED}]+|{body}(?:['\u2019\u02bc`]{body})*"
+                      rf"|(?=[{_OPERATOR_FIRST}])(?:{_OPERATOR})")
 
 
 #: :func:`word_pattern` on ASCII text, where no mark or unspaced script can occur: the same words,
 #: without compiling a class of every combining mark (50 ms, paid by each one-shot question when an
 #: index holds a language other than English).
-_ASCII_WORD = re.compile(rf"(?:[^\W\d_]\.){{2,}}|[^\W_]+(?:['`][^\W_]+)*|{_OPERATOR}", re.ASCII)
+_ASCII_WORD = re.compile(rf"[^\W\d_]\.(?:[^\W\d_]\.)+|[^\W_]+(?:['`][^\W_]+)*|(?=[{_OPERATOR_FIRST}])(?:{_OPERATOR})",
+                         re.ASCII)
 
 
 def words_of(text: str) -> re.Pattern[str]:

@@ -124,7 +124,9 @@ def last_used(folder: Path) -> float:
 
 
 def tree_size(folder: Path) -> int:
-    """Bytes of the files under ``folder``, each hard-linked file counted once."""
+    """Bytes of the files under ``folder``, each hard-linked file counted once. An index's ``old-*``
+    folders do not count: they were replaced, and a detached process is deleting them
+    (:meth:`qa.store.GenerationWriter.commit`)."""
     seen: set[tuple[int, int]] = set()
     total = 0
     stack = [str(folder)]
@@ -133,7 +135,8 @@ def tree_size(folder: Path) -> int:
             for item in entries:
                 with contextlib.suppress(OSError):
                     if item.is_dir(follow_symlinks=False):
-                        stack.append(item.path)
+                        if not item.name.startswith("old-"):
+                            stack.append(item.path)
                         continue
                     st = item.stat(follow_symlinks=False)
                     if (st.st_dev, st.st_ino) not in seen:

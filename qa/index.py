@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, cast, overload
 import numpy as np
 
 from qa import bm25
-from qa.analyzers import _UNSPACED_CHAR
+from qa.analyzers import _UNSPACED_CHAR, analyzer
 from qa.lang import KNOWN
 from qa.ranking import VARIANTS as VARIANTS
 from qa.ranking import BM25Params
@@ -158,6 +158,9 @@ LOCATION_KEYS = ("paragraph", "cell", "message", "item", "from", "date")
 TERM_ARRAY_MIN = 2048
 #: At most this many bytes of such arrays are kept in all.
 TERM_ARRAYS_LIMIT = 96_000_000
+#: Documents whose first sentence's terms are kept (:meth:`Index.lead_terms`), and headings whose
+#: terms are (:meth:`Index.headings_terms`).
+LEADS_LIMIT = 100_000
 #: The decoded postings of this many terms (the last used) are kept, up to this many bytes.
 RECENT_TERMS = 16
 RECENT_BYTES = 48_000_000
@@ -221,6 +224,8 @@ class Index:
         self._kept: dict[tuple[Any, ...], Any] = {}
         self._kept_bytes = 0
         self._descriptors: dict[tuple[int, int], dict[str, Any]] = {}
+        self._leads: dict[int, frozenset[str]] = {}
+        self._headings: dict[tuple[int, int, int], frozenset[str]] = {}
         self._okapi: float | None = None
         self._recent_bytes = 0
         self._recent: OrderedDict[int, Postings] = OrderedDict()
@@ -473,10 +478,12 @@ class Index:
         if found is None:
             found = 0
             for seg, t in zip(self.segments, self._local[tid], strict=True):
-                if t >= 0 and seg.live is None:
+                if t < 0:
+                    continue
+                if seg.live is None:
                     found += int(seg.arrays["p_ptr"][t + 1]) - int(seg.arrays["p_ptr"][t])
-            if any(s.live is not None and t >= 0 for s, t in zip(self.segments, self._local[tid], strict=True)):
-                found += sum(b - a for s, a, b in self._postings(tid).cuts if self.segments[s].live is not None)
+                else:  # only a segment with deletions has its slice decoded (not the term's whole postings)
+                    found += len(seg.postings(t)[0])
             self._df[tid] = found
         return found
 
@@ -486,12 +493,13 @@ class Index:
         if found is None:
             found = 0
             for seg, t in zip(self.segments, self._local[tid], strict=True):
-                if t >= 0 and seg.live is None:
+                if t < 0:
+                    continue
+                if seg.live is None:
                     found += int(seg.arrays["t_pdf"][t])
-            if any(s.live is not None and t >= 0 for s, t in zip(self.segments, self._local[tid], strict=True)):
-                for s, ids, _ in self._parts(tid):
-                    if self.segments[s].live is not None and len(ids):
-                        found += _runs(np.asarray(self.segments[s].arrays["g_pid"][ids]))
+                else:
+                    ids = seg.postings(t)[0]
+                    found += _runs(np.asarray(seg.arrays["g_pid"][ids])) if len(ids) else 0
             self._pdf[tid] = found
         return found
 
@@ -785,11 +793,38 @@ class Index:
         """Index terms of the title of sentence ``cid``'s document, its section heading and its label
         (those of its document's language: a heading several documents share holds the terms of each
         one's language)."""
-        doc, section, label = (self.value(k, cid) for k in ("c_doc", "c_section", "c_label"))
-        found = self.title_terms(doc) | self.section_terms(section) | self.label_terms(label)
-        if len(self.langs) == 1:
-            return found
-        return in_language(found, self.lang_of(cid))
+        return self.headings_terms(np.array([cid], dtype=np.int64))[0]
+
+    def headings_terms(self, ids: NDArray[Any]) -> list[frozenset[str]]:
+        """:meth:`heading_terms` of each sentence of ``ids`` (memoised by document, section and label:
+        the candidates of a question share a few headings, and questions come back to them)."""
+        ids = np.asarray(ids, dtype=np.int64)
+        keys = zip(*(self.column(k, ids).tolist() for k in ("c_doc", "c_section", "c_label")), strict=True)
+        memo = self._headings
+        out: list[frozenset[str]] = []
+        for key in keys:
+            found = memo.get(key)
+            if found is None:
+                doc, section, label = key
+                found = self.title_terms(doc) | self.section_terms(section) | self.label_terms(label)
+                if len(self.langs) > 1:
+                    found = in_language(found, self.docs[doc].lang)
+                if len(memo) >= LEADS_LIMIT:
+                    memo.clear()
+                memo[key] = found
+            out.append(found)
+        return out
+
+    def lead_terms(self, doc: int) -> frozenset[str]:
+        """Terms of document ``doc``'s first sentence in its language's analyzer (memoised: questions
+        come back to the same documents)."""
+        found = self._leads.get(doc)
+        if found is None:
+            if len(self._leads) >= LEADS_LIMIT:
+                self._leads.clear()
+            info = self.docs[doc]
+            found = self._leads[doc] = frozenset(analyzer(info.lang).terms_in_order(self.text(info.first)))
+        return found
 
     def title_terms(self, doc: int) -> frozenset[str]:
         """Index terms of document ``doc``'s title."""

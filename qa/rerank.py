@@ -205,7 +205,7 @@ def field_scores(index: Index, ids: NDArray[np.int64], terms: list[str], rr: Rer
     stats = TermStats({}, np.zeros(len(ids)), np.zeros(len(ids)), np.zeros(len(ids)))
     avg_doc = index.n_chunks / max(len(index.docs), 1)
     doc_norm = rr.document_k1 * (1 - rr.document_b + rr.document_b * doc_n / avg_doc)
-    headings = [index.heading_terms(c) for c in ids.tolist()]
+    headings = index.headings_terms(ids)
     for term, qtf in Counter(terms).items():
         tid = index.term_id(term)
         if tid is None:
@@ -325,7 +325,7 @@ def _position_cues(index: Index, question: str, terms: list[str], ids: NDArray[n
         first[j] = cid == start
         if rr.lead:
             if d not in leads:
-                found = set(analyzer(index.docs[d].lang).terms_in_order(index.text(start)))
+                found = index.lead_terms(d)
                 leads[d] = sum(w for t, w in idf.items() if t in found) / total
             lead[j] = leads[d]
     if rr.definition and _DEFINITION_Q.search(question):

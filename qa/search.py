@@ -735,7 +735,7 @@ def reranked(
     Returns:
         The shortlisted ids, their final scores, and the named parts of those scores.
     """
-    best = [cid for cid, _ in ranked.top(size)]
+    best = _one_of_each_text(index, ranked, size)
     pos = np.searchsorted(ranked.ids, np.asarray(best, dtype=np.int64))
     ids = ranked.ids[pos]
     paragraph = ranked.paragraph[pos]
@@ -754,6 +754,41 @@ def reranked(
     first = {"paragraph": paragraph}
     scores, parts = rerank_scores(index, question, terms, ids, first, rr, params)
     return ids, scores, parts
+
+
+#: How many first-stage candidates :func:`_one_of_each_text` reads, at most, per candidate it returns.
+COPIES_READ = 20
+
+
+def _one_of_each_text(index: Index, ranked: Ranked, size: int) -> list[int]:
+    """The ``size`` best first-stage candidates, one of each text (whitespace aside), best first.
+
+    A sentence copied into many documents (a licence, a page footer, a boilerplate
+    notice) is re-scored once, as its best copy: the others are listed under it
+    (:func:`_copies`). Without this, a question about it fills the shortlist with
+    copies, and finding ``k`` different answers re-scores thousands of them.
+    Reads no further than :attr:`Ranked.exact` candidates nor ``COPIES_READ`` per
+    one returned.
+    """
+    out: list[int] = []
+    seen: set[str] = set()
+    limit = min(ranked.exact, COPIES_READ * size)
+    read = 0
+    want = size
+    while read < limit:
+        top = ranked.top(min(want, limit))
+        if len(top) <= read:
+            break
+        for cid, _ in top[read:]:
+            key = " ".join(index.text(cid).split())
+            if key not in seen:
+                seen.add(key)
+                out.append(cid)
+                if len(out) >= size:
+                    return out
+        read = len(top)
+        want = 2 * want
+    return out
 
 
 def dense_scores(index: Index, question: str, ranking: Ranking = DEFAULT_RANKING) -> NDArray[np.float64]:
@@ -844,15 +879,18 @@ def search(index: Index, question: str, k: int = 3, context: int = 1, with_expla
     ranked = rank(index, terms, ranking.evidence, ranking.bm25, top=max(size, DUPLICATE_POOL))
     texts: dict[int, SameKey] = {}
     if rr.shortlist and len(ranked.ids):
+        top = size
         while True:
-            if size > ranked.exact:
-                ranked = rank(index, terms, ranking.evidence, ranking.bm25, top=size)
+            if top > ranked.exact:
+                ranked = rank(index, terms, ranking.evidence, ranking.bm25, top=top)
             ids, scores, parts = reranked(index, q, terms, ranked, size, rr, ranking.bm25)
             where = {cid: j for j, cid in enumerate(ids.tolist())}
             order = [(cid, value) for cid, value in top_k(ids, scores, len(ids))]
             picked = _distinct(index, order, k, texts)
             if len(picked) >= k or (ranked.complete and size >= len(ranked.ids)):
                 break
+            # Copies of a few sentences filled the shortlist (it came out short): read further at once.
+            top = COPIES_READ * size if len(ids) < size else 2 * size
             size *= 2
         best = [(cid, value, {name: float(arr[where[cid]]) for name, arr in parts.items() if arr[where[cid]]}
                  if with_explain else {}) for cid, value in picked]
@@ -876,6 +914,8 @@ def search(index: Index, question: str, k: int = 3, context: int = 1, with_expla
 
 _ALNUM_RUN = re.compile(r"[^\W_]+")
 _GAP_BEFORE = re.compile(r"\s+(?=[.,;:!?)\]}])|(?<=[(\[{])\s+")
+_ALNUM_RUN_ASCII = re.compile(_ALNUM_RUN.pattern, re.ASCII)
+_GAP_BEFORE_ASCII = re.compile(_GAP_BEFORE.pattern, re.ASCII)
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u00a0": " "})
 
 
@@ -889,6 +929,9 @@ def same_text_key(text: str) -> SameKey:
     markup was rendered differently ("os.path.join()" in HTML, "os.path.join"
     in its reStructuredText source).
     """
+    if text.isascii():  # no quote to translate; ASCII classes match the same characters, faster
+        text = " ".join(text.lower().split())
+        return _GAP_BEFORE_ASCII.sub("", text), " " + " ".join(_ALNUM_RUN_ASCII.findall(text)) + " "
     text = " ".join(text.translate(_QUOTES).casefold().split())
     return _GAP_BEFORE.sub("", text), " " + " ".join(_ALNUM_RUN.findall(text)) + " "
 

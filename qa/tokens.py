@@ -24,7 +24,21 @@ _OPERATOR = "|".join(re.escape(op) for op in OPERATORS)
 #: together so that possessives and contractions stay one token. Dotted
 #: acronyms (U.S., U.N.) come first and become one word (us, un). Then
 #: operators (:data:`OPERATORS`).
-_WORD = re.compile(rf"(?:[^\W\d_]\.){{2,}}|[^\W_]+(?:['\u2019\u02bc`][^\W_]+)*|{_OPERATOR}")
+#: (Written for the regex engine's speed: ``x.(?:x.)+`` for ``(?:x.){2,}``, and the operators tried
+#: only where one can start: the same words, a third less time; ``tests/test_langs.py`` checks them
+#: against the plain form.)
+_OPERATOR_START = "".join(sorted({re.escape(op[0]) for op in OPERATORS}))
+_WORD_BODY = r"[^\W\d_]\.(?:[^\W\d_]\.)+|[^\W_]+(?:['\u2019\u02bc`][^\W_]+)*"
+_WORD = re.compile(rf"{_WORD_BODY}|(?=[{_OPERATOR_START}])(?:{_OPERATOR})")
+#: :data:`_WORD` on ASCII text, where ASCII classes match the same characters, faster.
+_ASCII_WORD = re.compile(rf"{_WORD_BODY}|(?=[{_OPERATOR_START}])(?:{_OPERATOR})", re.ASCII)
+
+
+def _words_in(text: str) -> list[str]:
+    """:data:`_WORD`'s matches in ``text``."""
+    return (_ASCII_WORD if text.isascii() else _WORD).findall(text)
+
+
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u02bc": "'", "`": "'"})
 
 #: English stopwords: the classic list used by NLTK and Snowball, built in so
@@ -253,7 +267,7 @@ def normal_words(text: str) -> list[str]:
     word once (:func:`stem`); ``[stem(w) for w in normal_words(t)]`` equals
     ``tokenize(t)``.
     """
-    return [form for w in map(_NORMAL.__getitem__, _WORD.findall(text)) if w for form in w.split(" ")]
+    return [form for w in map(_NORMAL.__getitem__, _words_in(text)) if w for form in w.split(" ")]
 
 
 #: Joins the chunk texts of a document so that one regex pass tokenises them
@@ -262,8 +276,7 @@ CHUNK_SEP = "\x00"
 #: The same words (a word always starts with a letter, a digit or an
 #: operator's first character; saying so up front lets the engine skip other
 #: characters faster), or the marker.
-_OPERATOR_FIRST = "".join(sorted({re.escape(op[0]) for op in OPERATORS}))
-_WORD_OR_SEP = rf"(?=[^\W_]|[{_OPERATOR_FIRST}])(?:{_WORD.pattern})|{CHUNK_SEP}"
+_WORD_OR_SEP = rf"(?=[^\W_]|[{_OPERATOR_START}])(?:{_WORD.pattern})|{CHUNK_SEP}"
 
 
 @functools.cache
@@ -358,7 +371,7 @@ def analyze(text: str, stops: bool = False) -> Iterator[tuple[str, int, int]]:
     come too, as their :func:`stop_term`.
     """
     terms = _TERMS
-    for match in _WORD.finditer(text):
+    for match in (_ASCII_WORD if text.isascii() else _WORD).finditer(text):
         raw = match.group()
         term = terms[raw] or (stop_term(raw) if stops else "")
         if not term:
@@ -385,7 +398,7 @@ def analyze_question(text: str) -> tuple[list[tuple[str, int, int]], list[str]]:
     shape a question (what, how, does...) is. Returns the terms, in order, and
     the stopwords left out (lowercase, in order, once each).
     """
-    found = [(m.group(), m.start(), m.end()) for m in _WORD.finditer(text)]
+    found = [(m.group(), m.start(), m.end()) for m in (_ASCII_WORD if text.isascii() else _WORD).finditer(text)]
     terms = _TERMS
     out: list[tuple[str, int, int]] = []
     stops: list[tuple[int, str]] = []  # (position in out, stop term) of stopwords not yet searched
@@ -415,7 +428,7 @@ def analyze_question(text: str) -> tuple[list[tuple[str, int, int]], list[str]]:
 
 def tokenize(text: str) -> list[str]:
     """Return the index terms of ``text`` (the tokens BM25 sees), in order."""
-    return [part for t in map(_TERMS.__getitem__, _WORD.findall(text)) if t for part in t.split(" ")]
+    return [part for t in map(_TERMS.__getitem__, _words_in(text)) if t for part in t.split(" ")]
 
 
 def terms_in_order(text: str, stops: bool = False) -> list[str]:
@@ -427,12 +440,12 @@ def terms_in_order(text: str, stops: bool = False) -> list[str]:
 
 def raw_words(text: str) -> list[str]:
     """The words of ``text`` as written (before normalising): what the analyzer reads."""
-    return _WORD.findall(text)
+    return _words_in(text)
 
 
 def words(text: str) -> list[str]:
     """Return the lowercase surface words of ``text`` (for messages and completion)."""
-    return [w.lower() for w in _WORD.findall(text)]
+    return [w.lower() for w in _words_in(text)]
 
 
 #: An acronym in parentheses after its long form: "global interpreter lock (GIL)".

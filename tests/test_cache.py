@@ -133,3 +133,15 @@ def test_skipped_files_are_counted_and_verbose_lists_them(run_qa: RunQA, make_co
     assert "photo.png" not in plain.stdout
     verbose = run_qa("index", "--verbose", "--docs", str(root / "c"), cwd=root.parent)
     assert verbose.stdout.endswith("  docs/c/photo.png\n  docs/c/sheet.csv\n")
+
+
+def test_size_on_disk_leaves_out_replaced_generations_being_deleted(tmp_path: Path) -> None:
+    # A rebuild renames the old segments to old-* and a detached process deletes them while qa
+    # prints its report: "size on disk" is the index's own size, not twice it.
+    folder = tmp_path / "index"
+    (folder / "seg-a").mkdir(parents=True)
+    (folder / "seg-a" / "postings.npy").write_bytes(b"x" * 1000)
+    (folder / "CURRENT").write_bytes(b"gen-b")
+    (folder / "old-seg-z").mkdir()
+    (folder / "old-seg-z" / "postings.npy").write_bytes(b"x" * 5000)
+    assert cache.tree_size(folder) == 1005

@@ -246,6 +246,34 @@ def test_ascii_text_has_the_same_words_with_the_cheap_pattern() -> None:
         assert [(m.start(), m.end()) for m in _ASCII_WORD.finditer(text)] == full, text
 
 
+def test_word_patterns_written_for_speed_find_the_words_of_their_plain_forms() -> None:
+    # The word patterns are written for the regex engine's speed (an acronym as "x.(?:x.)+", operators
+    # behind a look-ahead of their first characters, ASCII classes on ASCII text); the plain forms
+    # below say what a word is, and every pattern must find exactly their words.
+    import re
+
+    from qa import analyzers, tokens
+    ops = "|".join(re.escape(op) for op in tokens.OPERATORS)
+    plain = re.compile(rf"(?:[^\W\d_]\.){{2,}}|[^\W_]+(?:['\u2019\u02bc`][^\W_]+)*|{ops}")
+    letter = f"[^\\W_{analyzers.UNSPACED}]"
+    body = f"{letter}(?:{letter}+|[{analyzers._marks()}]+)*"
+    plain_any = re.compile(rf"(?:[^\W\d_]\.){{2,}}|[{analyzers.UNSPACED}]+|{body}(?:['\u2019\u02bc`]{body})*|{ops}")
+    rng = random.Random(11)
+    alphabet = "aZ9 .'\u2019\u02bc`_-%!=<>+*/&|:?@^~\u0301\u00e9\u00df\u4e2d\u0e01\u0915\u093f\u0645\n"
+    samples = ["U.S.A. isn't x += 1; a != b && c >= d; y **= 2 <- f(x) %in% z; a->b J.R.R. don\u2019t 3.14 "
+               "e.g. a. b. l\u2019homme caf\u0065\u0301 \u4e2d\u6587\u5b57 \u0915\u093f\u0924\u093e\u092c"]
+    samples += ["".join(rng.choice(alphabet) for _ in range(rng.randrange(1, 50))) for _ in range(4000)]
+    for text in samples:
+        expected = [(m.start(), m.end()) for m in plain.finditer(text)]
+        assert [(m.start(), m.end()) for m in tokens._WORD.finditer(text)] == expected, text
+        assert tokens._words_in(text) == plain.findall(text), text
+        expected_any = [(m.start(), m.end()) for m in plain_any.finditer(text)]
+        assert [(m.start(), m.end()) for m in analyzers.word_pattern().finditer(text)] == expected_any, text
+        if text.isascii():
+            assert [(m.start(), m.end()) for m in tokens._ASCII_WORD.finditer(text)] == expected, text
+            assert [(m.start(), m.end()) for m in analyzers._ASCII_WORD.finditer(text)] == expected_any, text
+
+
 def test_an_english_question_is_answered_from_english_pages_not_translations_quoting_its_words(
         tmp_path: Path) -> None:
     # Translated documentation quotes English words (directive names, options). Analysed as German,

@@ -191,3 +191,21 @@ def test_kept_term_weights_change_nothing(make_corpus: Callable[..., Path], monk
     assert index._kept
     assert totals() == fresh  # now from the kept arrays
     assert totals(other) == fresh_other  # kept per parameters
+
+
+def test_same_text_key_on_ascii_text_is_the_general_one() -> None:
+    # ASCII text takes a faster path (no quotes to translate, ASCII classes); it must give the key
+    # the general path gives.
+    import re
+
+    def general(text: str) -> tuple[str, str]:
+        text = " ".join(text.translate(qa.search._QUOTES).casefold().split())
+        words = " " + " ".join(re.findall(r"[^\W_]+", text)) + " "
+        return re.sub(r"\s+(?=[.,;:!?)\]}])|(?<=[(\[{])\s+", "", text), words
+
+    rng = random.Random(5)
+    alphabet = "aZ9 .,;:!?()[]{}_'\"\t\n\x1c-"
+    samples = ["The os.path.join( ) call , see [ here ] .", ""]
+    samples += ["".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 40))) for _ in range(5000)]
+    for text in samples:
+        assert qa.search.same_text_key(text) == general(text), repr(text)
