@@ -735,7 +735,7 @@ def reranked(
     Returns:
         The shortlisted ids, their final scores, and the named parts of those scores.
     """
-    best = _one_of_each_text(index, ranked, size)
+    best = _few_of_each_text(index, ranked, size)
     pos = np.searchsorted(ranked.ids, np.asarray(best, dtype=np.int64))
     ids = ranked.ids[pos]
     paragraph = ranked.paragraph[pos]
@@ -756,22 +756,26 @@ def reranked(
     return ids, scores, parts
 
 
-#: How many first-stage candidates :func:`_one_of_each_text` reads, at most, per candidate it returns.
+#: How many first-stage candidates :func:`_few_of_each_text` reads, at most, per candidate it returns.
 COPIES_READ = 20
+#: How many copies of one text the second stage re-scores, at most.
+COPIES_KEPT = 10
 
 
-def _one_of_each_text(index: Index, ranked: Ranked, size: int) -> list[int]:
-    """The ``size`` best first-stage candidates, one of each text (whitespace aside), best first.
+def _few_of_each_text(index: Index, ranked: Ranked, size: int) -> list[int]:
+    """The ``size`` best first-stage candidates, no more than ``COPIES_KEPT`` of each text (whitespace
+    aside), best first.
 
-    A sentence copied into many documents (a licence, a page footer, a boilerplate
-    notice) is re-scored once, as its best copy: the others are listed under it
-    (:func:`_copies`). Without this, a question about it fills the shortlist with
-    copies, and finding ``k`` different answers re-scores thousands of them.
-    Reads no further than :attr:`Ranked.exact` candidates nor ``COPIES_READ`` per
-    one returned.
+    A sentence copied into many documents (a licence, a page footer, a notice) would
+    otherwise fill the shortlist with its copies, and finding ``k`` different answers
+    would re-score thousands of them. A few copies are kept: they differ in where they
+    stand (a manual's page and the single page that concatenates them all), which the
+    second stage weighs; the others are listed under the one shown (:func:`_copies`).
+    Reads no further than :attr:`Ranked.exact` candidates nor ``COPIES_READ`` per one
+    returned.
     """
     out: list[int] = []
-    seen: set[str] = set()
+    seen: dict[str, int] = {}
     limit = min(ranked.exact, COPIES_READ * size)
     read = 0
     want = size
@@ -781,8 +785,9 @@ def _one_of_each_text(index: Index, ranked: Ranked, size: int) -> list[int]:
             break
         for cid, _ in top[read:]:
             key = " ".join(index.text(cid).split())
-            if key not in seen:
-                seen.add(key)
+            held = seen.get(key, 0)
+            if held < COPIES_KEPT:
+                seen[key] = held + 1
                 out.append(cid)
                 if len(out) >= size:
                     return out

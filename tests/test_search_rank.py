@@ -209,3 +209,26 @@ def test_same_text_key_on_ascii_text_is_the_general_one() -> None:
     samples += ["".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 40))) for _ in range(5000)]
     for text in samples:
         assert qa.search.same_text_key(text) == general(text), repr(text)
+
+
+def test_a_sentence_copied_into_many_files_is_rescored_a_few_times_and_listed_once(
+        make_corpus: Callable[..., Path]) -> None:
+    # A licence line in 40 files would fill the shortlist with its copies, and finding three different
+    # answers re-scored thousands of them at scale: at most COPIES_KEPT copies are re-scored, the answer
+    # shows one and lists the others it found.
+    notice = "The lighthouse keeper licence allows copying this lighthouse text freely."
+    files = {f"book{i:02d}.txt": f"Book {i}.\n\n{notice}\n\nChapter {i} tells of a plain harbour.\n"
+             for i in range(40)}
+    files["keeper.txt"] = "Keepers.\n\nThe lighthouse keeper climbed the stairs at dusk.\n"
+    files["lamp.txt"] = "Lamps.\n\nA lighthouse lamp turns through the night.\n"
+    index, _ = open_index([str(make_corpus(files))], cache=False)
+    terms = query_terms("lighthouse keeper licence")
+    ranked = rank(index, terms, top=100)
+    shortlist = qa.search._few_of_each_text(index, ranked, 100)
+    texts = Counter(" ".join(index.text(c).split()) for c in shortlist)
+    assert texts[notice] == qa.search.COPIES_KEPT
+    assert len(shortlist) == len(set(shortlist)) == qa.search.COPIES_KEPT + len(texts) - 1
+    answer = search(index, "lighthouse keeper licence", k=3)
+    shown = [" ".join(h.text.split()) for h in answer.hits]
+    assert len(set(shown)) == 3 and notice in shown
+    assert len(answer.hits[shown.index(notice)].duplicates) >= qa.search.COPIES_KEPT - 1
