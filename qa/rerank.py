@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from qa.analyzers import analyzer
+from qa.index import unique_ids
 from qa.langdata import QUESTION_TYPES
 from qa.ranking import DEFAULT_RANKING, BM25Params, Rerank
 from qa.tokens import STOP_MARK
@@ -474,7 +475,7 @@ def heading_candidates(index: Index, terms: list[str], limit: int, floor: float,
                 found.append((value, kind, s, i))
     found.sort(key=lambda x: (-x[0], x[1], x[2], x[3]))
     out = [index.under_heading(s, kind, i)[:per_heading] for _, kind, s, i in found[:limit]]
-    return np.unique(np.concatenate(out)) if out else np.empty(0, np.int64)
+    return unique_ids(np.concatenate(out)) if out else np.empty(0, np.int64)
 
 
 def rerank_scores(index: Index, question: str, terms: list[str], ids: NDArray[np.int64],

@@ -15,7 +15,7 @@ import numpy as np
 from qa import bm25
 from qa.analyzers import analyze_question
 from qa.errors import QueryError
-from qa.index import term_language
+from qa.index import missing_ids, term_language, unique_ids
 from qa.ranking import DEFAULT_RANKING, BM25Params, Evidence, Ranking, Rerank
 from qa.rerank import heading_candidates, rerank_scores
 from qa.tokens import tokenize, words
@@ -567,7 +567,7 @@ def _skipping(index: Index, known: list[tuple[int, int]], ev: Evidence, params: 
             region = np.sort(pids_seen[best])
             if ev.expand:  # and the paragraphs of highest paragraph score
                 ps_seen = np.concatenate([x[2] for x in seen])
-                region = np.union1d(region, pids_seen[_best(ps_seen, 2 * ev.expand)])
+                region = unique_ids(np.concatenate((region, pids_seen[_best(ps_seen, 2 * ev.expand)])))
             first = _first_stage(index, known, replace(ev, title=0.0), params, constant, missing, region)
             matched = first.sentence > 0  # real candidates (a sentence of an expanded paragraph may not be)
             found = _threshold(first.partial[matched], top, title_most)
@@ -740,7 +740,7 @@ def reranked(
     ids = ranked.ids[pos]
     paragraph = ranked.paragraph[pos]
     if rr.headings and len(ids):
-        extra = np.setdiff1d(heading_candidates(index, terms, rr.headings, rr.heading_floor, params=params), ids)
+        extra = missing_ids(heading_candidates(index, terms, rr.headings, rr.heading_floor, params=params), ids)
         if len(extra):
             # Their paragraph's BM25, as the first stage gives its candidates.
             pids = index.column("g_pid", extra)
@@ -748,7 +748,7 @@ def reranked(
                 par_ids, par_w = ranked.paragraphs
             else:  # the first stage skipped paragraphs: score theirs as it would have
                 known, _ = lookup(index, terms)
-                _, _, par_ids, par_w = _region_scores(index, known, params, np.unique(pids), ranked.ev)
+                _, _, par_ids, par_w = _region_scores(index, known, params, unique_ids(pids), ranked.ev)
             ids = np.concatenate((ids, extra))
             paragraph = np.concatenate((paragraph, _per_candidate(pids, par_ids, par_w)))
     first = {"paragraph": paragraph}
