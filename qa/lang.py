@@ -90,9 +90,19 @@ def script(text: str) -> str:
 
 
 def _hits(words: list[str], langs: Sequence[str]) -> dict[str, int]:
-    """How many of ``words`` each language's profile holds (from the profiles' side: they are short)."""
+    """How many of ``words`` each language's profile holds (from the smaller side: a note of five words
+    against nineteen profiles of ~150 stopwords is 95 look-ups, not 3,000)."""
     counts = Counter(words)
-    return {lang: sum(counts[w] for w in PROFILES[lang] if w in counts) for lang in langs if lang in PROFILES}
+    out: dict[str, int] = {}
+    for lang in langs:
+        profile = PROFILES.get(lang)
+        if profile is None:
+            continue
+        if len(counts) < len(profile):
+            out[lang] = sum(n for w, n in counts.items() if w in profile)
+        else:
+            out[lang] = sum(counts[w] for w in profile if w in counts)
+    return out
 
 
 def detect(text: str) -> str:

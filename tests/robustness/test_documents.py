@@ -231,7 +231,7 @@ def test_thousands_of_tiny_files(run_qa: RunQA, tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_fifty_thousand_tiny_files(run_qa: RunQA, tmp_path: Path) -> None:
-    # Measured on 2 cores: ~33 s to build, ~4 s to answer from the cache (most of it walking the folder).
+    # Measured on 2 cores: ~22 s to build, ~3 s to answer from the cache (most of it walking the folder).
     _many_files_check(run_qa, _many_files(tmp_path / "many", 50_000), build_s=120, cached_s=15)
 
 
