@@ -43,3 +43,15 @@ def test_columns_over_several_segments_equal_one_segment(make_corpus: Callable[.
         assert many.term_postings(many.term_id(term))[0].tolist() == one.term_postings(one.term_id(term))[0].tolist()
         assert many.paragraph_postings(many.term_id(term))[1].tolist() == one.paragraph_postings(
             one.term_id(term))[1].tolist()
+
+
+def test_integer_unique_and_difference_equal_numpys() -> None:
+    # qa sorts instead of calling np.unique/np.setdiff1d (numpy 2 imports numpy.ma for them: 20 ms of a
+    # one-shot question); the results must be numpy's.
+    from qa.index import missing_ids, unique_ids
+    rng = random.Random(4)
+    for _ in range(2000):
+        a = np.array([rng.randrange(40) for _ in range(rng.randrange(0, 30))], dtype=np.int64)
+        b = np.array([rng.randrange(40) for _ in range(rng.randrange(0, 30))], dtype=np.int64)
+        assert np.array_equal(unique_ids(a), np.unique(a))
+        assert np.array_equal(missing_ids(a, b), np.setdiff1d(a, b))

@@ -316,3 +316,18 @@ def test_a_heading_shared_by_pages_in_two_languages_counts_only_in_each_ones_lan
     for hit in search(index, "what does mod_rewrite do", k=3, context=0).hits:
         held = index.heading_terms(hit.chunk)
         assert all(term_language(t) in (None, hit.lang) for t in held), (hit.lang, held)
+
+
+def test_stopword_hits_are_counted_the_same_from_either_side() -> None:
+    # Detection counts a text's stopwords from the smaller side (its words or the profile).
+    from collections import Counter
+
+    from qa import lang
+    rng = random.Random(9)
+    vocabulary = [*sorted(set().union(*lang.PROFILES.values())), "heron", "zebra", "note"]
+    langs = [*lang.PROFILES, "xx"]
+    for _ in range(300):
+        words = [rng.choice(vocabulary) for _ in range(rng.randrange(0, 400))]
+        counts = Counter(words)
+        expected = {code: sum(n for w, n in counts.items() if w in lang.PROFILES[code]) for code in lang.PROFILES}
+        assert lang._hits(words, langs) == expected
