@@ -35,7 +35,7 @@ from typing import Protocol
 
 from qa import tokens
 from qa.langdata import SNOWBALL, STOPWORDS
-from qa.tokens import CHUNK_SEP, OPERATORS, STOP_MARK
+from qa.tokens import CHUNK_SEP, STOP_MARK
 
 #: Scripts written without spaces between words (Thai, Lao, Myanmar, Khmer, Hangul, kana, CJK ideographs).
 UNSPACED = (
@@ -59,9 +59,11 @@ def _unspaced_char() -> re.Pattern[str]:
 def unspaced(word: str) -> bool:
     """Whether ``word`` starts with a character of a script written without spaces (CJK, Thai...)."""
     return bool(word) and not word[0].isascii() and _unspaced_char().match(word) is not None
-_APOSTROPHES = str.maketrans({"\u2019": "'", "\u02bc": "'", "`": "'"})
-_OPERATOR = "|".join(re.escape(op) for op in OPERATORS)
-_OPERATOR_FIRST = "".join(sorted({re.escape(op[0]) for op in OPERATORS}))
+
+
+_APOSTROPHES = tokens._APOSTROPHES
+_OPERATOR = tokens._OPERATOR
+_OPERATOR_FIRST = tokens._OPERATOR_START
 
 
 @functools.cache
@@ -91,8 +93,7 @@ def word_pattern() -> re.Pattern[str]:
 #: :func:`word_pattern` on ASCII text, where no mark or unspaced script can occur: the same words,
 #: without compiling a class of every combining mark (50 ms, paid by each one-shot question when an
 #: index holds a language other than English).
-_ASCII_WORD = re.compile(rf"[^\W\d_]\.(?:[^\W\d_]\.)+|[^\W_]+(?:['`][^\W_]+)*|(?=[{_OPERATOR_FIRST}])(?:{_OPERATOR})",
-                         re.ASCII)
+_ASCII_WORD = tokens._ASCII_WORD  # (its Unicode apostrophes never occur in ASCII text)
 
 
 def words_of(text: str) -> re.Pattern[str]:

@@ -476,31 +476,16 @@ class Index:
         """How many live sentences hold term ``tid``."""
         found = self._df.get(tid)
         if found is None:
-            found = 0
-            for seg, t in zip(self.segments, self._local[tid], strict=True):
-                if t < 0:
-                    continue
-                if seg.live is None:
-                    found += int(seg.arrays["p_ptr"][t + 1]) - int(seg.arrays["p_ptr"][t])
-                else:  # only a segment with deletions has its slice decoded (not the term's whole postings)
-                    found += len(seg.postings(t)[0])
-            self._df[tid] = found
+            found = self._df[tid] = sum(seg.df(t) for seg, t in zip(self.segments, self._local[tid], strict=True)
+                                        if t >= 0)
         return found
 
     def paragraph_df(self, tid: int) -> int:
         """How many live paragraphs hold term ``tid`` (stored per segment; counted where documents are deleted)."""
         found = self._pdf.get(tid)
         if found is None:
-            found = 0
-            for seg, t in zip(self.segments, self._local[tid], strict=True):
-                if t < 0:
-                    continue
-                if seg.live is None:
-                    found += int(seg.arrays["t_pdf"][t])
-                else:
-                    ids = seg.postings(t)[0]
-                    found += _runs(np.asarray(seg.arrays["g_pid"][ids])) if len(ids) else 0
-            self._pdf[tid] = found
+            found = self._pdf[tid] = sum(seg.paragraph_df(t) for seg, t
+                                         in zip(self.segments, self._local[tid], strict=True) if t >= 0)
         return found
 
     def tf_bounds(self, tid: int) -> tuple[int, int]:
@@ -898,11 +883,6 @@ def missing_ids(values: NDArray[Any], present: NDArray[Any]) -> NDArray[np.int64
     pos = np.minimum(np.searchsorted(there, ids), len(there) - 1)
     found: NDArray[np.int64] = ids[there[pos] != ids]
     return found
-
-
-def _runs(values: NDArray[Any]) -> int:
-    """How many runs of equal values an array holds."""
-    return int(len(values) > 0) + int(np.count_nonzero(values[1:] != values[:-1]))
 
 
 def _in_ranges(ids: NDArray[np.int64], tf: NDArray[Any], lo: NDArray[np.int64], hi: NDArray[np.int64]

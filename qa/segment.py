@@ -372,6 +372,19 @@ class Segment:
             ids, tf = ids[keep], tf[keep]
         return ids, tf
 
+    def df(self, tid: int) -> int:
+        """How many live sentences hold term ``tid`` (its postings' length; decoded only when deletions apply)."""
+        if self.live is None:
+            return int(self.arrays["p_ptr"][tid + 1]) - int(self.arrays["p_ptr"][tid])
+        return len(self.postings(tid)[0])
+
+    def paragraph_df(self, tid: int) -> int:
+        """How many live paragraphs hold term ``tid`` (stored; counted from the postings when deletions apply)."""
+        if self.live is None:
+            return int(self.arrays["t_pdf"][tid])
+        ids = self.postings(tid)[0]
+        return _runs(np.asarray(self.arrays["g_pid"][ids])) if len(ids) else 0
+
     def text(self, i: int) -> str:
         """The text of local sentence ``i``."""
         off = self.arrays["c_boff"]
@@ -595,3 +608,8 @@ def unpack_strings(blob: NDArray[np.uint8], off: NDArray[Any]) -> list[str]:
         offsets = lead[offsets]
     cuts = offsets.tolist()
     return [text[a:b] for a, b in itertools.pairwise(cuts)]
+
+
+def _runs(values: NDArray[Any]) -> int:
+    """How many runs of equal values an array holds."""
+    return int(len(values) > 0) + int(np.count_nonzero(values[1:] != values[:-1]))

@@ -34,9 +34,14 @@ _WORD = re.compile(rf"{_WORD_BODY}|(?=[{_OPERATOR_START}])(?:{_OPERATOR})")
 _ASCII_WORD = re.compile(rf"{_WORD_BODY}|(?=[{_OPERATOR_START}])(?:{_OPERATOR})", re.ASCII)
 
 
+def _word_pattern(text: str) -> re.Pattern[str]:
+    """:data:`_WORD`, or its equal :data:`_ASCII_WORD` when ``text`` is ASCII."""
+    return _ASCII_WORD if text.isascii() else _WORD
+
+
 def _words_in(text: str) -> list[str]:
     """:data:`_WORD`'s matches in ``text``."""
-    return (_ASCII_WORD if text.isascii() else _WORD).findall(text)
+    return _word_pattern(text).findall(text)
 
 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u02bc": "'", "`": "'"})
@@ -371,7 +376,7 @@ def analyze(text: str, stops: bool = False) -> Iterator[tuple[str, int, int]]:
     come too, as their :func:`stop_term`.
     """
     terms = _TERMS
-    for match in (_ASCII_WORD if text.isascii() else _WORD).finditer(text):
+    for match in _word_pattern(text).finditer(text):
         raw = match.group()
         term = terms[raw] or (stop_term(raw) if stops else "")
         if not term:
@@ -398,7 +403,7 @@ def analyze_question(text: str) -> tuple[list[tuple[str, int, int]], list[str]]:
     shape a question (what, how, does...) is. Returns the terms, in order, and
     the stopwords left out (lowercase, in order, once each).
     """
-    found = [(m.group(), m.start(), m.end()) for m in (_ASCII_WORD if text.isascii() else _WORD).finditer(text)]
+    found = [(m.group(), m.start(), m.end()) for m in _word_pattern(text).finditer(text)]
     terms = _TERMS
     out: list[tuple[str, int, int]] = []
     stops: list[tuple[int, str]] = []  # (position in out, stop term) of stopwords not yet searched
