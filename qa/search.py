@@ -276,6 +276,31 @@ def _paragraph_scores(
     return _sum_runs(ids_parts, w_parts)
 
 
+#: :func:`_kth_and_holders` guesses from a sample when there are this many times ``k`` values or more.
+_SAMPLED_BEST = 64
+
+
+def _kth_and_holders(values: NDArray[np.float64], k: int) -> tuple[float, NDArray[np.int64] | None]:
+    """The ``k``-th largest of ``values`` (1 <= ``k`` <= their number), and, when it was found from a
+    sample, the positions (ascending) of every value at or above a guess below it; else None.
+
+    Selecting in a million values costs ~12 ms, a pass over them ~1 ms: when there are many values, a
+    guess from an evenly spaced sample keeps a few thousand of them, which hold the ``k`` largest when
+    they are ``k`` or more (else every value is selected in, as without a guess).
+    """
+    n = len(values)
+    if n >= _SAMPLED_BEST * k:
+        step = n // (_SAMPLED_BEST * k // 8)  # about 8 samples per value wanted
+        sample = values[::step]
+        want = min(len(sample), 2 * (k * len(sample) // n) + 16)
+        guess = np.partition(sample, len(sample) - want)[len(sample) - want]
+        pos = np.flatnonzero(values >= guess)
+        if len(pos) >= k:
+            kept = values[pos]
+            return float(np.partition(kept, len(kept) - k)[len(kept) - k]), pos
+    return float(np.partition(values, n - k)[n - k]), None
+
+
 def _best(values: NDArray[np.float64], k: int) -> NDArray[np.int64]:
     """Positions of the ``k`` largest values, ties going to the lower position.
 
@@ -287,9 +312,14 @@ def _best(values: NDArray[np.float64], k: int) -> NDArray[np.int64]:
         return np.arange(n, dtype=np.int64)
     if k <= 0:
         return np.empty(0, np.int64)
-    threshold = np.partition(values, n - k)[n - k]
-    above = np.flatnonzero(values > threshold)
-    tied = np.flatnonzero(values == threshold)[: k - len(above)]
+    threshold, pos = _kth_and_holders(values, k)
+    if pos is not None:
+        kept = values[pos]
+        above = pos[kept > threshold]
+        tied = pos[kept == threshold][: k - len(above)]
+    else:
+        above = np.flatnonzero(values > threshold)
+        tied = np.flatnonzero(values == threshold)[: k - len(above)]
     return np.concatenate((above, tied)).astype(np.int64)
 
 
@@ -656,7 +686,7 @@ def _first_of_each(values: NDArray[np.int64]) -> NDArray[np.bool_]:
 
 def _kth(values: NDArray[np.float64], k: int) -> float:
     """The ``k``-th largest of ``values`` (there are at least ``k``)."""
-    return float(np.partition(values, len(values) - k)[len(values) - k])
+    return _kth_and_holders(values, k)[0]
 
 
 def _threshold(partial: NDArray[np.float64], top: int, title_most: float) -> float | None:
@@ -709,7 +739,9 @@ def _title_scores(index: Index, cand: NDArray[np.int64], known: list[tuple[int, 
     found = in_title[doc_slot.ravel()] | in_section[section_slot.ravel()] | in_label[label_slot.ravel()]
     if len(index.langs) > 1:  # a heading several documents share holds the terms of each one's language
         held = {lang: [term_language(term) in (None, lang) for term, _ in terms] for lang in index.langs}
-        found &= np.array([held.get(index.lang_of(c), held[index.langs[0]]) for c in cand.tolist()], dtype=bool)
+        doc_held = np.array([held.get(index.docs[d].lang or "en", held[index.langs[0]]) for d in docs.tolist()],
+                            dtype=bool).reshape(len(docs), len(terms))
+        found &= doc_held[doc_slot.ravel()]  # each distinct document's language, looked up once
     values = np.zeros(len(cand))
     for j, (_, weight) in enumerate(terms):
         values += np.where(found[:, j], weight, 0.0)  # in question order, as a sum over the terms would
@@ -819,8 +851,8 @@ def top_k(ids: NDArray[np.int64], scores: NDArray[np.float64], k: int) -> list[t
     if k <= 0 or len(ids) == 0:
         return []
     if len(ids) > k:
-        threshold = np.partition(scores, len(scores) - k)[len(scores) - k]
-        keep = scores >= threshold
+        threshold, pos = _kth_and_holders(scores, k)
+        keep = pos[scores[pos] >= threshold] if pos is not None else scores >= threshold
         ids, scores = ids[keep], scores[keep]
     order = np.lexsort((ids, -scores))[:k]
     return [(int(ids[i]), float(scores[i])) for i in order]

@@ -113,3 +113,35 @@ def test_search_answers_as_without_skipping(index: Index, monkeypatch: pytest.Mo
     monkeypatch.setattr(qa.search, "SKIP_MIN_POSTINGS", 0)
     monkeypatch.setattr(qa.search, "_MAX_REGION", 10**9)
     assert answers() == want
+
+
+def _sorted_best(values: np.ndarray, k: int) -> np.ndarray:
+    """The k largest positions by a stable sort: ties to the lower position (what ``_best`` promises)."""
+    return np.sort(np.argsort(-values, kind="stable")[: max(k, 0)])
+
+
+@pytest.mark.parametrize("kind", ["uniform", "ties", "ascending", "sparse", "skewed"])
+def test_selection_from_a_sample_is_exact(kind: str) -> None:
+    """Many values (so the threshold is guessed from a sample): the k best positions, the k-th value and
+    top_k's pairs equal those of a full sort, ties and all."""
+    rng = np.random.default_rng(len(kind))
+    for _ in range(12):
+        n = int(rng.integers(qa.search._SAMPLED_BEST, 200_000))
+        k = int(rng.integers(1, max(2, n // qa.search._SAMPLED_BEST)))
+        if kind == "uniform":
+            values = rng.random(n)
+        elif kind == "ties":
+            values = rng.integers(0, 4, n).astype(float)
+        elif kind == "ascending":
+            values = np.sort(rng.random(n))
+        elif kind == "sparse":  # fewer nonzero values than k: the guess keeps too few, all are selected in
+            values = np.zeros(n)
+            values[rng.integers(0, n, max(1, k // 2))] = 1.0
+        else:
+            values = rng.exponential(1.0, n) ** 3
+        best = qa.search._best(values, k)
+        assert np.array_equal(np.sort(best), _sorted_best(values, k))
+        assert qa.search._kth(values, k) == np.sort(values)[n - k]
+        ids = np.arange(n, dtype=np.int64) * 3
+        order = np.lexsort((ids, -values))[:k]
+        assert top_k(ids, values, k) == [(int(ids[i]), float(values[i])) for i in order]
