@@ -529,6 +529,9 @@ def _skipping(index: Index, known: list[tuple[int, int]], ev: Evidence, params: 
         pidf = _paragraph_idf(n_par, index.paragraph_df(tid)) if use_par and maxptf else 0.0
         pbound.append(qtf * pidf * maxptf * (k1p + 1) / (maxptf + k1p * (1 - bp)) if maxptf else 0.0)
     reach_most = max(1 + 2 * ev.window, 2 * ev.window)
+    # How many sentences' weights a term occurring tf times in a paragraph can add to a candidate's score
+    # (its sentence and, weighted, its two neighbours'), by min(tf, 3); tf is at least 1.
+    reach_by_tf = np.array([0.0, *(max(1 + ev.window * min(tf - 1, 2), ev.window * min(tf, 2)) for tf in (1, 2, 3))])
     bound = [up * (ev.paragraph * q + s * reach_most) for s, q in zip(sbound, pbound, strict=True)]
     order = sorted(range(len(known)), key=lambda i: (dfs[i], -bound[i]))  # the rarest first
     # The terms whose paragraph postings are read: the cheap ones, and at least the rarest.
@@ -565,7 +568,7 @@ def _skipping(index: Index, known: list[tuple[int, int]], ev: Evidence, params: 
                 pscore[pids] += pw
             # In a candidate's sentence and its two neighbours: the term's sentences, no more of them
             # than its occurrences in the paragraph, each weighing at most sbound[i].
-            reach = np.maximum(1 + ev.window * np.minimum(ptf - 1, 2), ev.window * np.minimum(ptf, 2))
+            reach = reach_by_tf[np.minimum(ptf, 3)]
             most[pids] += (ev.paragraph * pw + sbound[i] * reach) * up
             top_pw = float(pw.max()) if len(pw) else 0.0
             gbound[g] += (ev.paragraph * top_pw + sbound[i] * reach_most) * up
