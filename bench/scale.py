@@ -245,15 +245,18 @@ def warm_queries(docs: Path, env: dict[str, str], n: int) -> dict[str, float]:
     return data
 
 
-def change_books(docs: Path, count: int, salt: str, first: int = 0) -> None:
+def change_books(docs: Path, count: int, salt: str, first: int = 0) -> int:
     """Change ``count`` books spread over the corpus (append a sentence) so a refresh has real work to do;
-    ``first``: the first changed is that many books after the middle one."""
+    ``first``: the first changed is that many books after the middle one. Returns the bytes changed books hold."""
     books = sorted(p for p in docs.rglob("*.txt"))
     step = max(len(books) // count, 1)
+    total = 0
     for victim in [books[(len(books) // 2 + first + i * step) % len(books)] for i in range(count)]:
         data = victim.read_bytes()
         victim.unlink()  # break a hard link before writing
         victim.write_bytes(data + f"\r\nThe benchmark added this sentence about a violet heron ({salt}).\r\n".encode())
+        total += len(data)
+    return total
 
 
 def delete_book(docs: Path) -> None:
@@ -281,9 +284,9 @@ def measure(name: str, docs: Path, work: Path, n_questions: int) -> dict[str, An
     disk = index_bytes(work / f"cache-{name}")
     warm = warm_queries(docs, env, n_questions)
     one_shot = time_process([*qa_cmd(), "ask", "--docs", str(docs), "Who was the captain of the ship?"], env, 11)
-    refreshes = []
+    refreshes, changed_kb = [], []
     for j in range(REFRESH_RUNS):  # one book changed, a different one each time: the median
-        change_books(docs, 1, f"one {j}", first=j)
+        changed_kb.append(round(change_books(docs, 1, f"one {j}", first=j) / 1000))
         refreshes.append(run_measured([*qa_cmd(), "index", "--docs", str(docs)], env)["wall"])
     change_books(docs, 100, "hundred")
     refresh_100 = run_measured([*qa_cmd(), "index", "--docs", str(docs)], env)
@@ -300,6 +303,7 @@ def measure(name: str, docs: Path, work: Path, n_questions: int) -> dict[str, An
         "index_ratio": round(disk / 1e6 / size_mb, 2),
         "refresh_s": round(statistics.median(refreshes), 2),
         "refresh_runs_s": [round(x, 2) for x in refreshes],
+        "refresh_runs_kb": changed_kb,
         "refresh_100_s": round(refresh_100["wall"], 2),
         "refresh_delete_s": round(refresh_del["wall"], 2),
         "warm_p50_ms": round(warm["p50_ms"], 2),
