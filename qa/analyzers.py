@@ -61,7 +61,6 @@ def unspaced(word: str) -> bool:
     return bool(word) and not word[0].isascii() and _unspaced_char().match(word) is not None
 
 
-_APOSTROPHES = tokens._APOSTROPHES
 _OPERATOR = tokens._OPERATOR
 _OPERATOR_FIRST = tokens._OPERATOR_START
 

@@ -673,10 +673,15 @@ class Index:
         return self._table_text("labels", self._label_bases, lid)
 
     def _table_text(self, key: str, bases: NDArray[Any], gid: int) -> str | None:
+        row = self._table_row(key, bases, gid)
+        return None if row is None else str(row)
+
+    def _table_row(self, key: str, bases: NDArray[Any], gid: int) -> Any:
+        """Row ``gid`` (a global id) of the segments' table ``key`` in their meta (None: out of range)."""
         if gid < 0 or gid >= int(bases[-1]):
             return None
         s = int(np.searchsorted(bases, gid, side="right")) - 1
-        return str(self.segments[s].meta[key][gid - int(bases[s])])
+        return self.segments[s].meta[key][gid - int(bases[s])]
 
     def section(self, cid: int) -> str | None:
         """Heading path of sentence ``cid``, if any."""
@@ -819,10 +824,8 @@ class Index:
         return frozenset(seg.meta["title_terms"][local])
 
     def _table_terms(self, key: str, bases: NDArray[Any], gid: int) -> frozenset[str]:
-        if gid < 0 or gid >= int(bases[-1]):
-            return frozenset()
-        s = int(np.searchsorted(bases, gid, side="right")) - 1
-        return frozenset(self.segments[s].meta[key][gid - int(bases[s])])
+        row = self._table_row(key, bases, gid)
+        return frozenset() if row is None else frozenset(row)
 
     def section_terms(self, section: int) -> frozenset[str]:
         """Index terms of section heading ``section`` (-1: no section, no terms)."""

@@ -742,7 +742,7 @@ def _title_scores(index: Index, cand: NDArray[np.int64], known: list[tuple[int, 
     found = in_title[doc_slot.ravel()] | in_section[section_slot.ravel()] | in_label[label_slot.ravel()]
     if len(index.langs) > 1:  # a heading several documents share holds the terms of each one's language
         held = {lang: [term_language(term) in (None, lang) for term, _ in terms] for lang in index.langs}
-        doc_held = np.array([held.get(index.docs[d].lang or "en", held[index.langs[0]]) for d in docs.tolist()],
+        doc_held = np.array([held.get(index.docs[d].lang, held[index.langs[0]]) for d in docs.tolist()],
                             dtype=bool).reshape(len(docs), len(terms))
         found &= doc_held[doc_slot.ravel()]  # each distinct document's language, looked up once
     values = np.zeros(len(cand))

@@ -31,7 +31,7 @@ _OPERATOR_START = "".join(sorted({re.escape(op[0]) for op in OPERATORS}))
 _WORD_BODY = r"[^\W\d_]\.(?:[^\W\d_]\.)+|[^\W_]+(?:['\u2019\u02bc`][^\W_]+)*"
 _WORD = re.compile(rf"{_WORD_BODY}|(?=[{_OPERATOR_START}])(?:{_OPERATOR})")
 #: :data:`_WORD` on ASCII text, where ASCII classes match the same characters, faster.
-_ASCII_WORD = re.compile(rf"{_WORD_BODY}|(?=[{_OPERATOR_START}])(?:{_OPERATOR})", re.ASCII)
+_ASCII_WORD = re.compile(_WORD.pattern, re.ASCII)
 
 
 def _word_pattern(text: str) -> re.Pattern[str]:
